@@ -46,3 +46,18 @@ pub fn resolve(
 ) -> crate::Result<Resolved> {
     todo!("db helper: resolution order, libpq vars, pgpass, sslmode")
 }
+
+impl DbTarget {
+    /// A target from a URL without TLS (tests and interim use). Never prints the password.
+    pub fn from_url_for_tests(url: &str) -> crate::Result<DbTarget> {
+        let config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e| crate::Error::config(format!("bad database URL: {e}")))?;
+        Ok(DbTarget {
+            config,
+            tls: Default::default(),
+            display: "test database".to_string(),
+            throwaway: false,
+        })
+    }
+}
