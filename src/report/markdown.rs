@@ -48,11 +48,11 @@ fn scenario_table(report: &RunReport, baseline: Option<&Comparison>) -> String {
         head.push("Δ p95");
     }
     head.extend(["Threshold", "Plan", "Status"]);
+    let numeric = ["Iterations", "p50", "p95", "p99", "max", "Δ p95"];
     let align: Vec<&str> = head
         .iter()
-        .enumerate()
-        .map(|(index, _)| {
-            if (1..=6).contains(&index) {
+        .map(|name| {
+            if numeric.contains(name) {
                 "---:"
             } else {
                 "---"
@@ -189,9 +189,10 @@ fn environment_section(report: &RunReport) -> String {
     out
 }
 
-/// Text inside a table cell: no pipe, no raw HTML, newlines as `<br>`.
+/// Text inside a table cell: no pipe, no raw HTML, lines joined by `<br>`.
 fn escape_cell(text: &str) -> String {
-    escape_text(text).replace('\n', "<br>")
+    let lines: Vec<String> = text.lines().map(escape_text).collect();
+    lines.join("<br>")
 }
 
 /// Text in Markdown: HTML-significant characters and pipes neutralised.

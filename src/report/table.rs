@@ -2,8 +2,11 @@
 //! non-pass, a summary line and notes. Must not print (it returns a String) nor decide
 //! statuses; colour only when the caller says so.
 
-use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{Attribute, Cell, CellAlignment, Color, ContentArrangement, Table};
+use comfy_table::presets::UTF8_HORIZONTAL_ONLY;
+use comfy_table::{
+    Attribute, Cell, CellAlignment, Color, ColumnConstraint, ContentArrangement, LineStyle, Table,
+    TableStyle, Width,
+};
 
 use super::baseline::{Comparison, p95_delta_cell};
 use super::cells::{
@@ -11,17 +14,36 @@ use super::cells::{
 };
 use crate::results::{LatencySummary, RunReport, ScenarioResult, Status, Summary};
 
-/// The table is laid out to fit this many columns (a narrow CI log or terminal).
+/// The default layout width: a narrow CI log or terminal.
 pub const TABLE_WIDTH: u16 = 100;
 /// Longest scenario name shown in full in the table; longer names are cut with `…`
 /// (the reasons below the table always carry the full name).
-const NAME_WIDTH: usize = 28;
+const NAME_WIDTH: usize = 24;
 /// Longest plan verdict shown in the table.
-const PLAN_WIDTH: usize = 24;
+const PLAN_WIDTH: usize = 40;
+/// Enough for `p95 < 5ms ✓` on one line.
+const THRESHOLD_MIN_WIDTH: u16 = 12;
+/// Horizontal lines only and columns two spaces apart, so the content gets the width.
+const COMPACT_STYLE: TableStyle = UTF8_HORIZONTAL_ONLY.row_separator(LineStyle::none());
+/// The same with a dotted line between rows, which keeps wrapped cells readable.
+const SEPARATED_STYLE: TableStyle =
+    UTF8_HORIZONTAL_ONLY.row_separator(LineStyle::none().fill('╌').junction('╌'));
 
-/// The whole text `run` prints: table, reasons, summary, notes. Ends with a newline.
+/// The whole text `run` prints: table, reasons, summary, notes, laid out for
+/// `TABLE_WIDTH` columns. Ends with a newline.
 pub fn render_table(report: &RunReport, color: bool, baseline: Option<&Comparison>) -> String {
-    let mut text = build_table(report, color, baseline).to_string();
+    render_table_with_width(report, color, baseline, TABLE_WIDTH)
+}
+
+/// `render_table` for a terminal of `width` columns (the name, counts, latencies and
+/// status never wrap; thresholds and plan wrap at spaces when space is short).
+pub fn render_table_with_width(
+    report: &RunReport,
+    color: bool,
+    baseline: Option<&Comparison>,
+    width: u16,
+) -> String {
+    let mut text = table_text(report, color, baseline, width);
     text.push('\n');
     for line in reason_lines(report) {
         text.push_str(&line);
@@ -41,41 +63,92 @@ pub fn render_table(report: &RunReport, color: bool, baseline: Option<&Compariso
     text
 }
 
-fn build_table(report: &RunReport, color: bool, baseline: Option<&Comparison>) -> Table {
+/// The table alone: compact when every row fits on one line, rows separated otherwise.
+fn table_text(
+    report: &RunReport,
+    color: bool,
+    baseline: Option<&Comparison>,
+    width: u16,
+) -> String {
+    let compact = build_table(report, color, baseline, width, COMPACT_STYLE).to_string();
+    // Top border, header, header separator, one line per row, bottom border.
+    if compact.lines().count() <= report.scenarios.len() + 4 {
+        return compact;
+    }
+    build_table(report, color, baseline, width, SEPARATED_STYLE).to_string()
+}
+
+fn build_table(
+    report: &RunReport,
+    color: bool,
+    baseline: Option<&Comparison>,
+    width: u16,
+    style: TableStyle,
+) -> Table {
     let mut table = Table::new();
     table
-        .load_style(UTF8_FULL_CONDENSED)
+        .load_style(style)
         .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(TABLE_WIDTH);
+        .set_width(width);
     if color {
         table.enforce_styling();
     } else {
         table.force_no_tty();
     }
-    let mut header = vec![
-        "scenario",
-        "iter",
-        "p50",
-        "p95",
-        "p99",
-        "max",
-        "threshold",
-        "plan",
-        "status",
-    ];
-    if baseline.is_some() {
-        header.insert(6, "Δ p95");
-    }
-    table.set_header(header);
     for result in &report.scenarios {
         table.add_row(scenario_row(result, color, baseline));
     }
-    for index in 1..6 {
-        if let Some(column) = table.column_mut(index) {
-            column.set_cell_alignment(CellAlignment::Right);
-        }
-    }
+    lay_out_columns(&mut table, baseline.is_some());
     table
+}
+
+/// What a column holds, which decides its alignment and how it may shrink.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    /// Never wrapped: names (already cut to `NAME_WIDTH`), numbers, status.
+    Fixed,
+    /// Never wrapped and right-aligned.
+    Number,
+    /// Wraps at spaces, but keeps at least this width.
+    Wrapping(u16),
+}
+
+/// The header and kind of every column, in order.
+fn columns(with_delta: bool) -> Vec<(&'static str, Kind)> {
+    let mut columns = vec![
+        ("scenario", Kind::Fixed),
+        ("iter", Kind::Number),
+        ("p50", Kind::Number),
+        ("p95", Kind::Number),
+        ("p99", Kind::Number),
+        ("max", Kind::Number),
+        ("threshold", Kind::Wrapping(THRESHOLD_MIN_WIDTH)),
+        ("plan", Kind::Wrapping(4)),
+        ("status", Kind::Fixed),
+    ];
+    if with_delta {
+        columns.insert(6, ("Δ p95", Kind::Number));
+    }
+    columns
+}
+
+/// Sets the header, alignment and width constraints from `columns`.
+fn lay_out_columns(table: &mut Table, with_delta: bool) {
+    let columns = columns(with_delta);
+    table.set_header(columns.iter().map(|(name, _)| *name).collect::<Vec<_>>());
+    let last = columns.len() - 1;
+    for (index, (column, (_, kind))) in table.column_iter_mut().zip(columns).enumerate() {
+        column.set_padding((0, u16::from(index != last)));
+        let constraint = match kind {
+            Kind::Fixed => ColumnConstraint::ContentWidth,
+            Kind::Number => {
+                column.set_cell_alignment(CellAlignment::Right);
+                ColumnConstraint::ContentWidth
+            }
+            Kind::Wrapping(width) => ColumnConstraint::LowerBoundary(Width::Fixed(width)),
+        };
+        column.set_constraint(constraint);
+    }
 }
 
 fn scenario_row(result: &ScenarioResult, color: bool, baseline: Option<&Comparison>) -> Vec<Cell> {
@@ -88,13 +161,19 @@ fn scenario_row(result: &ScenarioResult, color: bool, baseline: Option<&Comparis
         Cell::new(latency_cell(latency, |l| l.p99)),
         Cell::new(latency_cell(latency, |l| l.max)),
         Cell::new(thresholds_text(result)),
-        Cell::new(truncate_chars(&plan_text(result.plan.as_ref()), PLAN_WIDTH)),
+        Cell::new(truncate_chars(&short_plan_text(result), PLAN_WIDTH)),
         status_cell(result.status, color),
     ];
     if let Some(comparison) = baseline {
-        row.insert(6, Cell::new(p95_delta_cell(comparison, &result.name)));
+        let delta = p95_delta_cell(comparison, &result.name).replacen(" (", "\n", 1);
+        row.insert(6, Cell::new(delta.trim_end_matches(')')));
     }
     row
+}
+
+/// The plan verdict without the default `public.` schema, to save width.
+fn short_plan_text(result: &ScenarioResult) -> String {
+    plan_text(result.plan.as_ref()).replace("public.", "")
 }
 
 fn latency_cell(latency: Option<&LatencySummary>, pick: fn(&LatencySummary) -> u64) -> String {
