@@ -159,6 +159,15 @@ pub fn reason_text(result: &ScenarioResult) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("; "))
 }
 
+/// `tech_research 30000, tech_spec_sessions 10000`: row counts at the start of the run.
+pub fn dataset_text(dataset: &std::collections::BTreeMap<String, i64>) -> String {
+    let parts: Vec<String> = dataset
+        .iter()
+        .map(|(table, rows)| format!("{table} {rows}"))
+        .collect();
+    parts.join(", ")
+}
+
 /// Reduces `text` to at most `max_chars` characters, ending with `…` when cut.
 pub fn truncate_chars(text: &str, max_chars: usize) -> String {
     if text.chars().count() <= max_chars {

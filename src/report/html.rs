@@ -5,7 +5,7 @@
 use super::Reporter;
 use super::baseline::{Comparison, p95_delta_cell};
 use super::cells::{
-    NONE, format_latency_us, plan_text, reason_text, status_label, thresholds_text,
+    NONE, dataset_text, format_latency_us, plan_text, reason_text, status_label, thresholds_text,
 };
 use super::html_chart::{escape_xml as esc, latency_chart};
 use super::table::summary_line;
@@ -60,6 +60,12 @@ fn environment(report: &RunReport) -> String {
         out.push_str(&format!(
             "<p class=\"note\">Note: {}</p>\n",
             esc(&database.notes.join(", "))
+        ));
+    }
+    if !report.dataset.is_empty() {
+        out.push_str(&format!(
+            "<p>Rows: {}</p>\n",
+            esc(&dataset_text(&report.dataset))
         ));
     }
     out

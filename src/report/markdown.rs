@@ -5,7 +5,7 @@
 use super::Reporter;
 use super::baseline::{Comparison, ScenarioDelta, delta_text, p95_delta_cell};
 use super::cells::{
-    NONE, format_latency_us, plan_text, reason_text, status_label, thresholds_text,
+    NONE, dataset_text, format_latency_us, plan_text, reason_text, status_label, thresholds_text,
 };
 use super::table::summary_line;
 use crate::results::{RunReport, ScenarioResult, Status};
@@ -180,6 +180,12 @@ fn environment_section(report: &RunReport) -> String {
         kind,
         escape_text(&report.started_at),
     );
+    if !report.dataset.is_empty() {
+        out.push_str(&format!(
+            "\n<sub>rows: {}</sub>\n",
+            escape_text(&dataset_text(&report.dataset))
+        ));
+    }
     if !database.notes.is_empty() {
         out.push_str(&format!(
             "\n> **Note:** {}\n",
