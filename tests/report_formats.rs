@@ -5,6 +5,7 @@ mod report_fixtures;
 use report_fixtures::*;
 use techspec_bench::report::{
     HtmlReporter, JsonReporter, JunitReporter, MarkdownReporter, Reporter, compare, render_table,
+    table::render_table_with_width,
 };
 use techspec_bench::results::RunReport;
 
@@ -182,4 +183,23 @@ fn table_is_compact_when_no_cell_wraps() {
         "{table}"
     );
     assert!(render_table(&full_report(), false, None).contains('╌'));
+}
+
+#[test]
+fn a_wide_terminal_gets_one_line_per_row_and_longer_names() {
+    let mut long = passing();
+    long.name = "relationship_eager_load_with_thirty_four".into();
+    let mut seq_scan = failing();
+    seq_scan.thresholds.truncate(1);
+    let report = report_of(vec![long, seq_scan, with_service_time()]);
+    let table = render_table_with_width(&report, false, None, 160);
+    assert!(!table.contains('╌'), "no row wraps: {table}");
+    assert!(
+        table.contains("relationship_eager_load_with_thirty_four "),
+        "{table}"
+    );
+    assert!(
+        table.contains("✗ seq scan on tech_spec_sessions"),
+        "{table}"
+    );
 }

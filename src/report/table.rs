@@ -16,9 +16,11 @@ use crate::results::{LatencySummary, RunReport, ScenarioResult, Status, Summary}
 
 /// The default layout width: a narrow CI log or terminal.
 pub const TABLE_WIDTH: u16 = 100;
-/// Longest scenario name shown in full in the table; longer names are cut with `…`
-/// (the reasons below the table always carry the full name).
+/// Longest scenario name shown in full at `TABLE_WIDTH`; longer names are cut with `…`
+/// (the reasons below the table always carry the full name). Wider tables allow more.
 const NAME_WIDTH: usize = 24;
+/// Longest name shown however wide the table is.
+const MAX_NAME_WIDTH: usize = 64;
 /// Longest plan verdict shown in the table.
 const PLAN_WIDTH: usize = 40;
 /// Enough for `p95 < 5ms ✓` on one line.
@@ -63,6 +65,12 @@ pub fn render_table_with_width(
     text
 }
 
+/// The width to pass to `render_table_with_width` for stdout: the terminal's width when
+/// stdout is a terminal, else `TABLE_WIDTH` (CI logs, pipes).
+pub fn stdout_width() -> u16 {
+    Table::new().width().unwrap_or(TABLE_WIDTH)
+}
+
 /// The table alone: compact when every row fits on one line, rows separated otherwise.
 fn table_text(
     report: &RunReport,
@@ -95,8 +103,9 @@ fn build_table(
     } else {
         table.force_no_tty();
     }
+    let name_width = name_width(width);
     for result in &report.scenarios {
-        table.add_row(scenario_row(result, color, baseline));
+        table.add_row(scenario_row(result, name_width, color, baseline));
     }
     lay_out_columns(&mut table, baseline.is_some());
     table
@@ -151,10 +160,21 @@ fn lay_out_columns(table: &mut Table, with_delta: bool) {
     }
 }
 
-fn scenario_row(result: &ScenarioResult, color: bool, baseline: Option<&Comparison>) -> Vec<Cell> {
+/// How much of a scenario name fits: `NAME_WIDTH` at 100 columns, half of any extra width.
+fn name_width(table_width: u16) -> usize {
+    let extra = usize::from(table_width.saturating_sub(TABLE_WIDTH)) / 2;
+    (NAME_WIDTH + extra).min(MAX_NAME_WIDTH)
+}
+
+fn scenario_row(
+    result: &ScenarioResult,
+    name_width: usize,
+    color: bool,
+    baseline: Option<&Comparison>,
+) -> Vec<Cell> {
     let latency = result.latency_us.as_ref();
     let mut row = vec![
-        Cell::new(truncate_chars(&result.name, NAME_WIDTH)),
+        Cell::new(truncate_chars(&result.name, name_width)),
         Cell::new(result.iterations),
         Cell::new(latency_cell(latency, |l| l.p50)),
         Cell::new(latency_cell(latency, |l| l.p95)),
