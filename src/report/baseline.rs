@@ -1,0 +1,203 @@
+//! Baselines: load a results file saved earlier and compare p50/p95/p99 per scenario.
+//! A comparison informs (table column, markdown section); it never gates a run and must
+//! not change any status or exit code — thresholds do that.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::Reporter;
+use super::json::JsonReporter;
+use super::write::write_atomic;
+use crate::Error;
+use crate::results::{LatencySummary, RESULTS_FORMAT, RunReport};
+
+/// How the current run differs from a baseline, scenario by scenario.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparison {
+    /// When the baseline run started (RFC 3339), to say what is compared with what.
+    pub baseline_started_at: String,
+    /// One entry per current scenario that the baseline also measured, in run order.
+    pub scenarios: Vec<ScenarioDelta>,
+    /// Scenarios in the baseline that this run did not report.
+    pub missing_from_current: Vec<String>,
+}
+
+/// The latency deltas of one scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ScenarioDeltaValues {
+    pub p50: Delta,
+    pub p95: Delta,
+    pub p99: Delta,
+}
+
+/// One scenario's deltas; `None` when either side has no latency (skipped, errored).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScenarioDelta {
+    pub name: String,
+    pub deltas: Option<ScenarioDeltaValues>,
+}
+
+/// One percentile, then and now.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Delta {
+    pub baseline_us: u64,
+    pub current_us: u64,
+    /// `current - baseline`, in microseconds; positive is slower.
+    pub change_us: i64,
+    /// The change relative to the baseline; `None` when the baseline is 0.
+    pub change_percent: Option<f64>,
+}
+
+impl Delta {
+    /// The difference between a baseline value and a current one.
+    pub fn between(baseline_us: u64, current_us: u64) -> Self {
+        let change_us = current_us as i64 - baseline_us as i64;
+        let change_percent =
+            (baseline_us > 0).then(|| change_us as f64 * 100.0 / baseline_us as f64);
+        Delta {
+            baseline_us,
+            current_us,
+            change_us,
+            change_percent,
+        }
+    }
+}
+
+impl Comparison {
+    /// The deltas of a scenario; `None` when the baseline did not have it (a new scenario).
+    pub fn scenario(&self, name: &str) -> Option<&ScenarioDelta> {
+        self.scenarios.iter().find(|delta| delta.name == name)
+    }
+}
+
+/// Reads a results file written by `--json` or `--save-baseline`.
+/// A missing file, bad JSON or another format is a configuration error naming the path.
+pub fn load_baseline(path: &Path) -> crate::Result<RunReport> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path).map_err(|error| {
+        Error::config(format!(
+            "cannot read the baseline {shown}: {error}; save one first with \
+             `techspec-bench run --save-baseline {shown}`"
+        ))
+    })?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|error| {
+        Error::config(format!(
+            "{shown}:{}:{}: the baseline is not valid JSON: {error}; \
+             save a fresh one with --save-baseline",
+            error.line(),
+            error.column()
+        ))
+    })?;
+    check_format(path, &value)?;
+    serde_json::from_value(value).map_err(|error| {
+        Error::config(format!(
+            "{shown}: the baseline does not match format {RESULTS_FORMAT}: {error}; \
+             save a fresh one with --save-baseline"
+        ))
+    })
+}
+
+/// Refuses a file whose `format` is not the one this version writes.
+fn check_format(path: &Path, value: &serde_json::Value) -> crate::Result<()> {
+    let found = value.get("format").and_then(|format| format.as_str());
+    if found == Some(RESULTS_FORMAT) {
+        return Ok(());
+    }
+    let found = found.map_or("no \"format\" field".to_string(), |f| {
+        format!("format \"{f}\"")
+    });
+    Err(Error::config(format!(
+        "{}: the baseline has {found}, expected \"{RESULTS_FORMAT}\"; \
+         pass a file written by `techspec-bench run --json` or `--save-baseline`",
+        path.display()
+    )))
+}
+
+/// Saves `report` as a baseline (the same JSON as `--json`), atomically.
+pub fn save_baseline(path: &Path, report: &RunReport) -> crate::Result<()> {
+    write_atomic(path, &JsonReporter.render(report)?)
+}
+
+/// Compares each current scenario with the baseline scenario of the same name.
+pub fn compare(current: &RunReport, baseline: &RunReport) -> Comparison {
+    let scenarios = current
+        .scenarios
+        .iter()
+        .filter_map(|now| {
+            let then = baseline
+                .scenarios
+                .iter()
+                .find(|then| then.name == now.name)?;
+            let deltas = match (&then.latency_us, &now.latency_us) {
+                (Some(then), Some(now)) => Some(latency_deltas(then, now)),
+                _ => None,
+            };
+            Some(ScenarioDelta {
+                name: now.name.clone(),
+                deltas,
+            })
+        })
+        .collect();
+    let missing_from_current = baseline
+        .scenarios
+        .iter()
+        .filter(|then| !current.scenarios.iter().any(|now| now.name == then.name))
+        .map(|then| then.name.clone())
+        .collect();
+    Comparison {
+        baseline_started_at: baseline.started_at.clone(),
+        scenarios,
+        missing_from_current,
+    }
+}
+
+fn latency_deltas(then: &LatencySummary, now: &LatencySummary) -> ScenarioDeltaValues {
+    ScenarioDeltaValues {
+        p50: Delta::between(then.p50, now.p50),
+        p95: Delta::between(then.p95, now.p95),
+        p99: Delta::between(then.p99, now.p99),
+    }
+}
+
+/// A delta as people read it: `+1.20ms (+12.0%)`, `-850µs (-4.1%)`.
+pub fn delta_text(delta: &Delta) -> String {
+    let change = super::cells::format_signed_latency_us(delta.change_us as f64);
+    match delta.change_percent {
+        Some(percent) => format!(
+            "{change} ({})",
+            super::cells::format_signed_percent(percent)
+        ),
+        None => change,
+    }
+}
+
+/// The Δ p95 cell of a scenario: a delta, `new` when the baseline lacks it, `—` without latency.
+pub fn p95_delta_cell(comparison: &Comparison, name: &str) -> String {
+    match comparison.scenario(name) {
+        None => "new".to_string(),
+        Some(ScenarioDelta { deltas: None, .. }) => super::cells::NONE.to_string(),
+        Some(ScenarioDelta {
+            deltas: Some(values),
+            ..
+        }) => delta_text(&values.p95),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_delta_is_signed_and_relative_to_the_baseline() {
+        let slower = Delta::between(1_000, 1_250);
+        assert_eq!(slower.change_us, 250);
+        assert_eq!(slower.change_percent, Some(25.0));
+        assert_eq!(delta_text(&slower), "+250µs (+25.0%)");
+        let faster = Delta::between(10_000, 8_800);
+        assert_eq!(delta_text(&faster), "-1.20ms (-12.0%)");
+        let from_zero = Delta::between(0, 5);
+        assert_eq!(from_zero.change_percent, None);
+        assert_eq!(delta_text(&from_zero), "+5µs");
+    }
+}
