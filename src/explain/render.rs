@@ -1,7 +1,46 @@
 //! Renders a plan as a compact text tree: one line per node with relation, index, rows
 //! estimated/actual, loops, buffers and time. Pure: must not print or colour.
 
+use crate::config::Expectations;
 use crate::explain::plan::{Plan, PlanNode};
+use crate::explain::runner::{ExplainedScenario, ScenarioExplain};
+use crate::explain::summary::describe;
+
+/// A scenario's section of `explain` output: a verdict line, then each step's SQL (for
+/// multi-step scenarios), parameters and plan tree, then one line per failure.
+pub fn scenario(name: &str, outcome: &ScenarioExplain, expect: &Expectations) -> String {
+    match outcome {
+        ScenarioExplain::Skipped { reason } => format!("{name}  SKIP  {reason}\n"),
+        ScenarioExplain::Failed { reason } => format!("{name}  ERROR  {reason}\n"),
+        ScenarioExplain::Explained(explained) => explained_scenario(name, explained, expect),
+    }
+}
+
+fn explained_scenario(name: &str, explained: &ExplainedScenario, expect: &Expectations) -> String {
+    let verdict = if explained.check.ok { "PASS" } else { "FAIL" };
+    let mut out = format!("{name}  {verdict}  expect: {}\n", describe(expect));
+    let multi_step = explained.steps.len() > 1;
+    for (number, step) in explained.steps.iter().enumerate() {
+        if multi_step {
+            out.push_str(&format!("  step {}: {}\n", number + 1, one_line(&step.sql)));
+        }
+        if !step.params.is_empty() {
+            out.push_str(&format!("  params: {}\n", step.params.join(", ")));
+        }
+        for line in tree(&step.plan).lines() {
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
+    for failure in &explained.check.failures {
+        out.push_str(&format!("  FAIL: {failure}\n"));
+    }
+    out
+}
+
+/// SQL on one line, whitespace collapsed.
+fn one_line(sql: &str) -> String {
+    sql.split_whitespace().collect::<Vec<_>>().join(" ")
+}
 
 /// The plan as indented lines, root first, then a line with planning and execution time.
 pub fn tree(plan: &Plan) -> String {
@@ -128,6 +167,47 @@ mod tests {
         assert!(tree(&plan).contains(
             "ix_tech_research_session_id on public.tech_research r  rows 3 est  (never executed)"
         ));
+    }
+
+    #[test]
+    fn a_failed_scenario_shows_verdict_plan_and_failures() {
+        use crate::config::NoSeqScan;
+        use crate::explain::check::check;
+        use crate::explain::runner::StepPlan;
+        let expect = Expectations {
+            no_seq_scan: NoSeqScan::AllTables,
+            ..Expectations::default()
+        };
+        let plan = fixture("seq_scan_like");
+        let explained = ExplainedScenario {
+            check: check(&plan, &expect),
+            steps: vec![StepPlan {
+                sql: "SELECT 1".into(),
+                params: vec![],
+                plan,
+            }],
+            diagnoses: vec![],
+            fingerprint: String::new(),
+        };
+        let text = scenario("like", &ScenarioExplain::Explained(explained), &expect);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "like  FAIL  expect: no seq scan");
+        assert!(
+            lines[1]
+                .starts_with("  Seq Scan on public.tech_conversations  rows 1017 est / 1000 act"),
+            "{text}"
+        );
+        assert_eq!(
+            lines[3],
+            "  FAIL: expected no Seq Scan, but public.tech_conversations is read by Seq Scan"
+        );
+        let skipped = ScenarioExplain::Skipped {
+            reason: "relation shared.design_jobs does not exist".into(),
+        };
+        assert_eq!(
+            scenario("x", &skipped, &expect),
+            "x  SKIP  relation shared.design_jobs does not exist\n"
+        );
     }
 
     #[test]

@@ -67,6 +67,27 @@ pub fn plan_fingerprint(plans: &[Plan]) -> String {
     steps.join(" | ")
 }
 
+/// The plan-drift message when two fingerprints (before and after a run) differ, naming
+/// the first step whose plan changed.
+pub fn drift(before: &str, after: &str) -> Option<String> {
+    if before == after {
+        return None;
+    }
+    let steps = before.split(" | ").zip(after.split(" | ")).enumerate();
+    let (step, (was, now)) = steps
+        .clone()
+        .find(|(_, (was, now))| was != now)
+        .unwrap_or((0, (before, after)));
+    let which = if before.contains(" | ") {
+        format!("of step {} ", step + 1)
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "plan {which}changed during the run: before [{was}], after [{now}]"
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,6 +130,23 @@ mod tests {
         assert_eq!(verdict.expect, "no seq scan");
         assert_eq!(verdict.failures.len(), 1);
         assert_eq!(verdict.drift, None);
+    }
+
+    #[test]
+    fn drift_names_the_step_whose_plan_changed() {
+        assert_eq!(drift("0:Limit", "0:Limit"), None);
+        assert_eq!(
+            drift("0:Index Scan using a on t", "0:Seq Scan on t").as_deref(),
+            Some(
+                "plan changed during the run: before [0:Index Scan using a on t], after [0:Seq Scan on t]"
+            )
+        );
+        let two = drift(
+            "0:Limit | 0:Index Scan using a on t",
+            "0:Limit | 0:Seq Scan on t",
+        )
+        .unwrap();
+        assert!(two.starts_with("plan of step 2 changed"), "{two}");
     }
 
     #[test]
