@@ -7,7 +7,7 @@ use tokio_postgres::Client;
 
 use crate::Error;
 use crate::bench::skip;
-use crate::config::{NoSeqScan, Scenario};
+use crate::config::{NoSeqScan, ParamGen, Scenario};
 use crate::explain::check::IndexTables;
 use crate::explain::plan::Relation;
 
@@ -112,10 +112,24 @@ pub async fn validate_expectations(client: &Client, scenarios: &[Scenario]) -> c
     Err(Error::config(problems.join("\n")))
 }
 
-/// False when preparing a statement of `scenario` fails for a missing relation or schema.
+/// False when preparing a statement (or `sample` query) of `scenario` fails for a missing
+/// relation or schema: the scenario is going to be skipped.
 async fn relations_exist(client: &Client, scenario: &Scenario) -> crate::Result<bool> {
-    for step in &scenario.steps {
-        match client.prepare(&step.sql).await {
+    let samples = scenario
+        .steps
+        .iter()
+        .flat_map(|step| &step.params)
+        .filter_map(|param| match param {
+            ParamGen::Sample(sql) => Some(sql.as_str()),
+            _ => None,
+        });
+    let statements = scenario
+        .steps
+        .iter()
+        .map(|step| step.sql.as_str())
+        .chain(samples);
+    for sql in statements {
+        match client.prepare(sql).await {
             Ok(_) => {}
             Err(e) if skip::missing_relation(&e).is_some() => return Ok(false),
             Err(e) if e.as_db_error().is_some() => {}
