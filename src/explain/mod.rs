@@ -1,2 +1,16 @@
 //! EXPLAIN JSON -> plan tree (pure) -> expectation checks (pure), plus the thin async
 //! shell that runs EXPLAIN. Must not time scenarios.
+
+pub mod catalog;
+pub mod check;
+pub mod diagnose;
+pub mod plan;
+pub mod render;
+pub mod runner;
+pub mod summary;
+
+pub use catalog::validate_expectations;
+pub use check::{PlanCheck, check, check_plans};
+pub use plan::{Plan, PlanNode, Relation, parse};
+pub use runner::{ExplainedScenario, ScenarioExplain, StepPlan, explain_scenario};
+pub use summary::{describe, drift, plan_fingerprint, verdict};

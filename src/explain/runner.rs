@@ -1,0 +1,283 @@
+//! The async shell: runs `EXPLAIN (ANALYZE, BUFFERS, VERBOSE, FORMAT JSON)` for each step
+//! of a scenario with parameters drawn as in a run, inside a transaction that is always
+//! rolled back, then checks and diagnoses. Must not time scenarios or print anything.
+
+use serde::Serialize;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Client, Row, Transaction};
+
+use crate::Error;
+use crate::bench::params::{Captures, ParamDrawer, PrepareFailure};
+use crate::bench::skip;
+use crate::bench::value::{ParamValue, capture_column};
+use crate::config::{Scenario, Step};
+use crate::explain::catalog;
+use crate::explain::check::{self, PlanCheck};
+use crate::explain::diagnose::{self, Diagnosis, Statement};
+use crate::explain::plan::{self, Plan};
+use crate::explain::summary::plan_fingerprint;
+
+/// The plan of one step, with what it ran with.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StepPlan {
+    pub sql: String,
+    /// The drawn parameter values, as text.
+    pub params: Vec<String>,
+    pub plan: Plan,
+}
+
+/// What explaining a scenario gave.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ScenarioExplain {
+    Explained(ExplainedScenario),
+    /// The scenario cannot run here (missing relation or schema, empty sample): why.
+    Skipped {
+        reason: String,
+    },
+    /// A statement failed (syntax error, bad parameter, timeout): the server's message.
+    Failed {
+        reason: String,
+    },
+}
+
+/// The plans, the combined check over all steps, and the diagnoses of failed paths.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExplainedScenario {
+    pub steps: Vec<StepPlan>,
+    pub check: PlanCheck,
+    pub diagnoses: Vec<Diagnosis>,
+    /// `plan_fingerprint` of the steps' plans, for plan-drift detection.
+    pub fingerprint: String,
+}
+
+impl ExplainedScenario {
+    /// The steps' plans.
+    pub fn plans(&self) -> Vec<Plan> {
+        self.steps.iter().map(|s| s.plan.clone()).collect()
+    }
+}
+
+/// Explains every step of `scenario`. Earlier steps also run for real (after their
+/// EXPLAIN is undone) so later steps get their captures and see their writes; all of it
+/// is rolled back. Errors only for connection-level problems (exit 3).
+pub async fn explain_scenario(
+    client: &mut Client,
+    scenario: &Scenario,
+    rng_seed: u64,
+) -> crate::Result<ScenarioExplain> {
+    let mut drawer = match ParamDrawer::prepare(client, scenario, rng_seed).await {
+        Ok(drawer) => drawer,
+        Err(PrepareFailure::Skip(reason)) => return Ok(ScenarioExplain::Skipped { reason }),
+        Err(PrepareFailure::Error(error)) => return Err(error),
+    };
+    let index_tables = match catalog::index_tables(client, &scenario.expect.indexes).await {
+        Ok(tables) => tables,
+        Err(error) => return classify(scenario, "reading the catalog", error),
+    };
+    let mut tx = client
+        .transaction()
+        .await
+        .map_err(|e| explain_error(scenario, "BEGIN", &e))?;
+    let outcome = explain_in(&mut tx, scenario, &mut drawer, &index_tables).await;
+    tx.rollback()
+        .await
+        .map_err(|e| explain_error(scenario, "ROLLBACK", &e))?;
+    match outcome {
+        Ok(explained) => Ok(ScenarioExplain::Explained(explained)),
+        Err((doing, error)) => classify(scenario, &doing, error),
+    }
+}
+
+type StepError = (String, tokio_postgres::Error);
+
+async fn explain_in(
+    tx: &mut Transaction<'_>,
+    scenario: &Scenario,
+    drawer: &mut ParamDrawer,
+    index_tables: &check::IndexTables,
+) -> Result<ExplainedScenario, StepError> {
+    let timeout_ms = scenario.statement_timeout.as_millis().max(1);
+    let set_timeout = format!("SET LOCAL statement_timeout = {timeout_ms}");
+    tx.batch_execute(&set_timeout)
+        .await
+        .map_err(|e| ("setting statement_timeout".to_string(), e))?;
+    let mut captures = Captures::new();
+    let mut drawn: Vec<Vec<ParamValue>> = Vec::new();
+    let mut steps = Vec::new();
+    for (index, step) in scenario.steps.iter().enumerate() {
+        let doing = format!("step {}", index + 1);
+        let params = drawer.draw(step, &captures);
+        let plan = explain_step(tx, step, &params)
+            .await
+            .map_err(|e| (doing.clone(), e))?;
+        if index + 1 < scenario.steps.len() {
+            run_step(tx, step, &params, &mut captures)
+                .await
+                .map_err(|e| (doing, e))?;
+        }
+        steps.push(StepPlan {
+            sql: step.sql.clone(),
+            params: params.iter().map(display_param).collect(),
+            plan,
+        });
+        drawn.push(params);
+    }
+    let plans: Vec<Plan> = steps.iter().map(|s| s.plan.clone()).collect();
+    let mut check = check::check_plans(&plans, &scenario.expect, index_tables);
+    let statements: Vec<Statement> = scenario
+        .steps
+        .iter()
+        .zip(&drawn)
+        .map(|(step, params)| Statement {
+            sql: &step.sql,
+            params: as_sql(params),
+        })
+        .collect();
+    let diagnoses = diagnose::diagnose(tx, &statements, &mut check)
+        .await
+        .map_err(|e| ("diagnosing with enable_seqscan = off".to_string(), e))?;
+    Ok(ExplainedScenario {
+        fingerprint: plan_fingerprint(&plans),
+        steps,
+        check,
+        diagnoses,
+    })
+}
+
+/// EXPLAIN ANALYZE of one step, undone by a savepoint (it executes the statement).
+async fn explain_step(
+    tx: &mut Transaction<'_>,
+    step: &Step,
+    params: &[ParamValue],
+) -> Result<Plan, tokio_postgres::Error> {
+    let savepoint = tx.savepoint("techspec_bench_explain").await?;
+    let explain = format!(
+        "EXPLAIN (ANALYZE, BUFFERS, VERBOSE, FORMAT JSON) {}",
+        step.sql
+    );
+    let row = savepoint.query_one(&explain, &as_sql(params)).await?;
+    savepoint.rollback().await?;
+    Ok(plan_from_row(&row))
+}
+
+/// Runs a step for real and records its captures, as an iteration of `run` would.
+async fn run_step(
+    tx: &mut Transaction<'_>,
+    step: &Step,
+    params: &[ParamValue],
+    captures: &mut Captures,
+) -> Result<(), tokio_postgres::Error> {
+    let rows = tx.query(&step.sql, &as_sql(params)).await?;
+    for capture in &step.captures {
+        // An uncapturable column leaves the name unset: the later step binds an empty array.
+        if let Ok(value) = capture_column(&rows, &capture.column) {
+            captures.insert(capture.name.clone(), value);
+        }
+    }
+    Ok(())
+}
+
+/// The plan in an EXPLAIN row (json or text column). An unreadable plan becomes a
+/// single "unparsed" node so the scenario's checks fail visibly rather than panic.
+fn plan_from_row(row: &Row) -> Plan {
+    let parsed = match row.try_get::<_, serde_json::Value>(0) {
+        Ok(value) => plan::parse(&value),
+        Err(_) => match row.try_get::<_, String>(0) {
+            Ok(text) => plan::parse_str(&text),
+            Err(e) => Err(format!("EXPLAIN returned an unreadable column: {e}")),
+        },
+    };
+    parsed.unwrap_or_else(|message| unparsed_plan(&message))
+}
+
+fn unparsed_plan(message: &str) -> Plan {
+    plan::parse(
+        &serde_json::json!({ "Plan": { "Node Type": format!("Unparsed plan: {message}") } }),
+    )
+    .expect("a literal one-node plan parses")
+}
+
+fn as_sql(params: &[ParamValue]) -> Vec<&(dyn ToSql + Sync)> {
+    params.iter().map(|p| p as &(dyn ToSql + Sync)).collect()
+}
+
+/// A parameter value for reports: text quoted, long arrays summarised.
+pub fn display_param(value: &ParamValue) -> String {
+    match value {
+        ParamValue::Null => "NULL".to_string(),
+        ParamValue::Bool(b) => b.to_string(),
+        ParamValue::Int(i) => i.to_string(),
+        ParamValue::Float(f) => f.to_string(),
+        ParamValue::Text(t) => format!("'{t}'"),
+        ParamValue::Uuid(u) => format!("'{u}'"),
+        ParamValue::Array(items) if items.len() > 5 => format!("[{} values]", items.len()),
+        ParamValue::Array(items) => format!(
+            "[{}]",
+            items
+                .iter()
+                .map(display_param)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// A server error is the scenario's result (skip for a missing relation, failure
+/// otherwise); anything else (connection lost) is an environment error.
+fn classify(
+    scenario: &Scenario,
+    doing: &str,
+    error: tokio_postgres::Error,
+) -> crate::Result<ScenarioExplain> {
+    if let Some(reason) = skip::skip_reason(&error) {
+        return Ok(ScenarioExplain::Skipped { reason });
+    }
+    if error.as_db_error().is_some() {
+        let reason = format!(
+            "EXPLAIN failed at {doing}: {}",
+            crate::error::describe_pg_error(&error)
+        );
+        return Ok(ScenarioExplain::Failed { reason });
+    }
+    Err(explain_error(scenario, doing, &error))
+}
+
+fn explain_error(scenario: &Scenario, doing: &str, error: &tokio_postgres::Error) -> Error {
+    Error::database(
+        format!("explaining scenario {} ({doing})", scenario.name),
+        error,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_display_compactly() {
+        assert_eq!(
+            display_param(&ParamValue::Text("in_progress".into())),
+            "'in_progress'"
+        );
+        assert_eq!(display_param(&ParamValue::Int(7)), "7");
+        assert_eq!(
+            display_param(&ParamValue::Array(vec![
+                ParamValue::Int(1),
+                ParamValue::Null
+            ])),
+            "[1, NULL]"
+        );
+        assert_eq!(
+            display_param(&ParamValue::Array(vec![ParamValue::Int(1); 50])),
+            "[50 values]"
+        );
+    }
+
+    #[test]
+    fn an_unparsed_plan_is_a_visible_single_node() {
+        let plan = unparsed_plan("bad");
+        assert_eq!(plan.root.node_type, "Unparsed plan: bad");
+        assert!(plan.root.children.is_empty());
+    }
+}
