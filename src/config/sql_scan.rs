@@ -123,9 +123,9 @@ fn escapes_backslash(chars: &[char], quote: usize) -> bool {
 /// Skips to after the closing `quote`; a doubled quote is an escaped one.
 fn skip_quoted(chars: &[char], mut i: usize, quote: char, backslash: bool) -> usize {
     while i < chars.len() {
-        if backslash && chars[i] == '\\' {
-            i += 2;
-        } else if chars[i] == quote && chars.get(i + 1) == Some(&quote) {
+        let escaped_backslash = backslash && chars[i] == '\\';
+        let doubled_quote = chars[i] == quote && chars.get(i + 1) == Some(&quote);
+        if escaped_backslash || doubled_quote {
             i += 2;
         } else if chars[i] == quote {
             return i + 1;

@@ -58,7 +58,7 @@ impl Metric {
             .map(|(metric, _)| *metric)
             .ok_or_else(|| {
                 format!(
-                    "unknown metric `{name}`{}; metrics: {METRIC_NAMES}",
+                    "unknown metric `{name}` (metrics: {METRIC_NAMES}){}",
                     suggestion_suffix(name, METRICS.iter().map(|(_, known)| *known))
                 )
             })
@@ -231,7 +231,7 @@ fn parse_unit(unit: &str, metric: Metric, number: &str) -> Result<(f64, &'static
             .map(|(_, scale, canonical)| (*scale, *canonical))
             .ok_or_else(|| {
                 format!(
-                    "unknown unit `{unit}`{}; units: {UNIT_NAMES}",
+                    "unknown unit `{unit}` (units: {UNIT_NAMES}){}",
                     suggestion_suffix(unit, LATENCY_UNITS.iter().map(|(name, _, _)| *name))
                 )
             }),

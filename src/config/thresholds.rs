@@ -48,7 +48,9 @@ pub fn load_thresholds(path: Option<&Path>, scenarios: &[Scenario]) -> Result<Th
         .map(|scenario| scenario.name.as_str())
         .collect();
     let mut thresholds = Thresholds::default();
-    for (name, expressions) in &raw.thresholds {
+    let mut entries: Vec<_> = raw.thresholds.iter().collect();
+    entries.sort_by_key(|(name, _)| name.span().start);
+    for (name, expressions) in entries {
         if !known.contains(&name.get_ref().as_str()) {
             if origin == ThresholdsOrigin::BuiltIn {
                 continue;
