@@ -56,9 +56,24 @@ impl SourceText {
                 );
                 self.error_at(span, &what, &hint)
             }
-            None => self.error_at(span, message, "fix the TOML at this position"),
+            None => {
+                let message = readable_types(message);
+                let hint = match message.strip_prefix("missing field `") {
+                    Some(rest) => format!("add `{}` to this table", rest.trim_end_matches('`')),
+                    None => "fix the TOML at this position".to_string(),
+                };
+                self.error_at(span, &message, &hint)
+            }
         }
     }
+}
+
+/// serde names Rust types ("expected i64"); say what to write instead.
+fn readable_types(message: &str) -> String {
+    message
+        .replace("expected i64", "expected an integer")
+        .replace("expected u64", "expected an integer >= 0")
+        .replace("expected f64", "expected a number")
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -166,6 +181,32 @@ mod tests {
             Some(("indx".to_string(), vec!["index".to_string()]))
         );
         assert_eq!(unknown_field("missing field `sql`"), None);
+    }
+
+    #[test]
+    fn shape_errors_are_worded_for_a_toml_writer() {
+        let source = SourceText {
+            name: "s.toml".into(),
+            text: "n = \"10\"\n".into(),
+        };
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Shape {
+            n: i64,
+            m: Option<i64>,
+        }
+        let error = toml::from_str::<Shape>(&source.text).unwrap_err();
+        let message = source.toml_error(&error).to_string();
+        assert!(
+            message.starts_with("s.toml:1:5: invalid type: string \"10\", expected an integer"),
+            "{message}"
+        );
+        let missing = toml::from_str::<Shape>("m = 1").unwrap_err();
+        let message = source.toml_error(&missing).to_string();
+        assert!(
+            message.contains("missing field `n`") && message.contains("add `n` to this table"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -223,4 +223,11 @@ mod tests {
             assert!(!SqlScan::of(sql).is_write(), "{sql}");
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_sql_never_panics(sql in "[$'\"a-zE0-9/*\\\\ \n-]{0,40}") {
+            let _ = SqlScan::of(&sql).is_write();
+        }
+    }
 }
