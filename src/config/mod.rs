@@ -1,6 +1,22 @@
 //! Configuration: TOML files -> validated, typed plan. Raw serde mirrors live in
-//! `raw`, the typed model in `model`. Must not touch the database.
+//! `raw`, the typed model in `model`. Must not touch the database: everything here is
+//! pure over text and paths, so all configuration is checked before any connection.
 
+pub mod diagnostics;
+mod expect;
 pub mod model;
+mod params;
+pub mod raw;
+pub mod scenario;
+pub mod select;
+pub mod sources;
+pub mod sql_scan;
+mod steps;
+pub mod threshold_expr;
+pub mod thresholds;
 
 pub use model::*;
+pub use scenario::load_scenarios;
+pub use select::select;
+pub use threshold_expr::parse_threshold;
+pub use thresholds::load_thresholds;

@@ -19,7 +19,10 @@ pub struct DbTarget {
 
 impl std::fmt::Debug for DbTarget {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DbTarget").field("display", &self.display).field("throwaway", &self.throwaway).finish()
+        f.debug_struct("DbTarget")
+            .field("display", &self.display)
+            .field("throwaway", &self.throwaway)
+            .finish()
     }
 }
 
