@@ -1,0 +1,273 @@
+//! Runs one scenario end to end: a preflight on its own connection (relations, samples,
+//! parameter types), one OS thread per client, and the merge of their histograms.
+//! Must not evaluate thresholds or format output.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use bytes::BytesMut;
+use hdrhistogram::Histogram;
+use tokio_postgres::types::ToSql;
+
+use crate::bench::client::{ClientOutcome, SharedRun, StartLine, run_client};
+use crate::bench::histogram::{merge_into, new_latency_histogram};
+use crate::bench::params::{Captures, ParamDrawer, PrepareFailure};
+use crate::bench::schedule::{ClientPlan, client_plans};
+use crate::bench::session::ClientSession;
+use crate::config::model::{LoadAmount, Scenario};
+use crate::db::DbTarget;
+
+/// How to run a scenario.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// Seed of the parameter RNG (`--rng-seed`): the same seed draws the same values.
+    pub rng_seed: u64,
+    /// Set on Ctrl-C; checked between iterations.
+    pub cancel: Arc<AtomicBool>,
+    /// Advanced by iterations done (or elapsed milliseconds for a `duration` run);
+    /// the engine sets its length, the caller styles and finishes it.
+    pub progress: Option<indicatif::ProgressBar>,
+}
+
+/// What running a scenario produced.
+#[derive(Debug)]
+pub enum ScenarioRun {
+    Measured(Measurement),
+    /// The scenario cannot run on this database; the reason names the relation or sample.
+    Skipped(String),
+}
+
+/// The merged measurement of all clients (warmup excluded).
+#[derive(Debug)]
+pub struct Measurement {
+    /// Recorded iterations, errors included.
+    pub iterations: u64,
+    pub errors: u64,
+    /// Wall clock of the measured part (first client start to last client end).
+    pub duration: Duration,
+    /// Successful iterations, µs: from the scheduled start with `rate`, from the send otherwise.
+    pub latency: Histogram<u64>,
+    /// With `rate`: successful iterations from the actual send, µs. None without `rate`.
+    pub service_time: Option<Histogram<u64>>,
+    /// Per-step latency (SQL, µs) for multi-step scenarios; empty for a single statement.
+    pub steps: Vec<(String, Histogram<u64>)>,
+    /// The first error seen (server message, SQLSTATE and statement).
+    pub first_error: Option<String>,
+}
+
+/// Runs `scenario` against `target`. Blocking: call it from `spawn_blocking` or a plain thread.
+/// Errors: `Config` for a scenario that cannot work (bad SQL, parameter of the wrong type),
+/// `Environment` for the database, `Interrupted` when `opts.cancel` was set.
+pub fn run_scenario(
+    target: &DbTarget,
+    scenario: &Scenario,
+    opts: &EngineOptions,
+) -> crate::Result<ScenarioRun> {
+    let drawer = match preflight_on_own_thread(target, scenario, opts.rng_seed)? {
+        Preflight::Ready(drawer) => drawer,
+        Preflight::Skip(reason) => return Ok(ScenarioRun::Skipped(reason)),
+    };
+    let plans = client_plans(&scenario.load);
+    let shared = SharedRun {
+        start_line: StartLine::new(plans.len()),
+        setup_failed: AtomicBool::new(false),
+        cancel: Arc::clone(&opts.cancel),
+        progress: opts.progress.clone(),
+    };
+    if let Some(bar) = &opts.progress {
+        bar.set_length(match scenario.load.amount {
+            LoadAmount::Iterations(total) => total,
+            LoadAmount::Duration(limit) => u64::try_from(limit.as_millis()).unwrap_or(u64::MAX),
+        });
+    }
+    let outcomes = run_clients(target, scenario, &plans, &drawer, &shared);
+    if opts.cancel.load(Ordering::SeqCst) {
+        return Err(crate::Error::Interrupted);
+    }
+    merge(scenario, outcomes).map(ScenarioRun::Measured)
+}
+
+fn run_clients(
+    target: &DbTarget,
+    scenario: &Scenario,
+    plans: &[ClientPlan],
+    drawer: &ParamDrawer,
+    shared: &SharedRun,
+) -> Vec<crate::Result<ClientOutcome>> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = plans
+            .iter()
+            .map(|plan| {
+                let client_drawer = drawer.fork(plan.index);
+                std::thread::Builder::new()
+                    .name(format!("bench-client-{}", plan.index))
+                    .spawn_scoped(scope, move || {
+                        run_client(target, scenario, plan, client_drawer, shared)
+                    })
+            })
+            .collect();
+        let unstarted = handles.iter().filter(|handle| handle.is_err()).count();
+        for _ in 0..unstarted {
+            // This client never reaches the start line: count it there so the others go on.
+            shared.setup_failed.store(true, Ordering::SeqCst);
+            shared.start_line.arrive();
+        }
+        handles
+            .into_iter()
+            .map(|handle| match handle {
+                Ok(handle) => handle.join().unwrap_or_else(|_| {
+                    Err(crate::Error::environment(
+                        "a benchmark client thread panicked",
+                    ))
+                }),
+                Err(e) => Err(crate::Error::environment(format!(
+                    "cannot start a benchmark client thread: {e}"
+                ))),
+            })
+            .collect()
+    })
+}
+
+fn merge(
+    scenario: &Scenario,
+    outcomes: Vec<crate::Result<ClientOutcome>>,
+) -> crate::Result<Measurement> {
+    let outcomes = outcomes.into_iter().collect::<crate::Result<Vec<_>>>()?;
+    let paced = scenario.load.rate.is_some() && outcomes.iter().any(|o| o.service_time.is_some());
+    let mut merged = Measurement {
+        iterations: 0,
+        errors: 0,
+        duration: Duration::ZERO,
+        latency: new_latency_histogram(),
+        service_time: paced.then(new_latency_histogram),
+        steps: Vec::new(),
+        first_error: None,
+    };
+    if scenario.is_multi_step() {
+        merged.steps = scenario
+            .steps
+            .iter()
+            .map(|s| (s.sql.clone(), new_latency_histogram()))
+            .collect();
+    }
+    for outcome in &outcomes {
+        merged.iterations += outcome.iterations;
+        merged.errors += outcome.errors;
+        if merged.first_error.is_none() {
+            merged.first_error.clone_from(&outcome.first_error);
+        }
+        merge_into(&mut merged.latency, &outcome.latency)?;
+        if let (Some(total), Some(part)) = (&mut merged.service_time, &outcome.service_time) {
+            merge_into(total, part)?;
+        }
+        for ((_, total), part) in merged.steps.iter_mut().zip(&outcome.steps) {
+            merge_into(total, part)?;
+        }
+    }
+    let start = outcomes.iter().filter_map(|o| o.window).map(|w| w.0).min();
+    let end = outcomes.iter().filter_map(|o| o.window).map(|w| w.1).max();
+    if let (Some(start), Some(end)) = (start, end) {
+        merged.duration = end - start;
+    }
+    Ok(merged)
+}
+
+enum Preflight {
+    Ready(ParamDrawer),
+    Skip(String),
+}
+
+/// The preflight runs on a fresh thread so `run_scenario` works from any context
+/// (including a thread that is inside a tokio runtime).
+fn preflight_on_own_thread(
+    target: &DbTarget,
+    scenario: &Scenario,
+    rng_seed: u64,
+) -> crate::Result<Preflight> {
+    std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .name("bench-preflight".into())
+            .spawn_scoped(scope, || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| {
+                        crate::Error::environment(format!("cannot start a runtime: {e}"))
+                    })?;
+                runtime.block_on(preflight(target, scenario, rng_seed))
+            });
+        match spawned {
+            Ok(handle) => handle.join().unwrap_or_else(|_| {
+                Err(crate::Error::environment("the preflight thread panicked"))
+            }),
+            Err(e) => Err(crate::Error::environment(format!(
+                "cannot start a thread: {e}"
+            ))),
+        }
+    })
+}
+
+/// Connects once: prepares every step (a missing relation skips the scenario), runs the
+/// samples, and checks that a drawn value of every parameter encodes for its column type.
+async fn preflight(
+    target: &DbTarget,
+    scenario: &Scenario,
+    rng_seed: u64,
+) -> crate::Result<Preflight> {
+    let attempt = async {
+        let session = ClientSession::open(target, scenario).await?;
+        let drawer = ParamDrawer::prepare(&session.client, scenario, rng_seed).await?;
+        Ok::<_, PrepareFailure>((session, drawer))
+    };
+    let (session, drawer) = match attempt.await {
+        Ok(ready) => ready,
+        Err(PrepareFailure::Skip(reason)) => return Ok(Preflight::Skip(reason)),
+        Err(PrepareFailure::Error(e)) => return Err(e),
+    };
+    check_parameters(scenario, &session, &mut drawer.fork(u32::MAX))?;
+    Ok(Preflight::Ready(drawer))
+}
+
+/// Each step's generators match its `$n` count, and a drawn value of each encodes for
+/// the parameter's type (captured values are checked as empty arrays).
+fn check_parameters(
+    scenario: &Scenario,
+    session: &ClientSession,
+    drawer: &mut ParamDrawer,
+) -> crate::Result<()> {
+    let at = format!(
+        "scenario `{}` ({}:{})",
+        scenario.name,
+        scenario.origin.file.display(),
+        scenario.origin.line
+    );
+    for (index, (step, statement)) in scenario.steps.iter().zip(&session.statements).enumerate() {
+        let types = statement.params();
+        if types.len() != step.params.len() {
+            return Err(crate::Error::config(format!(
+                "{at}: step {} has {} parameter generator(s) but its SQL uses {} (`{}`); give one per $n",
+                index + 1,
+                step.params.len(),
+                types.len(),
+                step.sql
+            )));
+        }
+        for (n, (value, ty)) in drawer
+            .draw(step, &Captures::new())
+            .iter()
+            .zip(types)
+            .enumerate()
+        {
+            if let Err(e) = value.to_sql_checked(ty, &mut BytesMut::new()) {
+                return Err(crate::Error::config(format!(
+                    "{at}: step {}, parameter ${}: {e}; change its generator to produce a {} value",
+                    index + 1,
+                    n + 1,
+                    ty.name()
+                )));
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,168 @@
+//! How the load of a scenario is split across clients: each client's share of the
+//! iterations, the common duration, and the open-loop schedule of scheduled starts
+//! (iteration k of client i at phase_i + k / rate_per_client). Pure: must not sleep or measure.
+
+use std::time::Duration;
+
+use crate::config::model::{LoadAmount, LoadShape};
+
+/// What one client runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientPlan {
+    /// 0-based client number.
+    pub index: u32,
+    /// Closed-loop iterations run before recording (never recorded).
+    pub warmup: u64,
+    /// When to stop.
+    pub stop: StopAt,
+    /// With `rate`: the open-loop schedule of this client.
+    pub schedule: Option<Schedule>,
+}
+
+/// A client stops after its share of the iterations or at the end of the common duration.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum StopAt {
+    Iterations(u64),
+    Elapsed(Duration),
+}
+
+/// Scheduled starts at `phase + k * interval` after the measurement start.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Schedule {
+    pub interval: Duration,
+    pub phase: Duration,
+}
+
+impl Schedule {
+    /// Offset of iteration `k`'s scheduled start from the measurement start
+    /// (computed from k, not accumulated, so it never drifts).
+    pub fn offset(&self, k: u64) -> Duration {
+        self.phase + self.interval.mul_f64(k as f64)
+    }
+}
+
+impl ClientPlan {
+    /// True when iteration `k` (0-based) should not run: its share is done, or the
+    /// duration has elapsed (`elapsed`: time since the measurement start).
+    pub fn is_done(&self, k: u64, elapsed: Duration) -> bool {
+        match self.stop {
+            StopAt::Iterations(share) => k >= share,
+            StopAt::Elapsed(limit) => {
+                elapsed >= limit || self.schedule.is_some_and(|s| s.offset(k) >= limit)
+            }
+        }
+    }
+
+    /// Iterations this client will record, when known up front (for progress).
+    pub fn share(&self) -> Option<u64> {
+        match self.stop {
+            StopAt::Iterations(share) => Some(share),
+            StopAt::Elapsed(_) => None,
+        }
+    }
+}
+
+/// One plan per client (`clients` at least 1). Iterations are split so the shares add up
+/// to the total; with `rate`, clients are evenly interleaved.
+pub fn client_plans(load: &LoadShape) -> Vec<ClientPlan> {
+    let clients = load.clients.max(1);
+    (0..clients)
+        .map(|index| ClientPlan {
+            index,
+            warmup: load.warmup,
+            stop: match load.amount {
+                LoadAmount::Iterations(total) => {
+                    StopAt::Iterations(share_of(total, clients, index))
+                }
+                LoadAmount::Duration(limit) => StopAt::Elapsed(limit),
+            },
+            schedule: load
+                .rate
+                .filter(|r| r.is_finite() && *r > 0.0)
+                .and_then(|rate| Duration::try_from_secs_f64(f64::from(clients) / rate).ok())
+                .map(|interval| Schedule {
+                    interval,
+                    phase: interval.mul_f64(f64::from(index) / f64::from(clients)),
+                }),
+        })
+        .collect()
+}
+
+/// Client `index`'s share of `total` iterations; the first `total % clients` get one more.
+fn share_of(total: u64, clients: u32, index: u32) -> u64 {
+    let clients = u64::from(clients);
+    total / clients + u64::from(u64::from(index) < total % clients)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(amount: LoadAmount, clients: u32, rate: Option<f64>) -> LoadShape {
+        LoadShape {
+            amount,
+            warmup: 5,
+            clients,
+            rate,
+        }
+    }
+
+    #[test]
+    fn iteration_shares_add_up_to_the_total() {
+        let plans = client_plans(&load(LoadAmount::Iterations(10), 3, None));
+        let shares: Vec<_> = plans.iter().map(|p| p.share().unwrap()).collect();
+        assert_eq!(shares, vec![4, 3, 3]);
+        assert!(plans.iter().all(|p| p.warmup == 5 && p.schedule.is_none()));
+        assert!(
+            plans[1].is_done(3, Duration::ZERO) && !plans[1].is_done(2, Duration::from_secs(999))
+        );
+    }
+
+    #[test]
+    fn zero_clients_is_treated_as_one() {
+        assert_eq!(
+            client_plans(&load(LoadAmount::Iterations(7), 0, None)).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn rate_is_split_across_clients_and_clients_are_interleaved() {
+        let plans = client_plans(&load(LoadAmount::Iterations(100), 2, Some(100.0)));
+        let a = plans[0].schedule.unwrap();
+        let b = plans[1].schedule.unwrap();
+        assert_eq!(a.interval, Duration::from_millis(20));
+        assert_eq!(a.offset(0), Duration::ZERO);
+        assert_eq!(b.offset(0), Duration::from_millis(10));
+        assert_eq!(a.offset(3), Duration::from_millis(60));
+        assert_eq!(b.offset(1000), Duration::from_millis(20_010));
+    }
+
+    #[test]
+    fn duration_stops_at_the_limit_or_at_the_first_start_scheduled_past_it() {
+        let plans = client_plans(&load(LoadAmount::Duration(Duration::from_secs(1)), 1, None));
+        assert!(!plans[0].is_done(1_000_000, Duration::from_millis(999)));
+        assert!(plans[0].is_done(0, Duration::from_secs(1)));
+        let paced = client_plans(&load(
+            LoadAmount::Duration(Duration::from_secs(1)),
+            1,
+            Some(10.0),
+        ));
+        assert!(!paced[0].is_done(9, Duration::ZERO));
+        assert!(paced[0].is_done(10, Duration::ZERO));
+    }
+
+    #[test]
+    fn a_zero_or_invalid_rate_means_closed_loop() {
+        assert!(
+            client_plans(&load(LoadAmount::Iterations(1), 1, Some(0.0)))[0]
+                .schedule
+                .is_none()
+        );
+        assert!(
+            client_plans(&load(LoadAmount::Iterations(1), 1, Some(f64::NAN)))[0]
+                .schedule
+                .is_none()
+        );
+    }
+}

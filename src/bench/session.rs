@@ -1,0 +1,171 @@
+//! One client's connection: connect, per-scenario statement timeout, statements prepared
+//! once, and the execution of one iteration (steps in order, captures, BEGIN..ROLLBACK/COMMIT).
+//! Must not time or record anything beyond the per-step durations it is asked to fill.
+
+use std::time::{Duration, Instant};
+
+use futures_util::{TryStreamExt, pin_mut};
+use tokio_postgres::{Client, Row, Statement};
+
+use crate::bench::params::{Captures, ParamDrawer, PrepareFailure};
+use crate::bench::{skip, value};
+use crate::config::model::{Scenario, Step, TransactionMode};
+use crate::db::DbTarget;
+use crate::error::describe_pg_error;
+
+/// A connected client with the scenario's statements prepared.
+pub struct ClientSession {
+    pub client: Client,
+    pub statements: Vec<Statement>,
+}
+
+impl ClientSession {
+    /// Connects, sets the statement timeout and prepares every step. A missing relation
+    /// is a `Skip` naming it.
+    pub async fn open(
+        target: &DbTarget,
+        scenario: &Scenario,
+    ) -> Result<ClientSession, PrepareFailure> {
+        let client = crate::db::connect(target)
+            .await
+            .map_err(PrepareFailure::Error)?;
+        // 0 disables the timeout in PostgreSQL: never round a short timeout down to it.
+        let timeout = scenario.statement_timeout;
+        let timeout_ms = if timeout.is_zero() {
+            0
+        } else {
+            timeout.as_millis().max(1)
+        };
+        client
+            .batch_execute(&format!("SET statement_timeout = {timeout_ms}"))
+            .await
+            .map_err(|e| {
+                PrepareFailure::Error(crate::Error::database("cannot set statement_timeout", &e))
+            })?;
+        let mut statements = Vec::with_capacity(scenario.steps.len());
+        for (index, step) in scenario.steps.iter().enumerate() {
+            let statement = client
+                .prepare(&step.sql)
+                .await
+                .map_err(|e| prepare_failure(scenario, index, &e))?;
+            statements.push(statement);
+        }
+        Ok(ClientSession { client, statements })
+    }
+
+    /// True when the connection is gone (every further query would fail).
+    pub fn is_closed(&self) -> bool {
+        self.client.is_closed()
+    }
+
+    /// Runs one iteration: all steps in order, wrapped in the scenario's transaction.
+    /// With `step_times` (one slot per step), fills each step's duration.
+    /// On an error inside a transaction, rolls back before returning the error text.
+    pub async fn run_iteration(
+        &self,
+        scenario: &Scenario,
+        drawer: &mut ParamDrawer,
+        mut step_times: Option<&mut [Duration]>,
+    ) -> Result<(), String> {
+        if scenario.transaction.is_some() {
+            self.client
+                .batch_execute("BEGIN")
+                .await
+                .map_err(|e| describe("BEGIN", &e))?;
+        }
+        let mut captures = Captures::new();
+        let mut outcome = Ok(());
+        for (index, step) in scenario.steps.iter().enumerate() {
+            let started = step_times.as_ref().map(|_| Instant::now());
+            outcome = self.run_step(index, step, drawer, &mut captures).await;
+            if let (Some(times), Some(started)) = (step_times.as_deref_mut(), started) {
+                times[index] = started.elapsed();
+            }
+            if let Err(message) = &mut outcome {
+                if scenario.is_multi_step() {
+                    *message = format!("step {}: {message}", index + 1);
+                }
+                break;
+            }
+        }
+        self.finish_transaction(scenario.transaction, outcome).await
+    }
+
+    async fn run_step(
+        &self,
+        index: usize,
+        step: &Step,
+        drawer: &mut ParamDrawer,
+        captures: &mut Captures,
+    ) -> Result<(), String> {
+        let params = drawer.draw(step, captures);
+        let describe_error = |e: tokio_postgres::Error| describe(&step.sql, &e);
+        let rows = self
+            .client
+            .query_raw(&self.statements[index], params.iter())
+            .await
+            .map_err(describe_error)?;
+        pin_mut!(rows);
+        if step.captures.is_empty() {
+            while rows.try_next().await.map_err(describe_error)?.is_some() {}
+            return Ok(());
+        }
+        let rows: Vec<Row> = rows.try_collect().await.map_err(describe_error)?;
+        for capture in &step.captures {
+            captures.insert(
+                capture.name.clone(),
+                value::capture_column(&rows, &capture.column)?,
+            );
+        }
+        Ok(())
+    }
+
+    async fn finish_transaction(
+        &self,
+        mode: Option<TransactionMode>,
+        outcome: Result<(), String>,
+    ) -> Result<(), String> {
+        let end = match (mode, &outcome) {
+            (None, _) => return outcome,
+            (Some(TransactionMode::Commit), Ok(())) => "COMMIT",
+            _ => "ROLLBACK",
+        };
+        let ended = self
+            .client
+            .batch_execute(end)
+            .await
+            .map_err(|e| describe(end, &e));
+        outcome.and(ended)
+    }
+}
+
+/// "<error> in `<sql>`" with the server's message and SQLSTATE.
+fn describe(sql: &str, error: &tokio_postgres::Error) -> String {
+    format!("{} in `{sql}`", describe_pg_error(error))
+}
+
+/// Classifies a failed PREPARE: a missing relation skips the scenario, a SQL error
+/// (SQLSTATE class 42) is the scenario file's fault, anything else the environment's.
+fn prepare_failure(
+    scenario: &Scenario,
+    index: usize,
+    error: &tokio_postgres::Error,
+) -> PrepareFailure {
+    if let Some(reason) = skip::skip_reason(error) {
+        return PrepareFailure::Skip(reason);
+    }
+    let message = format!(
+        "scenario `{}` ({}:{}): step {} does not prepare: {}",
+        scenario.name,
+        scenario.origin.file.display(),
+        scenario.origin.line,
+        index + 1,
+        describe_pg_error(error)
+    );
+    match error.code() {
+        Some(code) if code.code().starts_with("42") => {
+            PrepareFailure::Error(crate::Error::config(message))
+        }
+        _ => PrepareFailure::Error(crate::Error::environment(message)),
+    }
+}

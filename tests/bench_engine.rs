@@ -1,0 +1,388 @@
+//! Integration tests of the scenario engine against a real PostgreSQL: latency accuracy,
+//! open-loop rate, multi-step captures, transactions, timeouts, skips and determinism.
+//! Must not depend on the seed module: each test inserts the few rows it needs.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use techspec_bench::bench::{EngineOptions, Measurement, ScenarioRun, run_scenario, summarize};
+use techspec_bench::config::model::{
+    Capture, Expectations, IntDist, LoadAmount, LoadShape, Origin, ParamGen, Scenario, Step,
+    TransactionMode,
+};
+use techspec_bench::db::DbTarget;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn step(sql: &str, params: Vec<ParamGen>) -> Step {
+    Step {
+        sql: sql.into(),
+        params,
+        captures: Vec::new(),
+    }
+}
+
+fn scenario(steps: Vec<Step>, amount: LoadAmount) -> Scenario {
+    Scenario {
+        name: "test_scenario".into(),
+        group: "tests".into(),
+        description: None,
+        origin: Origin {
+            file: "tests/inline.toml".into(),
+            line: 1,
+        },
+        load: LoadShape {
+            amount,
+            warmup: 0,
+            clients: 1,
+            rate: None,
+        },
+        steps,
+        transaction: None,
+        expect: Expectations::default(),
+        statement_timeout: Duration::from_secs(30),
+    }
+}
+
+fn options(seed: u64) -> EngineOptions {
+    EngineOptions {
+        rng_seed: seed,
+        cancel: Arc::new(AtomicBool::new(false)),
+        progress: None,
+    }
+}
+
+fn target(db: &common::TestDb) -> DbTarget {
+    DbTarget::from_url_for_tests(&db.url).unwrap()
+}
+
+fn measure(db: &common::TestDb, scenario: &Scenario) -> Measurement {
+    match run_scenario(&target(db), scenario, &options(1)).unwrap() {
+        ScenarioRun::Measured(m) => m,
+        ScenarioRun::Skipped(reason) => panic!("unexpected skip: {reason}"),
+    }
+}
+
+/// A database with the schema, one design job and `sessions` sessions (status 'completed'),
+/// each with two research rows.
+fn database_with_sessions(
+    rt: &tokio::runtime::Runtime,
+    label: &str,
+    sessions: u32,
+) -> common::TestDb {
+    let db = rt.block_on(common::TestDb::create(label));
+    rt.block_on(async {
+        db.apply_schema_files().await;
+        let client = db.client().await;
+        client
+            .batch_execute(&format!(
+                "INSERT INTO shared.design_jobs (id, project_id, user_id, title)
+                   VALUES (gen_random_uuid(), gen_random_uuid(), gen_random_uuid(), 'job');
+                 INSERT INTO tech_spec_sessions (id, design_job_id, project_id, user_id, status, current_stage, completed_at)
+                   SELECT gen_random_uuid(), (SELECT id FROM shared.design_jobs), gen_random_uuid(),
+                          gen_random_uuid(), 'completed', 'research', now()
+                   FROM generate_series(1, {sessions});
+                 INSERT INTO tech_research (id, session_id, technology_category)
+                   SELECT gen_random_uuid(), s.id, c FROM tech_spec_sessions s, (VALUES ('db'), ('api')) v(c);"
+            ))
+            .await
+            .unwrap();
+    });
+    db
+}
+
+fn count(rt: &tokio::runtime::Runtime, db: &common::TestDb, sql: &str) -> i64 {
+    rt.block_on(async { db.client().await.query_one(sql, &[]).await.unwrap().get(0) })
+}
+
+#[test]
+fn a_five_millisecond_sleep_reads_a_p50_between_5_0_and_5_8_ms() {
+    let rt = runtime();
+    let db = rt.block_on(common::TestDb::create("bench_sleep"));
+    let mut sleep = scenario(
+        vec![step("SELECT pg_sleep(0.005)", vec![])],
+        LoadAmount::Iterations(200),
+    );
+    sleep.load.warmup = 5;
+    let m = measure(&db, &sleep);
+    let summary = summarize(&m.latency);
+    assert_eq!((m.iterations, m.errors), (200, 0));
+    assert!(
+        (5_000..=5_800).contains(&summary.p50),
+        "p50 = {} µs",
+        summary.p50
+    );
+    assert!(m.service_time.is_none() && m.steps.is_empty());
+}
+
+#[test]
+fn an_open_loop_rate_above_capacity_shows_queueing_in_latency_not_in_service_time() {
+    let rt = runtime();
+    let db = rt.block_on(common::TestDb::create("bench_rate"));
+    let mut paced = scenario(
+        vec![step("SELECT pg_sleep(0.02)", vec![])],
+        LoadAmount::Iterations(60),
+    );
+    paced.load.rate = Some(100.0);
+    let m = measure(&db, &paced);
+    let latency = summarize(&m.latency);
+    let service = summarize(m.service_time.as_ref().expect("service time with rate"));
+    assert_eq!(m.errors, 0);
+    assert!(service.p99 >= 20_000, "service p99 {} µs", service.p99);
+    // 60 iterations scheduled over 0.6 s take at least 1.2 s: the last waits about 0.6 s.
+    assert!(
+        latency.p99 > 10 * service.p99,
+        "latency p99 {} vs service p99 {}",
+        latency.p99,
+        service.p99
+    );
+}
+
+#[test]
+fn a_multi_step_scenario_binds_the_captured_ids_as_an_array() {
+    let rt = runtime();
+    let db = database_with_sessions(&rt, "bench_capture", 3);
+    let mut first = step(
+        "SELECT id FROM tech_spec_sessions WHERE status = $1",
+        vec![ParamGen::Choice(vec![
+            techspec_bench::config::model::Literal::Text("completed".into()),
+        ])],
+    );
+    first.captures = vec![Capture {
+        name: "ids".into(),
+        column: "id".into(),
+    }];
+    // Fails with division_by_zero unless all 3 sessions' 6 research rows match.
+    let second = step(
+        "SELECT 1 / (count(*) / 6) FROM tech_research WHERE session_id = ANY($1)",
+        vec![ParamGen::Captured("ids".into())],
+    );
+    let m = measure(
+        &db,
+        &scenario(vec![first, second], LoadAmount::Iterations(20)),
+    );
+    assert_eq!((m.iterations, m.errors), (20, 0), "{:?}", m.first_error);
+    assert_eq!(m.steps.len(), 2);
+    assert!(m.steps.iter().all(|(_, h)| h.len() == 20));
+    assert!(m.steps[1].0.contains("ANY($1)"));
+}
+
+#[test]
+fn rollback_leaves_the_table_unchanged_and_commit_keeps_the_rows() {
+    let rt = runtime();
+    let db = database_with_sessions(&rt, "bench_tx", 1);
+    let insert = step(
+        "INSERT INTO shared.design_jobs (id, project_id, user_id, title) VALUES ($1, $2, $2, $3)",
+        vec![
+            ParamGen::Uuid,
+            ParamGen::Uuid,
+            ParamGen::Value(techspec_bench::config::model::Literal::Text("t".into())),
+        ],
+    );
+    let mut write = scenario(vec![insert], LoadAmount::Iterations(25));
+    write.load.clients = 2;
+    write.transaction = Some(TransactionMode::Rollback);
+    let before = count(&rt, &db, "SELECT count(*) FROM shared.design_jobs");
+    let m = measure(&db, &write);
+    assert_eq!((m.iterations, m.errors), (25, 0), "{:?}", m.first_error);
+    assert_eq!(
+        count(&rt, &db, "SELECT count(*) FROM shared.design_jobs"),
+        before
+    );
+    write.transaction = Some(TransactionMode::Commit);
+    measure(&db, &write);
+    assert_eq!(
+        count(&rt, &db, "SELECT count(*) FROM shared.design_jobs"),
+        before + 25
+    );
+}
+
+#[test]
+fn an_error_inside_a_transaction_is_counted_and_rolled_back() {
+    let rt = runtime();
+    let db = database_with_sessions(&rt, "bench_txerr", 1);
+    let insert = step(
+        "INSERT INTO shared.design_jobs (id, project_id, user_id, title) VALUES ($1, $1, $1, 'x')",
+        vec![ParamGen::Uuid],
+    );
+    let failing = step("SELECT 1 / 0", vec![]);
+    let mut write = scenario(vec![insert, failing], LoadAmount::Iterations(5));
+    write.transaction = Some(TransactionMode::Commit);
+    let m = measure(&db, &write);
+    assert_eq!((m.iterations, m.errors), (5, 5));
+    let first_error = m.first_error.unwrap();
+    assert!(
+        first_error.contains("step 2") && first_error.contains("division by zero"),
+        "{first_error}"
+    );
+    assert_eq!(
+        count(&rt, &db, "SELECT count(*) FROM shared.design_jobs"),
+        1
+    );
+}
+
+#[test]
+fn a_statement_past_the_timeout_counts_as_an_error_and_the_run_returns() {
+    let rt = runtime();
+    let db = rt.block_on(common::TestDb::create("bench_timeout"));
+    let mut slow = scenario(
+        vec![step("SELECT pg_sleep(30)", vec![])],
+        LoadAmount::Iterations(2),
+    );
+    slow.statement_timeout = Duration::from_millis(100);
+    let m = measure(&db, &slow);
+    assert_eq!((m.iterations, m.errors), (2, 2));
+    assert!(m.first_error.unwrap().contains("statement timeout"));
+    assert!(m.latency.is_empty());
+}
+
+#[test]
+fn a_missing_relation_skips_the_scenario_naming_it() {
+    let rt = runtime();
+    let db = rt.block_on(common::TestDb::create("bench_missing"));
+    let join = scenario(
+        vec![step("SELECT count(*) FROM shared.design_jobs", vec![])],
+        LoadAmount::Iterations(1),
+    );
+    match run_scenario(&target(&db), &join, &options(1)).unwrap() {
+        ScenarioRun::Skipped(reason) => {
+            assert_eq!(reason, "relation shared.design_jobs does not exist")
+        }
+        ScenarioRun::Measured(_) => panic!("measured a scenario whose relation is missing"),
+    }
+}
+
+#[test]
+fn an_empty_sample_skips_the_scenario() {
+    let rt = runtime();
+    let db = database_with_sessions(&rt, "bench_empty_sample", 0);
+    let sql = "SELECT id FROM tech_spec_sessions";
+    let by_id = scenario(
+        vec![step(
+            "SELECT * FROM tech_spec_sessions WHERE id = $1",
+            vec![ParamGen::Sample(sql.into())],
+        )],
+        LoadAmount::Iterations(1),
+    );
+    match run_scenario(&target(&db), &by_id, &options(1)).unwrap() {
+        ScenarioRun::Skipped(reason) => {
+            assert_eq!(reason, format!("sample `{sql}` returned no rows"))
+        }
+        ScenarioRun::Measured(_) => panic!("measured a scenario with an empty sample"),
+    }
+}
+
+#[test]
+fn a_parameter_of_the_wrong_type_is_a_configuration_error() {
+    let rt = runtime();
+    let db = database_with_sessions(&rt, "bench_wrong_type", 1);
+    let wrong = scenario(
+        vec![step(
+            "SELECT * FROM tech_spec_sessions WHERE id = $1",
+            vec![ParamGen::Int {
+                low: 1,
+                high: 9,
+                dist: IntDist::Uniform,
+            }],
+        )],
+        LoadAmount::Iterations(1),
+    );
+    let error = run_scenario(&target(&db), &wrong, &options(1)).unwrap_err();
+    assert_eq!(error.exit_code(), 2);
+    assert!(
+        error.to_string().contains("parameter $1") && error.to_string().contains("uuid"),
+        "{error}"
+    );
+}
+
+#[test]
+fn the_same_seed_binds_the_same_values_across_runs_and_clients() {
+    let rt = runtime();
+    let db = rt.block_on(common::TestDb::create("bench_determinism"));
+    rt.block_on(async {
+        let client = db.client().await;
+        client
+            .batch_execute("CREATE TABLE draws (v bigint)")
+            .await
+            .unwrap();
+    });
+    let record = step(
+        "INSERT INTO draws (v) VALUES ($1)",
+        vec![ParamGen::Int {
+            low: 1,
+            high: 1_000_000_000,
+            dist: IntDist::Uniform,
+        }],
+    );
+    let mut write = scenario(vec![record], LoadAmount::Iterations(30));
+    write.load.clients = 3;
+    let drawn = |seed: u64| -> Vec<i64> {
+        rt.block_on(async {
+            db.client()
+                .await
+                .batch_execute("TRUNCATE draws")
+                .await
+                .unwrap()
+        });
+        assert!(matches!(
+            run_scenario(&target(&db), &write, &options(seed)).unwrap(),
+            ScenarioRun::Measured(_)
+        ));
+        let mut values: Vec<i64> = rt.block_on(async {
+            let rows = db
+                .client()
+                .await
+                .query("SELECT v FROM draws", &[])
+                .await
+                .unwrap();
+            rows.iter().map(|r| r.get(0)).collect()
+        });
+        // Clients interleave; each client's stream is fixed, so the multiset is.
+        values.sort_unstable();
+        values
+    };
+    let first = drawn(42);
+    assert_eq!(first.len(), 30);
+    assert_eq!(first, drawn(42));
+    assert_ne!(first, drawn(43));
+}
+
+#[test]
+fn iterations_are_split_across_clients_and_a_duration_run_measures_its_window() {
+    let rt = runtime();
+    let db = rt.block_on(common::TestDb::create("bench_shape"));
+    let mut split = scenario(vec![step("SELECT 1", vec![])], LoadAmount::Iterations(101));
+    split.load.clients = 3;
+    split.load.warmup = 10;
+    let m = measure(&db, &split);
+    assert_eq!((m.iterations, m.latency.len()), (101, 101));
+    let timed = scenario(
+        vec![step("SELECT 1", vec![])],
+        LoadAmount::Duration(Duration::from_millis(300)),
+    );
+    let m = measure(&db, &timed);
+    assert!(m.iterations > 0 && m.latency.len() == m.iterations);
+    assert!(m.duration >= Duration::from_millis(300), "{:?}", m.duration);
+}
+
+#[test]
+fn a_cancelled_run_reports_interrupted() {
+    let rt = runtime();
+    let db = rt.block_on(common::TestDb::create("bench_cancel"));
+    let opts = options(1);
+    opts.cancel.store(true, std::sync::atomic::Ordering::SeqCst);
+    let long = scenario(
+        vec![step("SELECT 1", vec![])],
+        LoadAmount::Duration(Duration::from_secs(3600)),
+    );
+    let error = run_scenario(&target(&db), &long, &opts).unwrap_err();
+    assert!(matches!(error, techspec_bench::Error::Interrupted));
+}
