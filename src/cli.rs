@@ -217,7 +217,14 @@ mod tests {
 
     #[test]
     fn global_options_are_accepted_after_the_subcommand() {
-        let cli = Cli::try_parse_from(["techspec-bench", "run", "--database-url", "postgres://x@y/z", "-q"]).unwrap();
+        let cli = Cli::try_parse_from([
+            "techspec-bench",
+            "run",
+            "--database-url",
+            "postgres://x@y/z",
+            "-q",
+        ])
+        .unwrap();
         assert_eq!(cli.database_url.as_deref(), Some("postgres://x@y/z"));
         assert!(cli.quiet);
     }

@@ -100,7 +100,9 @@ pub enum ParamGen {
 pub enum IntDist {
     Uniform,
     /// Zipf with exponent `s` (> 0); `low` is the most frequent value.
-    Zipf { s: f64 },
+    Zipf {
+        s: f64,
+    },
 }
 
 /// A literal value from a scenario file.

@@ -4,7 +4,9 @@
 pub mod catalog;
 pub mod cluster;
 pub mod connect;
+pub mod conninfo;
 pub mod migrate;
+pub mod pgpass;
 pub mod target;
 pub mod tls;
 
