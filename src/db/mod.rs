@@ -6,6 +6,7 @@ pub mod cluster;
 pub mod connect;
 pub mod conninfo;
 pub mod migrate;
+pub mod pg_install;
 pub mod pgpass;
 pub mod target;
 pub mod tls;
