@@ -23,7 +23,8 @@ fn processes_mentioning(needle: &Path) -> Vec<String> {
             let entry = entry.ok()?;
             let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
             let text = String::from_utf8_lossy(&cmdline).replace('\0', " ");
-            text.contains(&needle).then(|| format!("{}: {text}", entry.file_name().to_string_lossy()))
+            text.contains(&needle)
+                .then(|| format!("{}: {text}", entry.file_name().to_string_lossy()))
         })
         .collect()
 }
@@ -32,7 +33,10 @@ fn processes_mentioning(needle: &Path) -> Vec<String> {
 fn wait_for_running_cluster(tmp: &Path, child: &mut Child) -> PathBuf {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        assert!(child.try_wait().unwrap().is_none(), "techspec-bench ended before the cluster ran");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "techspec-bench ended before the cluster ran"
+        );
         let found = std::fs::read_dir(tmp)
             .unwrap()
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -40,7 +44,11 @@ fn wait_for_running_cluster(tmp: &Path, child: &mut Child) -> PathBuf {
         if let Some(dir) = found {
             return dir;
         }
-        assert!(Instant::now() < deadline, "no throwaway cluster socket appeared in {}", tmp.display());
+        assert!(
+            Instant::now() < deadline,
+            "no throwaway cluster socket appeared in {}",
+            tmp.display()
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -60,21 +68,35 @@ fn wait_with_limit(child: &mut Child, limit: Duration) -> std::process::ExitStat
 }
 
 fn assert_nothing_left(tmp: &Path) {
-    let left: Vec<_> = std::fs::read_dir(tmp).unwrap().filter_map(|e| e.ok().map(|e| e.path())).collect();
+    let left: Vec<_> = std::fs::read_dir(tmp)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
     assert!(left.is_empty(), "left behind in TMPDIR: {left:?}");
     let processes = processes_mentioning(tmp);
-    assert!(processes.is_empty(), "processes still running: {processes:?}");
+    assert!(
+        processes.is_empty(),
+        "processes still running: {processes:?}"
+    );
 }
 
 #[test]
 fn migrate_with_nothing_configured_uses_a_throwaway_cluster_and_removes_it() {
     let tmp = common::shared_tempdir();
-    let output = common::tool().arg("migrate").env("TMPDIR", tmp.path()).output().unwrap();
+    let output = common::tool()
+        .arg("migrate")
+        .env("TMPDIR", tmp.path())
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert_eq!(stderr.matches(NOTICE).count(), 1, "{stderr}");
-    for label in ["applied 0001_shared_stand_in", "applied 0002_tech_spec_tables", "applied 0003_tech_spec_indexes"] {
+    for label in [
+        "applied 0001_shared_stand_in",
+        "applied 0002_tech_spec_tables",
+        "applied 0003_tech_spec_indexes",
+    ] {
         assert!(stdout.contains(label), "{stdout}");
     }
     assert_nothing_left(tmp.path());
@@ -91,11 +113,19 @@ fn interrupted_mid_command_leaves_nothing(signal: Signal) {
         .spawn()
         .unwrap();
     let cluster_dir = wait_for_running_cluster(tmp.path(), &mut child);
-    assert!(!processes_mentioning(&cluster_dir).is_empty(), "the server runs before the signal");
+    assert!(
+        !processes_mentioning(&cluster_dir).is_empty(),
+        "the server runs before the signal"
+    );
     kill(Pid::from_raw(child.id() as i32), signal).unwrap();
     let status = wait_with_limit(&mut child, Duration::from_secs(60));
     let mut stderr = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
     assert_eq!(status.code(), Some(130), "{stderr}");
     assert!(stderr.contains("interrupted"), "{stderr}");
     assert_nothing_left(tmp.path());

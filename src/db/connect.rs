@@ -127,7 +127,9 @@ mod tests {
     async fn an_unreachable_port_names_host_port_user_and_database_without_the_password() {
         let target =
             DbTarget::from_url_for_tests("postgres://alice:hunter2pw@127.0.0.1:1/app").unwrap();
-        let error = connect(&target).await.err().expect("port 1 must refuse");
+        let Err(error) = connect(&target).await else {
+            panic!("port 1 must refuse");
+        };
         let text = error.to_string();
         assert_eq!(error.exit_code(), 3);
         for part in [

@@ -43,6 +43,7 @@ pub enum TargetSource {
 
 /// The outcome of resolution: a named database, or none (start a throwaway cluster).
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // made once per command; boxing would only add noise
 pub enum Resolved {
     Named(DbTarget, TargetSource),
     Throwaway,
@@ -93,10 +94,10 @@ fn named_target(
     let info = conninfo::parse(text)?;
     let mut config = info.config;
     fill_from_environment(&mut config, env)?;
-    if config.get_password().is_none() {
-        if let Some(password) = password_from_file(&config, info.passfile, env) {
-            config.password(password);
-        }
+    if config.get_password().is_none()
+        && let Some(password) = password_from_file(&config, info.passfile, env)
+    {
+        config.password(password);
     }
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(connect_timeout);
@@ -136,13 +137,13 @@ fn fill_from_environment(
             config.host(host);
         }
     }
-    if config.get_ports().is_empty() {
-        if let Some(text) = env("PGPORT") {
-            let port = text.trim().parse::<u16>().map_err(|_| {
-                crate::Error::config(format!("PGPORT=`{text}` is not a port number (1-65535)"))
-            })?;
-            config.port(port);
-        }
+    if config.get_ports().is_empty()
+        && let Some(text) = env("PGPORT")
+    {
+        let port = text.trim().parse::<u16>().map_err(|_| {
+            crate::Error::config(format!("PGPORT=`{text}` is not a port number (1-65535)"))
+        })?;
+        config.port(port);
     }
     if config.get_user().is_none() {
         let user = ["PGUSER", "USER", "LOGNAME"]
@@ -150,10 +151,10 @@ fn fill_from_environment(
             .find_map(|key| env(key));
         config.user(user.unwrap_or_else(|| "postgres".to_string()));
     }
-    if config.get_password().is_none() {
-        if let Some(password) = env("PGPASSWORD") {
-            config.password(password);
-        }
+    if config.get_password().is_none()
+        && let Some(password) = env("PGPASSWORD")
+    {
+        config.password(password);
     }
     if config.get_dbname().is_none() {
         let dbname = env("PGDATABASE").or_else(|| config.get_user().map(str::to_string));
