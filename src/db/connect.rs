@@ -70,6 +70,10 @@ fn failure(target: &DbTarget, error: &tokio_postgres::Error) -> crate::Error {
             "The server has no free connection slots: close other sessions or raise max_connections.".to_string()
         }
         Some(_) => "Check the server log for details.".to_string(),
+        None if is_tls_problem(error) => "Check sslmode and sslrootcert: `require` needs a server with TLS \
+            enabled; `verify-ca` and `verify-full` need the CA certificate that signed the server's \
+            certificate (sslrootcert=/path/ca.pem), and `verify-full` also needs the host name to match it."
+            .to_string(),
         None => advice_for_unreachable(),
     };
     crate::Error::environment(format!(
@@ -78,6 +82,11 @@ fn failure(target: &DbTarget, error: &tokio_postgres::Error) -> crate::Error {
         describe_target(target),
         crate::error::describe_pg_error(error)
     ))
+}
+
+fn is_tls_problem(error: &tokio_postgres::Error) -> bool {
+    let text = crate::error::describe_pg_error(error);
+    text.contains("TLS") || text.contains("certificate")
 }
 
 fn advice_for_unreachable() -> String {
