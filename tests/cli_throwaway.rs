@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
@@ -139,4 +139,28 @@ fn sigint_mid_command_stops_and_removes_the_cluster() {
 #[test]
 fn sigterm_mid_command_stops_and_removes_the_cluster() {
     interrupted_mid_command_leaves_nothing(Signal::SIGTERM);
+}
+
+#[test]
+fn sigint_while_the_cluster_is_being_set_up_leaves_nothing() {
+    let tmp = common::shared_tempdir();
+    let mut child = common::tool()
+        .arg("migrate")
+        .env("TMPDIR", tmp.path())
+        .env("TECHSPEC_BENCH_PAUSE_AFTER_OPEN_MS", "600000")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut first_line = String::new();
+    stderr.read_line(&mut first_line).unwrap();
+    assert!(first_line.starts_with(NOTICE), "{first_line}");
+    // The notice is printed before initdb runs: signal the set-up phase.
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGINT).unwrap();
+    let status = wait_with_limit(&mut child, Duration::from_secs(60));
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    assert_eq!(status.code(), Some(130), "{rest}");
+    assert_nothing_left(tmp.path());
 }
