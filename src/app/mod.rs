@@ -1,2 +1,51 @@
 //! The commands, wired: resolve the target, check configuration, call db/seed/bench/
 //! explain, hand results to reporters. Must not hold SQL (see `db`).
+
+pub mod database;
+pub mod migrate;
+
+use crate::cli::{Cli, Command};
+use crate::{Error, Result};
+
+/// Runs the command and returns the process exit code. Ctrl-C or SIGTERM cancels the
+/// command: its future is dropped (which stops and deletes a throwaway cluster) and
+/// the result is [`Error::Interrupted`] (exit 130).
+pub async fn run(cli: Cli) -> Result<i32> {
+    tokio::select! {
+        // Biased, so the signal handlers are installed before the command starts.
+        biased;
+        () = interrupted() => Err(Error::Interrupted),
+        result = execute(cli) => result,
+    }
+}
+
+/// Completes on SIGINT or SIGTERM; never, if the handlers cannot be installed.
+async fn interrupted() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut interrupt), Ok(mut terminate)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = interrupt.recv() => {}
+        _ = terminate.recv() => {}
+    }
+}
+
+async fn execute(cli: Cli) -> Result<i32> {
+    // Order for every command: 1. check all configuration (files, flags) without
+    // touching a database, 2. open the database (throwaway cluster if none is named),
+    // 3. do the work. `migrate` has no configuration files.
+    match &cli.command {
+        Command::Migrate(args) => migrate::run(&cli, args).await,
+        Command::Seed(_) => Err(not_implemented("seed")),
+        Command::Run(_) => Err(not_implemented("run")),
+        Command::Explain(_) => Err(not_implemented("explain")),
+    }
+}
+
+fn not_implemented(command: &str) -> Error {
+    Error::config(format!("`{command}` is not implemented yet in this build"))
+}

@@ -1,2 +1,322 @@
 //! The throwaway cluster: initdb + postgres in a temp dir on a private Unix socket,
 //! stopped and deleted on drop. Must not apply migrations or seed.
+//!
+//! The cluster lives in a new directory under the system temporary directory (`TMPDIR`,
+//! else `/tmp`). When the tool runs as root, `initdb` and `postgres` run as the
+//! `postgres` OS user (PostgreSQL refuses root), which must be able to reach that
+//! directory. The server listens on a Unix socket in that directory only (no TCP port),
+//! runs in its own process group (a terminal Ctrl-C reaches the tool, which then stops
+//! the server), and keeps the default durability settings (fsync on).
+//! `TECHSPEC_BENCH_PG_BINDIR` replaces the search for the binaries (see `pg_install`).
+
+use std::fs::File;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::{Pid, User};
+
+use crate::db::tls::{SslMode, TlsSettings};
+use crate::db::{DbTarget, pg_install};
+
+/// The port number in the socket file name (`.s.PGSQL.5432`); no TCP port is opened.
+const SOCKET_PORT: u16 = 5432;
+/// The superuser initdb creates.
+const SUPERUSER: &str = "postgres";
+/// How long the server may take to accept connections after it was started.
+const STARTUP_LIMIT: Duration = Duration::from_secs(90);
+/// How long each shutdown signal gets before the next, harsher one.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+const POLL_INTERVAL: Duration = Duration::from_millis(25);
+
+/// A running throwaway cluster; dropping it stops the server and deletes the directory.
+pub struct ThrowawayCluster {
+    /// The directory: data in `data/`, the socket, and the logs. `None` once removed.
+    dir: Option<tempfile::TempDir>,
+    /// The child to stop on drop: `initdb` while it runs, then the postmaster.
+    child: Option<Child>,
+    bindir: PathBuf,
+    /// The OS user the server runs as, when the tool runs as root.
+    owner: Option<User>,
+    connect_timeout: Duration,
+}
+
+impl ThrowawayCluster {
+    /// Finds the binaries, runs initdb, starts the server and waits until it accepts
+    /// connections. Whatever fails or is cancelled part-way is cleaned up by `Drop`.
+    pub async fn start(connect_timeout: Duration) -> crate::Result<ThrowawayCluster> {
+        let bindir = pg_install::find(&|key| std::env::var(key).ok())?;
+        let owner = server_owner()?;
+        let dir = tempfile::Builder::new()
+            .prefix("techspec-bench-")
+            .tempdir()
+            .map_err(|e| {
+                crate::Error::environment(format!("cannot create a temporary directory: {e}"))
+            })?;
+        let mut cluster = ThrowawayCluster {
+            dir: Some(dir),
+            child: None,
+            bindir,
+            owner,
+            connect_timeout,
+        };
+        cluster.hand_directory_to_owner()?;
+        cluster.run_initdb().await?;
+        cluster.start_server()?;
+        cluster.wait_until_ready().await?;
+        Ok(cluster)
+    }
+
+    /// The target of the running cluster (superuser `postgres`, database `postgres`).
+    pub fn target(&self) -> DbTarget {
+        let mut config = tokio_postgres::Config::new();
+        config
+            .host_path(self.path())
+            .port(SOCKET_PORT)
+            .user(SUPERUSER)
+            .dbname("postgres")
+            .application_name("techspec-bench")
+            .connect_timeout(self.connect_timeout)
+            .ssl_mode(SslMode::Disable.negotiation());
+        let display = crate::db::target::display(&config);
+        DbTarget {
+            config,
+            tls: TlsSettings {
+                mode: SslMode::Disable,
+                root_cert: None,
+            },
+            display,
+            throwaway: true,
+        }
+    }
+
+    /// What differs from a production server and may affect timings, for reports.
+    pub fn notes(&self) -> Vec<String> {
+        vec![
+            "throwaway cluster: clients connect over a Unix socket (no TCP), so latencies are a little \
+             lower than over a network; fsync and other settings are PostgreSQL's defaults"
+                .to_string(),
+        ]
+    }
+
+    /// The cluster's directory (socket directory; data lives in `data/`).
+    pub fn path(&self) -> &Path {
+        self.dir
+            .as_ref()
+            .map(|d| d.path())
+            .unwrap_or(Path::new("/nonexistent"))
+    }
+
+    fn data_dir(&self) -> PathBuf {
+        self.path().join("data")
+    }
+
+    fn hand_directory_to_owner(&self) -> crate::Result<()> {
+        let Some(user) = &self.owner else {
+            return Ok(());
+        };
+        nix::unistd::chown(self.path(), Some(user.uid), Some(user.gid)).map_err(|e| {
+            crate::Error::environment(format!(
+                "cannot hand {} to the postgres OS user: {e}",
+                self.path().display()
+            ))
+        })
+    }
+
+    /// A command for one of the server binaries: own process group, owner's uid/gid,
+    /// output to a log file in the cluster directory.
+    fn command(&self, program: &str, log_name: &str) -> crate::Result<Command> {
+        let log = File::create(self.path().join(log_name))
+            .map_err(|e| crate::Error::environment(format!("cannot create {log_name}: {e}")))?;
+        let log_err = log
+            .try_clone()
+            .map_err(|e| crate::Error::environment(format!("cannot create {log_name}: {e}")))?;
+        let mut command = Command::new(self.bindir.join(program));
+        command
+            .current_dir(self.path())
+            .stdin(Stdio::null())
+            .stdout(log)
+            .stderr(log_err)
+            .process_group(0);
+        for variable in [
+            "PGDATA",
+            "PGPORT",
+            "PGHOST",
+            "PGOPTIONS",
+            "PGUSER",
+            "PGDATABASE",
+        ] {
+            command.env_remove(variable);
+        }
+        if let Some(user) = &self.owner {
+            command.uid(user.uid.as_raw()).gid(user.gid.as_raw());
+        }
+        Ok(command)
+    }
+
+    async fn run_initdb(&mut self) -> crate::Result<()> {
+        let mut command = self.command("initdb", "initdb.log")?;
+        command.arg("-D").arg(self.data_dir()).args([
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
+            "-U",
+            SUPERUSER,
+        ]);
+        self.child = Some(spawn(command, "initdb")?);
+        loop {
+            if let Some(status) = self.child_exit_status()? {
+                self.child = None;
+                if status.success() {
+                    return Ok(());
+                }
+                return Err(self.failure(&format!("initdb failed ({status})"), "initdb.log"));
+            }
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
+    }
+
+    fn start_server(&mut self) -> crate::Result<()> {
+        let mut command = self.command("postgres", "postgres.log")?;
+        command
+            .arg("-D")
+            .arg(self.data_dir())
+            .arg("-k")
+            .arg(self.path())
+            .args(["-p", &SOCKET_PORT.to_string(), "-c", "listen_addresses="]);
+        self.child = Some(spawn(command, "postgres")?);
+        Ok(())
+    }
+
+    async fn wait_until_ready(&mut self) -> crate::Result<()> {
+        let started = Instant::now();
+        let mut probe = self.target();
+        probe.config.connect_timeout(Duration::from_secs(2));
+        loop {
+            if let Some(status) = self.child_exit_status()? {
+                self.child = None;
+                return Err(self.failure(
+                    &format!("the PostgreSQL server stopped ({status})"),
+                    "postgres.log",
+                ));
+            }
+            if crate::db::connect(&probe).await.is_ok() {
+                return Ok(());
+            }
+            if started.elapsed() > STARTUP_LIMIT {
+                return Err(self.failure(
+                    "the PostgreSQL server did not accept connections in time",
+                    "postgres.log",
+                ));
+            }
+            tokio::time::sleep(POLL_INTERVAL * 4).await;
+        }
+    }
+
+    fn child_exit_status(&mut self) -> crate::Result<Option<std::process::ExitStatus>> {
+        match self.child.as_mut() {
+            None => Ok(None),
+            Some(child) => child.try_wait().map_err(|e| {
+                crate::Error::environment(format!("cannot watch a PostgreSQL process: {e}"))
+            }),
+        }
+    }
+
+    /// An environment error with the end of a log, and a hint when running as root.
+    fn failure(&self, what: &str, log_name: &str) -> crate::Error {
+        let log = std::fs::read_to_string(self.path().join(log_name)).unwrap_or_default();
+        let tail: Vec<&str> = log
+            .lines()
+            .rev()
+            .take(8)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        let root_hint = if self.owner.is_some() {
+            " As root, the server runs as the postgres OS user, which must be able to reach the temporary \
+             directory (set TMPDIR=/tmp if it cannot)."
+        } else {
+            ""
+        };
+        crate::Error::environment(format!(
+            "cannot start the throwaway cluster with {}: {what}:\n{}\n{root_hint} Or pass --database-url to use \
+             your own database.",
+            self.bindir.display(),
+            tail.join("\n")
+        ))
+    }
+}
+
+fn spawn(mut command: Command, name: &str) -> crate::Result<Child> {
+    command.spawn().map_err(|e| {
+        crate::Error::environment(format!(
+            "cannot start {name} for the throwaway cluster: {e}"
+        ))
+    })
+}
+
+/// The `postgres` OS user when running as root (PostgreSQL refuses root), else `None`.
+fn server_owner() -> crate::Result<Option<User>> {
+    if !nix::unistd::geteuid().is_root() {
+        return Ok(None);
+    }
+    match User::from_name(SUPERUSER) {
+        Ok(Some(user)) => Ok(Some(user)),
+        _ => Err(crate::Error::environment(
+            "running as root, but there is no `postgres` OS user to run the throwaway PostgreSQL server \
+             (PostgreSQL refuses to run as root): create it (`apt-get install postgresql` does), run as a \
+             normal user, or pass --database-url to use your own database",
+        )),
+    }
+}
+
+/// Stops a child: SIGINT (fast shutdown), then SIGQUIT (immediate), then SIGKILL,
+/// each after a grace period; always reaps it.
+fn stop(child: &mut Child) {
+    let pid = Pid::from_raw(child.id() as i32);
+    for signal in [Signal::SIGINT, Signal::SIGQUIT] {
+        if matches!(child.try_wait(), Ok(Some(_)) | Err(_)) {
+            return;
+        }
+        let _ = kill(pid, signal);
+        let deadline = Instant::now() + SHUTDOWN_GRACE;
+        while Instant::now() < deadline {
+            if !matches!(child.try_wait(), Ok(None)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+impl Drop for ThrowawayCluster {
+    fn drop(&mut self) {
+        if let Some(child) = self.child.as_mut() {
+            stop(child);
+        }
+        self.child = None;
+        if let Some(dir) = self.dir.take() {
+            let path = dir.path().to_path_buf();
+            if dir.close().is_err() {
+                let _ = std::fs::remove_dir_all(&path);
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for ThrowawayCluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ThrowawayCluster")
+            .field("dir", &self.path())
+            .field("bindir", &self.bindir)
+            .finish()
+    }
+}

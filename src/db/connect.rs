@@ -1,17 +1,155 @@
 //! Opens connections to a resolved target, with TLS and a clear error naming host, port,
 //! user and database. Must not decide where to connect (see `target`).
 
+use std::time::Duration;
+
+use tokio_postgres::error::SqlState;
+
 use crate::db::DbTarget;
+use crate::db::tls;
+
+/// Used when a target carries no connect timeout (never the case after `resolve`).
+const FALLBACK_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Connects and spawns the connection task on the current tokio runtime (which may be
-/// a `current_thread` runtime owned by one benchmark client thread).
-/// (Interim: no TLS yet; the db engineer replaces this.)
+/// a `current_thread` runtime owned by one benchmark client thread). The whole attempt
+/// (TCP, TLS, authentication) is bounded by the target's connect timeout.
 pub async fn connect(target: &DbTarget) -> crate::Result<tokio_postgres::Client> {
-    let (client, connection) = target
+    let timeout = target
         .config
-        .connect(tokio_postgres::NoTls)
-        .await
-        .map_err(|e| crate::Error::database(format!("cannot connect to {}", target.display), &e))?;
-    tokio::spawn(connection);
-    Ok(client)
+        .get_connect_timeout()
+        .copied()
+        .unwrap_or(FALLBACK_TIMEOUT);
+    let attempt = async {
+        match tls::connector(&target.tls)? {
+            None => {
+                let (client, connection) = target
+                    .config
+                    .connect(tokio_postgres::NoTls)
+                    .await
+                    .map_err(|e| failure(target, &e))?;
+                tokio::spawn(connection);
+                Ok(client)
+            }
+            Some(connector) => {
+                let (client, connection) = target
+                    .config
+                    .connect(connector)
+                    .await
+                    .map_err(|e| failure(target, &e))?;
+                tokio::spawn(connection);
+                Ok(client)
+            }
+        }
+    };
+    match tokio::time::timeout(timeout, attempt).await {
+        Ok(result) => result,
+        Err(_) => Err(crate::Error::environment(format!(
+            "cannot connect to {}: no answer within {} ({}). {}",
+            target.display,
+            humantime::format_duration(timeout),
+            describe_target(target),
+            advice_for_unreachable()
+        ))),
+    }
+}
+
+/// The error for a failed attempt: what failed, at which target, and what to check.
+fn failure(target: &DbTarget, error: &tokio_postgres::Error) -> crate::Error {
+    let advice = match error.code() {
+        Some(code) if *code == SqlState::INVALID_PASSWORD => {
+            "Check the password (in the URL, PGPASSWORD or ~/.pgpass) and the user name.".to_string()
+        }
+        Some(code) if *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION => {
+            "Check pg_hba.conf on the server: it must allow this user, database and client address.".to_string()
+        }
+        Some(code) if *code == SqlState::INVALID_CATALOG_NAME => {
+            "The database does not exist: create it (createdb) or name another one.".to_string()
+        }
+        Some(code) if *code == SqlState::TOO_MANY_CONNECTIONS => {
+            "The server has no free connection slots: close other sessions or raise max_connections.".to_string()
+        }
+        Some(_) => "Check the server log for details.".to_string(),
+        None if is_tls_problem(error) => "Check sslmode and sslrootcert: `require` needs a server with TLS \
+            enabled; `verify-ca` and `verify-full` need the CA certificate that signed the server's \
+            certificate (sslrootcert=/path/ca.pem), and `verify-full` also needs the host name to match it."
+            .to_string(),
+        None => advice_for_unreachable(),
+    };
+    crate::Error::environment(format!(
+        "cannot connect to {} ({}): {}. {advice}",
+        target.display,
+        describe_target(target),
+        crate::error::describe_pg_error(error)
+    ))
+}
+
+fn is_tls_problem(error: &tokio_postgres::Error) -> bool {
+    let text = crate::error::describe_pg_error(error);
+    text.contains("TLS") || text.contains("certificate")
+}
+
+fn advice_for_unreachable() -> String {
+    "Check that the server is running and reachable at that host and port, that it accepts \
+     connections from this machine (listen_addresses, pg_hba.conf, firewall), and the sslmode; \
+     or unset --database-url, DATABASE_URL, PGHOST and PGDATABASE to use a throwaway cluster."
+        .to_string()
+}
+
+/// "host h, port p, user u, database d, sslmode m".
+fn describe_target(target: &DbTarget) -> String {
+    let config = &target.config;
+    let hosts: Vec<String> = config
+        .get_hosts()
+        .iter()
+        .map(|host| match host {
+            tokio_postgres::config::Host::Tcp(name) => name.clone(),
+            tokio_postgres::config::Host::Unix(dir) => format!("Unix socket in {}", dir.display()),
+        })
+        .chain(config.get_hostaddrs().iter().map(|a| a.to_string()))
+        .collect();
+    format!(
+        "host {}, port {}, user {}, database {}, sslmode {}",
+        hosts.join(","),
+        config.get_ports().first().copied().unwrap_or(5432),
+        config.get_user().unwrap_or("?"),
+        config.get_dbname().unwrap_or("?"),
+        sslmode_name(target.tls.mode)
+    )
+}
+
+fn sslmode_name(mode: tls::SslMode) -> &'static str {
+    match mode {
+        tls::SslMode::Disable => "disable",
+        tls::SslMode::Prefer => "prefer",
+        tls::SslMode::Require => "require",
+        tls::SslMode::VerifyCa => "verify-ca",
+        tls::SslMode::VerifyFull => "verify-full",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_unreachable_port_names_host_port_user_and_database_without_the_password() {
+        let target =
+            DbTarget::from_url_for_tests("postgres://alice:hunter2pw@127.0.0.1:1/app").unwrap();
+        let Err(error) = connect(&target).await else {
+            panic!("port 1 must refuse");
+        };
+        let text = error.to_string();
+        assert_eq!(error.exit_code(), 3);
+        for part in [
+            "127.0.0.1",
+            "port 1",
+            "user alice",
+            "database app",
+            "server is running",
+        ] {
+            assert!(text.contains(part), "missing {part:?} in {text}");
+        }
+        assert!(!text.contains("hunter2pw"), "{text}");
+    }
 }

@@ -4,7 +4,10 @@
 pub mod catalog;
 pub mod cluster;
 pub mod connect;
+pub mod conninfo;
 pub mod migrate;
+pub mod pg_install;
+pub mod pgpass;
 pub mod target;
 pub mod tls;
 

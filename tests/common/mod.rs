@@ -117,3 +117,41 @@ fn redact(url: &str) -> String {
         _ => url.to_string(),
     }
 }
+
+/// Environment variables that choose a database or change the throwaway cluster.
+pub const CONNECTION_ENV: [&str; 11] = [
+    "DATABASE_URL",
+    "PGHOST",
+    "PGPORT",
+    "PGUSER",
+    "PGPASSWORD",
+    "PGDATABASE",
+    "PGSSLMODE",
+    "PGSSLROOTCERT",
+    "PGPASSFILE",
+    "TECHSPEC_BENCH_PG_BINDIR",
+    "TECHSPEC_BENCH_PAUSE_AFTER_OPEN_MS",
+];
+
+/// The techspec-bench binary, with none of `CONNECTION_ENV` inherited (so without
+/// arguments it uses a throwaway cluster).
+pub fn tool() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_techspec-bench"));
+    for variable in CONNECTION_ENV {
+        command.env_remove(variable);
+    }
+    command
+}
+
+/// A temporary directory the `postgres` OS user can enter (tests run as root, and the
+/// throwaway cluster then runs as `postgres`), to pass as `TMPDIR`.
+pub fn shared_tempdir() -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::Builder::new()
+        .prefix("tsb-test-")
+        .tempdir_in("/tmp")
+        .expect("temp dir");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
+        .expect("chmod temp dir");
+    dir
+}

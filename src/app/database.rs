@@ -1,0 +1,94 @@
+//! Opens the database a command works on: the named target, or a throwaway cluster
+//! that lives as long as the returned value. Must not run command logic.
+
+use std::time::Duration;
+
+use crate::cli::Cli;
+use crate::db::cluster::ThrowawayCluster;
+use crate::db::migrate::{self, MigrateOptions};
+use crate::db::target::{self, Resolved, TargetSource};
+use crate::db::{self as db, DbTarget};
+
+/// The one line printed when a throwaway cluster is used.
+pub const THROWAWAY_NOTICE: &str = "using a throwaway PostgreSQL cluster (removed at exit); \
+                                    pass --database-url or set DATABASE_URL to use your own database";
+
+/// Testing aid: milliseconds to wait after the database is opened, so tests can signal
+/// the process mid-command. Not for normal use.
+pub const PAUSE_AFTER_OPEN_ENV: &str = "TECHSPEC_BENCH_PAUSE_AFTER_OPEN_MS";
+
+/// The database of one command. A throwaway cluster is stopped and deleted when this
+/// value is dropped (on success, error or interruption alike).
+#[derive(Debug)]
+pub struct OpenDatabase {
+    pub target: DbTarget,
+    /// Where a named target came from; `None` for a throwaway cluster.
+    pub source: Option<TargetSource>,
+    cluster: Option<ThrowawayCluster>,
+}
+
+impl OpenDatabase {
+    /// True for a cluster the tool started (safe to migrate and seed without asking).
+    pub fn is_throwaway(&self) -> bool {
+        self.cluster.is_some()
+    }
+
+    /// A new connection to the target.
+    pub async fn connect(&self) -> crate::Result<tokio_postgres::Client> {
+        db::connect(&self.target).await
+    }
+
+    /// What about this database may affect timings (for reports).
+    pub fn notes(&self) -> Vec<String> {
+        self.cluster
+            .as_ref()
+            .map(ThrowawayCluster::notes)
+            .unwrap_or_default()
+    }
+}
+
+/// Resolves the target (DESIGN §1) and, when none is named, prints one line and starts
+/// a throwaway cluster. With `allow_throwaway_setup`, a throwaway cluster is also
+/// migrated (with the `shared` stand-in) before this returns, ready to seed; a named
+/// database is never changed here.
+pub async fn open(cli: &Cli, allow_throwaway_setup: bool) -> crate::Result<OpenDatabase> {
+    let env = |key: &str| std::env::var(key).ok();
+    let database = match target::resolve(cli.database_url.as_deref(), &env, cli.connect_timeout)? {
+        Resolved::Named(target, source) => OpenDatabase {
+            target,
+            source: Some(source),
+            cluster: None,
+        },
+        Resolved::Throwaway => {
+            eprintln!("{THROWAWAY_NOTICE}");
+            let cluster = ThrowawayCluster::start(cli.connect_timeout).await?;
+            let database = OpenDatabase {
+                target: cluster.target(),
+                source: None,
+                cluster: Some(cluster),
+            };
+            if allow_throwaway_setup {
+                let mut client = database.connect().await?;
+                migrate::apply(
+                    &mut client,
+                    &MigrateOptions {
+                        create_shared_stand_in: true,
+                    },
+                )
+                .await?;
+            }
+            database
+        }
+    };
+    pause_for_tests().await;
+    Ok(database)
+}
+
+async fn pause_for_tests() {
+    let pause = std::env::var(PAUSE_AFTER_OPEN_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if let Some(millis) = pause {
+        tokio::time::sleep(Duration::from_millis(millis)).await;
+    }
+}
