@@ -1,3 +1,176 @@
-//! Deterministic fake data for the Tech Spec schema, bulk-loaded with binary COPY.
-//! Must not change the schema beyond its own bookkeeping, nor touch rows it did not create
-//! unless `--force` was given.
+//! Deterministic fake data for the Tech Spec schema, bulk-loaded with binary COPY in one
+//! transaction, with the tool's own bookkeeping of what it created.
+//! Must not change the schema beyond its own bookkeeping (indexes and foreign keys
+//! dropped for a load are recreated in the same transaction), nor touch rows it did not
+//! create unless `--force` was given.
+
+mod bookkeeping;
+mod clear;
+mod constraints;
+mod context;
+mod encode;
+mod gen_conversation;
+mod gen_design;
+mod gen_session;
+mod gen_trd;
+mod load;
+mod options;
+mod producer;
+mod random;
+mod report;
+mod tables;
+mod text;
+mod volume;
+
+use std::time::{Duration, Instant};
+
+use tokio_postgres::{Client, Transaction};
+
+use crate::Error;
+pub use bookkeeping::DatasetState;
+pub use constraints::{DEFER_FROM_SESSIONS, LoadTuning};
+pub use options::{SeedOptions, parse_as_of};
+pub use report::{SeedReport, group_thousands, summary_table};
+pub use tables::TECH_SPEC_TABLES;
+
+/// What `seed` did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SeedOutcome {
+    /// A new dataset was written.
+    Seeded(SeedReport),
+    /// The database already held a complete seeded dataset; nothing was written.
+    AlreadySeeded(SeedReport),
+}
+
+/// The state of the Tech Spec dataset (`run` refuses `Incomplete`).
+pub async fn dataset_state(client: &Client) -> crate::Result<DatasetState> {
+    bookkeeping::state_of(client).await
+}
+
+/// Seeds (see `seed_with`), deciding index and foreign-key handling by size.
+pub async fn seed(client: &mut Client, opts: &SeedOptions) -> crate::Result<SeedOutcome> {
+    seed_with(client, opts, LoadTuning::default()).await
+}
+
+/// Seeds the database in one transaction: an interrupted run leaves it as it was.
+pub async fn seed_with(client: &mut Client, opts: &SeedOptions, tuning: LoadTuning) -> crate::Result<SeedOutcome> {
+    opts.validate()?;
+    let started = Instant::now();
+    let mut phases = Phases::default();
+    bookkeeping::require_schema(&*client).await?;
+    let transaction = client.transaction().await.map_err(|e| Error::database("seed: BEGIN", &e))?;
+    bookkeeping::lock_runs(&transaction).await?;
+    let state = bookkeeping::state_of(&transaction).await?;
+    if let Some(existing) = refuse_or_skip(&state, opts)? {
+        return Ok(SeedOutcome::AlreadySeeded(SeedReport {
+            rows: existing,
+            elapsed: started.elapsed(),
+            bytes: None,
+            phases: vec![],
+        }));
+    }
+    if opts.clear {
+        clear::clear(&transaction, &state, opts.force).await?;
+        phases.mark("clear earlier seed data");
+    }
+    let rows = load_dataset(&transaction, opts, tuning, &mut phases).await?;
+    transaction.commit().await.map_err(|e| Error::database("seed: COMMIT", &e))?;
+    phases.mark("commit");
+    analyze(client).await?;
+    phases.mark("analyze");
+    let bytes = relation_bytes(client).await.ok();
+    Ok(SeedOutcome::Seeded(SeedReport { rows, elapsed: started.elapsed(), bytes, phases: phases.done }))
+}
+
+/// `Some(existing rows)` when already seeded and not clearing; an error when seeding
+/// must not go on; `None` to seed.
+fn refuse_or_skip(state: &DatasetState, opts: &SeedOptions) -> crate::Result<Option<Vec<(String, u64)>>> {
+    if opts.clear {
+        return Ok(None);
+    }
+    match state {
+        DatasetState::Empty => Ok(None),
+        DatasetState::Complete { rows, .. } => Ok(Some(rows.clone())),
+        DatasetState::Incomplete { reason } => Err(Error::config(format!(
+            "seed: the database holds an incomplete seeded dataset ({reason}); run `seed --clear` to replace it"
+        ))),
+        DatasetState::Unknown { foreign_rows, detail } => Err(clear::refuse_foreign_rows(*foreign_rows, detail, false)),
+    }
+}
+
+async fn load_dataset(
+    transaction: &Transaction<'_>,
+    opts: &SeedOptions,
+    tuning: LoadTuning,
+    phases: &mut Phases,
+) -> crate::Result<Vec<(String, u64)>> {
+    let freeze = clear::may_truncate(transaction).await?;
+    if freeze {
+        clear::truncate_tech_spec(transaction).await?; // empty already; lets COPY use FREEZE
+    }
+    let run_id = bookkeeping::begin_run(transaction, opts).await?;
+    let volume = volume::Volume::from_options(opts);
+    let deferred = constraints::defer(transaction, tuning, volume.sessions, true).await?;
+    phases.mark(&format!("prepare (dropped {})", deferred.describe()));
+    let context = context::GenContext { rng_seed: opts.rng_seed, as_of: opts.as_of, volume, seed_run_id: run_id };
+    let order = tables::Table::LOAD_ORDER;
+    let (mut chunks, _generator) = producer::spawn(context, order.to_vec())
+        .map_err(|e| Error::environment(format!("seed: cannot start the generator thread: {e}")))?;
+    let plan: Vec<_> = order.iter().map(|t| (*t, freeze && t.is_tech_spec())).collect();
+    let progress = load::Progress::new(opts.progress);
+    let loaded = load::copy_tables(transaction, &mut chunks, &plan, &volume, &progress, phases).await?;
+    constraints::restore(transaction, deferred).await?;
+    phases.mark("rebuild indexes and foreign keys");
+    let rows: Vec<(String, u64)> = loaded
+        .into_iter()
+        .filter(|(t, _)| *t != tables::Table::SeededDesignJobs)
+        .map(|(t, n)| (t.name().to_string(), n))
+        .collect();
+    bookkeeping::complete_run(transaction, run_id, &rows).await?;
+    Ok(rows)
+}
+
+const ANALYZED: &str = "shared.design_jobs, shared.design_outputs, shared.design_decisions, tech_spec_sessions, \
+                        tech_research, tech_conversations, trd_documents, tech_error_logs";
+
+async fn analyze(client: &Client) -> crate::Result<()> {
+    client
+        .batch_execute(&format!("ANALYZE {ANALYZED}"))
+        .await
+        .map_err(|e| Error::database("seed: ANALYZE after loading", &e))
+}
+
+async fn relation_bytes(client: &Client) -> crate::Result<u64> {
+    let tables: Vec<String> = ANALYZED.split(", ").map(|t| t.trim().to_string()).collect();
+    let row = client
+        .query_one("SELECT sum(pg_total_relation_size(t::regclass))::bigint FROM unnest($1::text[]) AS t", &[&tables])
+        .await
+        .map_err(|e| Error::database("seed: measuring table sizes", &e))?;
+    Ok(row.get::<_, Option<i64>>(0).unwrap_or(0) as u64)
+}
+
+/// Wall time per phase, measured between marks.
+#[derive(Debug)]
+pub(crate) struct Phases {
+    last: Instant,
+    done: Vec<(String, Duration)>,
+}
+
+impl Default for Phases {
+    fn default() -> Self {
+        Phases { last: Instant::now(), done: Vec::new() }
+    }
+}
+
+impl Phases {
+    pub(crate) fn mark(&mut self, name: &str) {
+        let now = Instant::now();
+        self.done.push((name.to_string(), now - self.last));
+        self.last = now;
+    }
+}
+
+/// Rows per table a seed run with these options writes (shared tables first).
+pub fn planned_rows(opts: &SeedOptions) -> Vec<(String, u64)> {
+    volume::Volume::from_options(opts).row_counts()
+}

@@ -1,0 +1,120 @@
+//! Bulk-load tuning inside the seed transaction: drops the Tech Spec tables' secondary
+//! indexes and foreign keys before a large load and recreates them, identical, after it
+//! (the foreign keys re-validated by the server). Must not touch primary keys or any
+//! table outside the five Tech Spec tables.
+
+use tokio_postgres::GenericClient;
+
+use crate::Error;
+use crate::seed::tables::TECH_SPEC_TABLES;
+
+/// Sessions from which dropping and rebuilding pays off (measured; see bench/README note
+/// in the seed report): below it, loading with everything in place is as fast.
+pub const DEFER_FROM_SESSIONS: u64 = 20_000;
+
+/// How to treat indexes and foreign keys during the load (`None` = decide by size).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoadTuning {
+    pub defer_indexes: Option<bool>,
+    pub defer_foreign_keys: Option<bool>,
+}
+
+impl LoadTuning {
+    fn decide(choice: Option<bool>, sessions: u64, tables_empty: bool) -> bool {
+        tables_empty && choice.unwrap_or(sessions >= DEFER_FROM_SESSIONS)
+    }
+}
+
+/// Definitions dropped for the load, to recreate after it.
+#[derive(Debug, Default)]
+pub struct Deferred {
+    indexes: Vec<String>,
+    foreign_keys: Vec<(String, String, String)>,
+}
+
+impl Deferred {
+    pub fn describe(&self) -> String {
+        format!("{} secondary indexes, {} foreign keys", self.indexes.len(), self.foreign_keys.len())
+    }
+}
+
+fn table_array() -> Vec<String> {
+    TECH_SPEC_TABLES.iter().map(|t| t.to_string()).collect()
+}
+
+async fn owns_tables(client: &impl GenericClient) -> crate::Result<bool> {
+    let row = client
+        .query_one(
+            "SELECT bool_and(pg_has_role(c.relowner, 'USAGE')) FROM pg_class c WHERE c.oid = ANY($1::text[]::regclass[])",
+            &[&table_array()],
+        )
+        .await
+        .map_err(|e| Error::database("seed: checking ownership of the Tech Spec tables", &e))?;
+    Ok(row.get::<_, Option<bool>>(0).unwrap_or(false))
+}
+
+/// Drops what `tuning` says to defer (only on empty tables the role owns).
+pub async fn defer(client: &impl GenericClient, tuning: LoadTuning, sessions: u64, tables_empty: bool) -> crate::Result<Deferred> {
+    let indexes = LoadTuning::decide(tuning.defer_indexes, sessions, tables_empty);
+    let foreign_keys = LoadTuning::decide(tuning.defer_foreign_keys, sessions, tables_empty);
+    let mut deferred = Deferred::default();
+    if !(indexes || foreign_keys) || !owns_tables(client).await? {
+        return Ok(deferred);
+    }
+    let fail = |e: tokio_postgres::Error| Error::database("seed: dropping indexes and foreign keys for the bulk load", &e);
+    if foreign_keys {
+        let rows = client
+            .query(
+                "SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid) FROM pg_constraint \
+                 WHERE contype = 'f' AND conrelid = ANY($1::text[]::regclass[]) ORDER BY 1, 2",
+                &[&table_array()],
+            )
+            .await
+            .map_err(fail)?;
+        for row in rows {
+            let (table, name, definition): (String, String, String) = (row.get(0), row.get(1), row.get(2));
+            client.batch_execute(&format!("ALTER TABLE {table} DROP CONSTRAINT {name}")).await.map_err(fail)?;
+            deferred.foreign_keys.push((table, name, definition));
+        }
+    }
+    if indexes {
+        let rows = client
+            .query(
+                "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i \
+                 WHERE i.indrelid = ANY($1::text[]::regclass[]) AND NOT i.indisprimary \
+                 AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) ORDER BY 1",
+                &[&table_array()],
+            )
+            .await
+            .map_err(fail)?;
+        for row in rows {
+            let (name, definition): (String, String) = (row.get(0), row.get(1));
+            client.batch_execute(&format!("DROP INDEX {name}")).await.map_err(fail)?;
+            deferred.indexes.push(definition);
+        }
+    }
+    Ok(deferred)
+}
+
+/// Recreates the dropped indexes, then re-adds (and so validates) the foreign keys.
+pub async fn restore(client: &impl GenericClient, deferred: Deferred) -> crate::Result<()> {
+    if !deferred.indexes.is_empty() {
+        client
+            .batch_execute("SET LOCAL maintenance_work_mem = '256MB'")
+            .await
+            .map_err(|e| Error::database("seed: setting maintenance_work_mem for the index build", &e))?;
+    }
+    for definition in &deferred.indexes {
+        client
+            .batch_execute(definition)
+            .await
+            .map_err(|e| Error::database(format!("seed: rebuilding index ({definition})"), &e))?;
+    }
+    for (table, name, definition) in &deferred.foreign_keys {
+        client
+            .batch_execute(&format!("ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"))
+            .await
+            .map_err(|e| Error::database(format!("seed: re-adding foreign key {name} on {table}"), &e))?;
+    }
+    Ok(())
+}

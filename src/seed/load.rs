@@ -1,0 +1,92 @@
+//! The loader: streams the generator's chunks into one binary COPY per table inside the
+//! seed transaction, with an optional progress bar per table.
+//! Must not generate rows or decide what to clear.
+
+use futures_util::SinkExt;
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tokio::sync::mpsc;
+use tokio_postgres::Transaction;
+
+use crate::Error;
+use crate::seed::producer::ChunkMessage;
+use crate::seed::tables::Table;
+use crate::seed::volume::Volume;
+
+/// Progress bars per table on stderr (or none).
+pub struct Progress {
+    bars: Option<MultiProgress>,
+}
+
+impl Progress {
+    pub fn new(enabled: bool) -> Progress {
+        Progress { bars: enabled.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr())) }
+    }
+
+    fn bar(&self, table: Table, rows: u64) -> Option<ProgressBar> {
+        let bars = self.bars.as_ref()?;
+        let style = ProgressStyle::with_template("{prefix:>26} [{bar:30}] {human_pos:>11}/{human_len} rows {per_sec:>14}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> ");
+        let bar = bars.add(ProgressBar::new(rows).with_style(style).with_prefix(table.name()));
+        Some(bar)
+    }
+}
+
+/// Loads every table of `tables` from `chunks`; returns the rows the server reported per table.
+pub async fn copy_tables(
+    transaction: &Transaction<'_>,
+    chunks: &mut mpsc::Receiver<ChunkMessage>,
+    tables: &[(Table, bool)],
+    volume: &Volume,
+    progress: &Progress,
+    phases: &mut crate::seed::Phases,
+) -> crate::Result<Vec<(Table, u64)>> {
+    let mut loaded = Vec::with_capacity(tables.len());
+    for (table, freeze) in tables {
+        let expected = table.expected_rows(volume);
+        let bar = progress.bar(*table, expected);
+        let rows = copy_table(transaction, chunks, *table, *freeze, bar.as_ref()).await?;
+        if let Some(bar) = bar {
+            bar.finish();
+        }
+        if rows != expected {
+            return Err(Error::environment(format!(
+                "seed: the server stored {rows} rows in {} where {expected} were sent",
+                table.name()
+            )));
+        }
+        phases.mark(&format!("copy {}", table.name()));
+        loaded.push((*table, rows));
+    }
+    Ok(loaded)
+}
+
+async fn copy_table(
+    transaction: &Transaction<'_>,
+    chunks: &mut mpsc::Receiver<ChunkMessage>,
+    table: Table,
+    freeze: bool,
+    bar: Option<&ProgressBar>,
+) -> crate::Result<u64> {
+    let doing = format!("seed: COPY into {}", table.name());
+    let sink = transaction.copy_in(&table.copy_sql(freeze)).await.map_err(|e| Error::database(&doing, &e))?;
+    let mut sink = std::pin::pin!(sink);
+    loop {
+        let chunk = match chunks.recv().await {
+            Some(Ok(chunk)) => chunk,
+            Some(Err(message)) => return Err(Error::environment(format!("seed: {message}"))),
+            None => return Err(Error::environment(format!("{doing}: the generator thread stopped early"))),
+        };
+        if chunk.table != table {
+            return Err(Error::environment(format!("{doing}: received rows of {}", chunk.table.name())));
+        }
+        sink.send(chunk.data).await.map_err(|e| Error::database(&doing, &e))?;
+        if let Some(bar) = bar {
+            bar.inc(chunk.rows);
+        }
+        if chunk.last {
+            break;
+        }
+    }
+    sink.as_mut().finish().await.map_err(|e| Error::database(&doing, &e))
+}

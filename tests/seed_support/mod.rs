@@ -1,0 +1,54 @@
+//! Helpers shared by the seed integration tests: options with a fixed clock, row counts
+//! and checksums. Must not be used outside tests.
+#![allow(dead_code)]
+
+use techspec_bench::seed::{SeedOptions, parse_as_of};
+
+pub const TABLES: [&str; 8] = [
+    "shared.design_jobs",
+    "shared.design_outputs",
+    "shared.design_decisions",
+    "tech_spec_sessions",
+    "tech_research",
+    "tech_conversations",
+    "trd_documents",
+    "tech_error_logs",
+];
+
+/// Default options with a fixed `as_of` and seed.
+pub fn options() -> SeedOptions {
+    SeedOptions { rng_seed: 7, as_of: parse_as_of("2026-01-01T00:00:00Z").unwrap(), ..SeedOptions::default() }
+}
+
+/// Rows per table in `TABLES` order.
+pub async fn counts(client: &tokio_postgres::Client) -> Vec<i64> {
+    let mut out = Vec::new();
+    for table in TABLES {
+        let row = client.query_one(&format!("SELECT count(*) FROM {table}"), &[]).await.unwrap();
+        out.push(row.get(0));
+    }
+    out
+}
+
+/// md5 of every row of every table, ordered by id.
+pub async fn checksums(client: &tokio_postgres::Client) -> Vec<String> {
+    let mut out = Vec::new();
+    for table in TABLES {
+        let sql = format!("SELECT coalesce(md5(string_agg(t::text, '|' ORDER BY t.id)), '') FROM {table} t");
+        out.push(client.query_one(&sql, &[]).await.unwrap().get(0));
+    }
+    out
+}
+
+/// Inserts a design job the tool did not create (as the Design Agent would); returns its id.
+pub async fn insert_foreign_design_job(client: &tokio_postgres::Client) -> uuid::Uuid {
+    let id = uuid::Uuid::parse_str("0d0d0d0d-0000-4000-8000-000000000001").unwrap();
+    client
+        .execute(
+            "INSERT INTO shared.design_jobs (id, project_id, user_id, title) VALUES ($1, $1, $1, 'real design job')",
+            &[&id],
+        )
+        .await
+        .unwrap();
+    id
+}
