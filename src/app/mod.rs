@@ -2,7 +2,16 @@
 //! explain, hand results to reporters. Must not hold SQL (see `db`).
 
 pub mod database;
+pub mod dataset;
+pub mod explain;
 pub mod migrate;
+pub mod run;
+pub mod scenario_run;
+pub mod seed;
+pub mod ui;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use crate::cli::{Cli, Command};
 use crate::{Error, Result};
@@ -32,6 +41,14 @@ async fn interrupted() {
         _ = interrupt.recv() => {}
         _ = terminate.recv() => {}
     }
+    cancel_flag().store(true, Ordering::SeqCst);
+}
+
+/// Set on Ctrl-C or SIGTERM; the benchmark's client threads check it between iterations
+/// so they stop promptly while the command future is being dropped.
+pub fn cancel_flag() -> Arc<AtomicBool> {
+    static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+    Arc::clone(FLAG.get_or_init(|| Arc::new(AtomicBool::new(false))))
 }
 
 async fn execute(cli: Cli) -> Result<i32> {
@@ -40,12 +57,8 @@ async fn execute(cli: Cli) -> Result<i32> {
     // 3. do the work. `migrate` has no configuration files.
     match &cli.command {
         Command::Migrate(args) => migrate::run(&cli, args).await,
-        Command::Seed(_) => Err(not_implemented("seed")),
-        Command::Run(_) => Err(not_implemented("run")),
-        Command::Explain(_) => Err(not_implemented("explain")),
+        Command::Seed(args) => seed::run(&cli, args).await,
+        Command::Run(args) => run::run(&cli, args).await,
+        Command::Explain(args) => explain::run(&cli, args).await,
     }
-}
-
-fn not_implemented(command: &str) -> Error {
-    Error::config(format!("`{command}` is not implemented yet in this build"))
 }

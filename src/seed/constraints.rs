@@ -34,7 +34,11 @@ pub struct Deferred {
 
 impl Deferred {
     pub fn describe(&self) -> String {
-        format!("{} secondary indexes, {} foreign keys", self.indexes.len(), self.foreign_keys.len())
+        format!(
+            "{} secondary indexes, {} foreign keys",
+            self.indexes.len(),
+            self.foreign_keys.len()
+        )
     }
 }
 
@@ -54,14 +58,24 @@ async fn owns_tables(client: &impl GenericClient) -> crate::Result<bool> {
 }
 
 /// Drops what `tuning` says to defer (only on empty tables the role owns).
-pub async fn defer(client: &impl GenericClient, tuning: LoadTuning, sessions: u64, tables_empty: bool) -> crate::Result<Deferred> {
+pub async fn defer(
+    client: &impl GenericClient,
+    tuning: LoadTuning,
+    sessions: u64,
+    tables_empty: bool,
+) -> crate::Result<Deferred> {
     let indexes = LoadTuning::decide(tuning.defer_indexes, sessions, tables_empty);
     let foreign_keys = LoadTuning::decide(tuning.defer_foreign_keys, sessions, tables_empty);
     let mut deferred = Deferred::default();
     if !(indexes || foreign_keys) || !owns_tables(client).await? {
         return Ok(deferred);
     }
-    let fail = |e: tokio_postgres::Error| Error::database("seed: dropping indexes and foreign keys for the bulk load", &e);
+    let fail = |e: tokio_postgres::Error| {
+        Error::database(
+            "seed: dropping indexes and foreign keys for the bulk load",
+            &e,
+        )
+    };
     if foreign_keys {
         let rows = client
             .query(
@@ -72,8 +86,12 @@ pub async fn defer(client: &impl GenericClient, tuning: LoadTuning, sessions: u6
             .await
             .map_err(fail)?;
         for row in rows {
-            let (table, name, definition): (String, String, String) = (row.get(0), row.get(1), row.get(2));
-            client.batch_execute(&format!("ALTER TABLE {table} DROP CONSTRAINT {name}")).await.map_err(fail)?;
+            let (table, name, definition): (String, String, String) =
+                (row.get(0), row.get(1), row.get(2));
+            client
+                .batch_execute(&format!("ALTER TABLE {table} DROP CONSTRAINT {name}"))
+                .await
+                .map_err(fail)?;
             deferred.foreign_keys.push((table, name, definition));
         }
     }
@@ -89,7 +107,10 @@ pub async fn defer(client: &impl GenericClient, tuning: LoadTuning, sessions: u6
             .map_err(fail)?;
         for row in rows {
             let (name, definition): (String, String) = (row.get(0), row.get(1));
-            client.batch_execute(&format!("DROP INDEX {name}")).await.map_err(fail)?;
+            client
+                .batch_execute(&format!("DROP INDEX {name}"))
+                .await
+                .map_err(fail)?;
             deferred.indexes.push(definition);
         }
     }
@@ -102,7 +123,9 @@ pub async fn restore(client: &impl GenericClient, deferred: Deferred) -> crate::
         client
             .batch_execute("SET LOCAL maintenance_work_mem = '256MB'")
             .await
-            .map_err(|e| Error::database("seed: setting maintenance_work_mem for the index build", &e))?;
+            .map_err(|e| {
+                Error::database("seed: setting maintenance_work_mem for the index build", &e)
+            })?;
     }
     for definition in &deferred.indexes {
         client
@@ -112,9 +135,13 @@ pub async fn restore(client: &impl GenericClient, deferred: Deferred) -> crate::
     }
     for (table, name, definition) in &deferred.foreign_keys {
         client
-            .batch_execute(&format!("ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"))
+            .batch_execute(&format!(
+                "ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"
+            ))
             .await
-            .map_err(|e| Error::database(format!("seed: re-adding foreign key {name} on {table}"), &e))?;
+            .map_err(|e| {
+                Error::database(format!("seed: re-adding foreign key {name} on {table}"), &e)
+            })?;
     }
     Ok(())
 }

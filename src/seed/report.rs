@@ -31,7 +31,10 @@ pub fn summary_table(report: &SeedReport) -> String {
     for (name, rows) in &report.rows {
         table.add_row(vec![name.clone(), group_thousands(*rows)]);
     }
-    table.add_row(vec!["total".to_string(), group_thousands(report.total_rows())]);
+    table.add_row(vec![
+        "total".to_string(),
+        group_thousands(report.total_rows()),
+    ]);
     if let Some(column) = table.column_mut(1) {
         column.set_cell_alignment(CellAlignment::Right);
     }
@@ -58,7 +61,10 @@ mod tests {
     #[test]
     fn summary_lists_every_table_and_the_total() {
         let report = SeedReport {
-            rows: vec![("tech_spec_sessions".into(), 10), ("tech_conversations".into(), 1_234_567)],
+            rows: vec![
+                ("tech_spec_sessions".into(), 10),
+                ("tech_conversations".into(), 1_234_567),
+            ],
             elapsed: Duration::from_millis(5),
             bytes: None,
             phases: vec![],

@@ -1,0 +1,151 @@
+//! One scenario of `run`: plan check before timing, timing on the engine's client threads,
+//! plan re-check after (drift), thresholds and status. Must not print or write files.
+
+use crate::app::database::OpenDatabase;
+use crate::app::ui::Ui;
+use crate::bench::{self, EngineOptions, Measurement, ScenarioRun};
+use crate::cli::RunArgs;
+use crate::config::{Scenario, ThresholdExpr};
+use crate::explain::{self, ScenarioExplain};
+use crate::results::{PlanVerdict, ScenarioResult, Status, StepResult};
+use crate::verdict::{self, Observed};
+use crate::{Error, Result};
+
+/// Runs one scenario end to end. A failed gate is a result; only database or environment
+/// problems (and Ctrl-C) are errors.
+pub async fn run_one(
+    database: &OpenDatabase,
+    client: &mut tokio_postgres::Client,
+    scenario: &Scenario,
+    thresholds: Option<&Vec<ThresholdExpr>>,
+    args: &RunArgs,
+    ui: &Ui,
+) -> Result<ScenarioResult> {
+    let rng_seed = args.selection.rng_seed;
+    let before = match explain::explain_scenario(client, scenario, rng_seed).await? {
+        ScenarioExplain::Explained(explained) => explained,
+        ScenarioExplain::Skipped { reason } => {
+            return Ok(unmeasured(scenario, Status::Skip, reason));
+        }
+        ScenarioExplain::Failed { reason } => {
+            return Ok(unmeasured(scenario, Status::Error, reason));
+        }
+    };
+    let measurement = match measure(database, scenario, rng_seed, ui).await? {
+        Measured::Done(measurement) => measurement,
+        Measured::Skipped(reason) => return Ok(unmeasured(scenario, Status::Skip, reason)),
+        Measured::Failed(reason) => return Ok(unmeasured(scenario, Status::Error, reason)),
+    };
+    let mut plan = explain::verdict(&before.check, &scenario.expect);
+    plan.drift = match explain::explain_scenario(client, scenario, rng_seed).await? {
+        ScenarioExplain::Explained(after) => {
+            explain::drift(&before.fingerprint, &after.fingerprint)
+        }
+        ScenarioExplain::Skipped { reason } | ScenarioExplain::Failed { reason } => Some(format!(
+            "the plan could not be checked again after the run: {reason}"
+        )),
+    };
+    if plan.drift.is_some() {
+        plan.ok = false;
+    }
+    Ok(assemble(scenario, thresholds, measurement, plan))
+}
+
+enum Measured {
+    Done(Measurement),
+    Skipped(String),
+    Failed(String),
+}
+
+/// Times the scenario on the engine's own threads (blocking work off the async runtime).
+async fn measure(
+    database: &OpenDatabase,
+    scenario: &Scenario,
+    rng_seed: u64,
+    ui: &Ui,
+) -> Result<Measured> {
+    let bar = ui.scenario_bar(&scenario.name);
+    let options = EngineOptions {
+        rng_seed,
+        cancel: crate::app::cancel_flag(),
+        progress: bar.clone(),
+    };
+    let target = database.target.clone();
+    let owned = scenario.clone();
+    let outcome =
+        tokio::task::spawn_blocking(move || bench::run_scenario(&target, &owned, &options))
+            .await
+            .map_err(|e| {
+                Error::environment(format!(
+                    "the benchmark thread of `{}` failed: {e}",
+                    scenario.name
+                ))
+            })?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    match outcome {
+        Ok(ScenarioRun::Measured(measurement)) => Ok(Measured::Done(measurement)),
+        Ok(ScenarioRun::Skipped(reason)) => Ok(Measured::Skipped(reason)),
+        // The scenario itself cannot work here (bad SQL, wrong parameter type): this
+        // scenario errors, the others still run.
+        Err(Error::Config(reason)) => Ok(Measured::Failed(reason)),
+        Err(other) => Err(other),
+    }
+}
+
+fn unmeasured(scenario: &Scenario, status: Status, reason: String) -> ScenarioResult {
+    ScenarioResult::unmeasured(&scenario.name, &scenario.group, status, reason)
+}
+
+/// Builds the result: summaries, thresholds, plan verdict and status.
+fn assemble(
+    scenario: &Scenario,
+    thresholds: Option<&Vec<ThresholdExpr>>,
+    measurement: Measurement,
+    plan: PlanVerdict,
+) -> ScenarioResult {
+    let duration_s = measurement.duration.as_secs_f64();
+    let throughput_per_s = if duration_s > 0.0 {
+        measurement.iterations as f64 / duration_s
+    } else {
+        0.0
+    };
+    let latency = bench::summarize(&measurement.latency);
+    let observed = Observed {
+        latency,
+        errors: measurement.errors,
+        throughput_per_s,
+    };
+    let outcomes = verdict::evaluate(thresholds.map(Vec::as_slice).unwrap_or(&[]), &observed);
+    let (status, reason) = verdict::decide_status(
+        &outcomes,
+        Some(&plan),
+        measurement.errors,
+        measurement.first_error.as_deref(),
+    );
+    let has_latency = !measurement.latency.is_empty();
+    ScenarioResult {
+        name: scenario.name.clone(),
+        group: scenario.group.clone(),
+        status,
+        reason,
+        iterations: measurement.iterations,
+        errors: measurement.errors,
+        duration_s,
+        throughput_per_s,
+        latency_us: has_latency.then_some(latency),
+        service_time_us: measurement.service_time.as_ref().map(bench::summarize),
+        thresholds: outcomes,
+        plan: Some(plan),
+        steps: measurement
+            .steps
+            .iter()
+            .map(|(sql, histogram)| StepResult {
+                sql: sql.clone(),
+                latency_us: bench::summarize(histogram),
+            })
+            .collect(),
+        histogram: has_latency.then(|| bench::encode_histogram(&measurement.latency)),
+    }
+}
