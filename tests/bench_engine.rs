@@ -362,8 +362,14 @@ fn iterations_are_split_across_clients_and_a_duration_run_measures_its_window() 
     let mut split = scenario(vec![step("SELECT 1", vec![])], LoadAmount::Iterations(101));
     split.load.clients = 3;
     split.load.warmup = 10;
-    let m = measure(&db, &split);
+    let mut opts = options(1);
+    let bar = indicatif::ProgressBar::hidden();
+    opts.progress = Some(bar.clone());
+    let ScenarioRun::Measured(m) = run_scenario(&target(&db), &split, &opts).unwrap() else {
+        panic!("skipped")
+    };
     assert_eq!((m.iterations, m.latency.len()), (101, 101));
+    assert_eq!((bar.position(), bar.length()), (101, Some(101)));
     let timed = scenario(
         vec![step("SELECT 1", vec![])],
         LoadAmount::Duration(Duration::from_millis(300)),
