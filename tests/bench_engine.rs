@@ -377,6 +377,8 @@ fn iterations_are_split_across_clients_and_a_duration_run_measures_its_window() 
     let m = measure(&db, &timed);
     assert!(m.iterations > 0 && m.latency.len() == m.iterations);
     assert!(m.duration >= Duration::from_millis(300), "{:?}", m.duration);
+    let expected = m.iterations as f64 / m.duration.as_secs_f64();
+    assert!((m.throughput_per_s() - expected).abs() < 1e-6);
 }
 
 #[test]
