@@ -394,3 +394,15 @@ fn a_cancelled_run_reports_interrupted() {
     let error = run_scenario(&target(&db), &long, &opts).unwrap_err();
     assert!(matches!(error, techspec_bench::Error::Interrupted));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn it_runs_from_spawn_blocking_inside_a_multi_thread_runtime() {
+    let db = common::TestDb::create("bench_spawn_blocking").await;
+    let target = target(&db);
+    let select = scenario(vec![step("SELECT 1", vec![])], LoadAmount::Iterations(10));
+    let run = tokio::task::spawn_blocking(move || run_scenario(&target, &select, &options(1)))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(run, ScenarioRun::Measured(m) if m.iterations == 10 && m.errors == 0));
+}
