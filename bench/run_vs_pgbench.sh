@@ -66,7 +66,7 @@ run_engine() { # clients -> "tps queries cpu_s"
     echo "$tps $queries $(cpu_seconds "$WORK/time")"
 }
 
-per_1000() { awk -v cpu="$1" -v q="$2" 'BEGIN { printf "%.4f", q > 0 ? cpu / q * 1000 : 0 }'; }
+per_1000() { awk -v cpu="$1" -v q="$2" 'BEGIN { printf "%.4f", (q > 0 ? cpu / q * 1000 : 0) }'; }
 
 printf '\n%-8s %-6s %12s %12s %8s %14s %14s\n' clients round pgbench_tps engine_tps ratio pgb_cpu/1k_s eng_cpu/1k_s
 for n in $CLIENTS; do

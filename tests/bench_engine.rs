@@ -362,8 +362,14 @@ fn iterations_are_split_across_clients_and_a_duration_run_measures_its_window() 
     let mut split = scenario(vec![step("SELECT 1", vec![])], LoadAmount::Iterations(101));
     split.load.clients = 3;
     split.load.warmup = 10;
-    let m = measure(&db, &split);
+    let mut opts = options(1);
+    let bar = indicatif::ProgressBar::hidden();
+    opts.progress = Some(bar.clone());
+    let ScenarioRun::Measured(m) = run_scenario(&target(&db), &split, &opts).unwrap() else {
+        panic!("skipped")
+    };
     assert_eq!((m.iterations, m.latency.len()), (101, 101));
+    assert_eq!((bar.position(), bar.length()), (101, Some(101)));
     let timed = scenario(
         vec![step("SELECT 1", vec![])],
         LoadAmount::Duration(Duration::from_millis(300)),
@@ -371,6 +377,8 @@ fn iterations_are_split_across_clients_and_a_duration_run_measures_its_window() 
     let m = measure(&db, &timed);
     assert!(m.iterations > 0 && m.latency.len() == m.iterations);
     assert!(m.duration >= Duration::from_millis(300), "{:?}", m.duration);
+    let expected = m.iterations as f64 / m.duration.as_secs_f64();
+    assert!((m.throughput_per_s() - expected).abs() < 1e-6);
 }
 
 #[test]
@@ -385,4 +393,16 @@ fn a_cancelled_run_reports_interrupted() {
     );
     let error = run_scenario(&target(&db), &long, &opts).unwrap_err();
     assert!(matches!(error, techspec_bench::Error::Interrupted));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn it_runs_from_spawn_blocking_inside_a_multi_thread_runtime() {
+    let db = common::TestDb::create("bench_spawn_blocking").await;
+    let target = target(&db);
+    let select = scenario(vec![step("SELECT 1", vec![])], LoadAmount::Iterations(10));
+    let run = tokio::task::spawn_blocking(move || run_scenario(&target, &select, &options(1)))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(run, ScenarioRun::Measured(m) if m.iterations == 10 && m.errors == 0));
 }

@@ -172,6 +172,7 @@ async fn measure(
 ) -> ClientOutcome {
     let mut outcome = ClientOutcome::new(scenario, plan.schedule.is_some());
     let mut step_times = vec![Duration::ZERO; outcome.steps.len()];
+    let guard = response_guard(scenario);
     let mut progress = ProgressTicker::new(shared.progress.clone(), plan);
     let start = Instant::now();
     let mut now = start;
@@ -185,7 +186,14 @@ async fn measure(
         }
         let sent = Instant::now();
         let times = (!step_times.is_empty()).then_some(step_times.as_mut_slice());
-        let result = session.run_iteration(scenario, drawer, times).await;
+        let iteration = session.run_iteration(scenario, drawer, times);
+        let (result, unresponsive) = match guard {
+            Some(limit) => match tokio::time::timeout(limit, iteration).await {
+                Ok(result) => (result, false),
+                Err(_) => (Err(no_response(limit)), true),
+            },
+            None => (iteration.await, false),
+        };
         now = Instant::now();
         outcome.iterations += 1;
         match result {
@@ -199,6 +207,9 @@ async fn measure(
             Err(message) => outcome.count_error(message),
         }
         progress.tick(now, start);
+        if unresponsive {
+            break;
+        }
         if session.is_closed() {
             outcome.count_error("the connection to the server was lost".to_string());
             break;
@@ -207,6 +218,26 @@ async fn measure(
     progress.flush(now, start);
     outcome.window = Some((start, now));
     outcome
+}
+
+/// The server enforces `statement_timeout` per statement; this client-side limit per
+/// iteration (every statement at its timeout, plus BEGIN/COMMIT and 10 s of slack) only
+/// fires when the server stops answering. None when the timeout is disabled (0).
+fn response_guard(scenario: &Scenario) -> Option<Duration> {
+    let timeout = scenario.statement_timeout;
+    let statements = u32::try_from(scenario.steps.len() + 2).unwrap_or(u32::MAX);
+    (!timeout.is_zero()).then(|| {
+        timeout
+            .saturating_mul(statements)
+            .saturating_add(Duration::from_secs(10))
+    })
+}
+
+fn no_response(limit: Duration) -> String {
+    format!(
+        "no response from the server within {}: this client stopped (is the server reachable?)",
+        humantime::format_duration(limit)
+    )
 }
 
 fn record_success(

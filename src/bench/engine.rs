@@ -46,7 +46,8 @@ pub struct Measurement {
     pub errors: u64,
     /// Wall clock of the measured part (first client start to last client end).
     pub duration: Duration,
-    /// Successful iterations, µs: from the scheduled start with `rate`, from the send otherwise.
+    /// Successful iterations (all steps, BEGIN..COMMIT/ROLLBACK included), µs: from the
+    /// scheduled start with `rate`, from the send otherwise.
     pub latency: Histogram<u64>,
     /// With `rate`: successful iterations from the actual send, µs. None without `rate`.
     pub service_time: Option<Histogram<u64>>,
@@ -54,6 +55,18 @@ pub struct Measurement {
     pub steps: Vec<(String, Histogram<u64>)>,
     /// The first error seen (server message, SQLSTATE and statement).
     pub first_error: Option<String>,
+}
+
+impl Measurement {
+    /// Recorded iterations (errors included) per second of the measured wall clock.
+    pub fn throughput_per_s(&self) -> f64 {
+        let seconds = self.duration.as_secs_f64();
+        if seconds > 0.0 {
+            self.iterations as f64 / seconds
+        } else {
+            0.0
+        }
+    }
 }
 
 /// Runs `scenario` against `target`. Blocking: call it from `spawn_blocking` or a plain thread.
