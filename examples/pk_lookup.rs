@@ -78,7 +78,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         progress: None,
     };
     let measurement = match run_scenario(&target, &pk_lookup(&args), &options)? {
-        ScenarioRun::Measured(m) => m,
+        ScenarioRun::Measured(m) => *m,
         ScenarioRun::Skipped(reason) => return Err(format!("skipped: {reason}").into()),
     };
     let seconds = measurement.duration.as_secs_f64();

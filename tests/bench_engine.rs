@@ -66,7 +66,7 @@ fn target(db: &common::TestDb) -> DbTarget {
 
 fn measure(db: &common::TestDb, scenario: &Scenario) -> Measurement {
     match run_scenario(&target(db), scenario, &options(1)).unwrap() {
-        ScenarioRun::Measured(m) => m,
+        ScenarioRun::Measured(m) => *m,
         ScenarioRun::Skipped(reason) => panic!("unexpected skip: {reason}"),
     }
 }

@@ -48,11 +48,11 @@ pub async fn run_one(
     if plan.drift.is_some() {
         plan.ok = false;
     }
-    Ok(assemble(scenario, thresholds, measurement, plan))
+    Ok(assemble(scenario, thresholds, *measurement, plan))
 }
 
 enum Measured {
-    Done(Measurement),
+    Done(Box<Measurement>),
     Skipped(String),
     Failed(String),
 }

@@ -33,7 +33,7 @@ pub struct EngineOptions {
 /// What running a scenario produced.
 #[derive(Debug)]
 pub enum ScenarioRun {
-    Measured(Measurement),
+    Measured(Box<Measurement>),
     /// The scenario cannot run on this database; the reason names the relation or sample.
     Skipped(String),
 }
@@ -78,7 +78,7 @@ pub fn run_scenario(
     opts: &EngineOptions,
 ) -> crate::Result<ScenarioRun> {
     let drawer = match preflight_on_own_thread(target, scenario, opts.rng_seed)? {
-        Preflight::Ready(drawer) => drawer,
+        Preflight::Ready(drawer) => *drawer,
         Preflight::Skip(reason) => return Ok(ScenarioRun::Skipped(reason)),
     };
     let plans = client_plans(&scenario.load);
@@ -98,7 +98,7 @@ pub fn run_scenario(
     if opts.cancel.load(Ordering::SeqCst) {
         return Err(crate::Error::Interrupted);
     }
-    merge(scenario, outcomes).map(ScenarioRun::Measured)
+    merge(scenario, outcomes).map(|m| ScenarioRun::Measured(Box::new(m)))
 }
 
 fn run_clients(
@@ -187,7 +187,7 @@ fn merge(
 }
 
 enum Preflight {
-    Ready(ParamDrawer),
+    Ready(Box<ParamDrawer>),
     Skip(String),
 }
 
@@ -239,7 +239,7 @@ async fn preflight(
         Err(PrepareFailure::Error(e)) => return Err(e),
     };
     check_parameters(scenario, &session, &mut drawer.fork(u32::MAX))?;
-    Ok(Preflight::Ready(drawer))
+    Ok(Preflight::Ready(Box::new(drawer)))
 }
 
 /// Each step's generators match its `$n` count, and a drawn value of each encodes for
