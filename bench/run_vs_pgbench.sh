@@ -4,7 +4,8 @@
 #
 # On a scratch database (pgbench -i -s 10) it alternates, per client count N in 1 2:
 #   pgbench -S -M prepared -c N -j N -T $SECONDS_PER_RUN   over TCP 127.0.0.1
-#   examples/pk_lookup --clients N --duration ${SECONDS_PER_RUN}s   (same SQL, same connection type)
+#   techspec-bench run with a one-scenario file: the same SQL, clients, duration and
+#   connection type (TCP); throughput is read from its --json results
 # and prints both throughputs, their ratio, client CPU seconds per 1000 queries
 # (user+sys from /usr/bin/time) and the engine's peak RSS at 10^4 and 10^6 iterations.
 #
@@ -32,9 +33,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "== building examples/pk_lookup (release)"
-(cd "$ROOT" && cargo build --release --quiet --example pk_lookup)
+echo "== building techspec-bench and examples/pk_lookup (release)"
+(cd "$ROOT" && cargo build --release --quiet --bin techspec-bench --example pk_lookup)
+TOOL="$ROOT/target/release/techspec-bench"
 ENGINE="$ROOT/target/release/examples/pk_lookup"
+printf '[thresholds]\n' >"$WORK/thresholds.toml"
 
 echo "== scratch database $DB: pgbench -i -s $SCALE"
 psql -q -d "$ADMIN_URL" -c "CREATE DATABASE $DB" >/dev/null
@@ -55,15 +58,29 @@ run_pgbench() { # clients -> "tps queries cpu_s"
     echo "$tps $queries $(cpu_seconds "$WORK/time")"
 }
 
-run_engine() { # clients -> "tps queries cpu_s"
+scenario_file() { # clients -> a scenario file for the PK lookup
+    cat >"$WORK/pk.toml" <<TOML
+[[scenario]]
+name = "pk_lookup"
+sql = "SELECT abalance FROM pgbench_accounts WHERE aid = \$1"
+params = [{ int = [1, $ACCOUNTS] }]
+duration = "${SECONDS_PER_RUN}s"
+clients = $1
+expect = { index = "pgbench_accounts_pkey" }
+TOML
+}
+
+run_engine() { # clients -> "tps queries cpu_s"  (the real CLI: techspec-bench run)
     local n=$1
+    scenario_file "$n"
     /usr/bin/time -f "%U %S %M" -o "$WORK/time" \
-        "$ENGINE" --url "$DB_URL" --clients "$n" --duration "${SECONDS_PER_RUN}s" --accounts "$ACCOUNTS" \
-        >"$WORK/engine.log"
-    local tps queries
-    tps=$(sed -nE 's/.* tps=([0-9.]+).*/\1/p' "$WORK/engine.log")
-    queries=$(sed -nE 's/.* iterations=([0-9]+).*/\1/p' "$WORK/engine.log")
-    echo "$tps $queries $(cpu_seconds "$WORK/time")"
+        "$TOOL" -q --database-url "$DB_URL" run --scenarios "$WORK/pk.toml" \
+        --thresholds "$WORK/thresholds.toml" --json "$WORK/engine.json" >"$WORK/engine.log" 2>&1
+    python3 - "$WORK/engine.json" "$(cpu_seconds "$WORK/time")" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))["scenarios"][0]
+print(f'{s["throughput_per_s"]:.1f} {s["iterations"]} {sys.argv[2]}')
+PY
 }
 
 per_1000() { awk -v cpu="$1" -v q="$2" 'BEGIN { printf "%.4f", (q > 0 ? cpu / q * 1000 : 0) }'; }
