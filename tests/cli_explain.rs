@@ -20,7 +20,8 @@ async fn on_the_default_dataset_the_shipped_plans_pass_and_a_seq_scan_search_fai
     let all = run_tool(&db.url, &["explain"]);
     assert_exit(&all, 0);
     assert!(
-        all.stdout.contains("14 scenarios explained, 0 with a failed plan check"),
+        all.stdout
+            .contains("14 scenarios explained, 0 with a failed plan check"),
         "{all:?}"
     );
     assert!(!all.stdout.contains("FAIL"), "{all:?}");
@@ -47,7 +48,10 @@ fn shows_the_status_index_and_writes_json(url: &str) {
             .contains("Index Scan using idx_session_status_created on public.tech_spec_sessions")),
         "{outcome:?}"
     );
-    assert!(outcome.stdout.contains("session_list_by_status  PASS"), "{outcome:?}");
+    assert!(
+        outcome.stdout.contains("session_list_by_status  PASS"),
+        "{outcome:?}"
+    );
 
     let explained = read_json(json.path());
     let entries = explained.as_array().expect("a list of explained scenarios");
@@ -126,7 +130,8 @@ async fn a_dataset_too_small_for_the_index_is_diagnosed_as_usable_not_chosen() {
         .find(|line| line.contains("expected index idx_session_status_created"))
         .unwrap_or_else(|| panic!("no failed index expectation: {outcome:?}"));
     assert!(
-        diagnosis.contains("Seq Scan") && diagnosis.contains("index usable, not chosen at this size"),
+        diagnosis.contains("Seq Scan")
+            && diagnosis.contains("index usable, not chosen at this size"),
         "{diagnosis}"
     );
     assert!(!outcome.stdout.contains("index not usable"), "{outcome:?}");
