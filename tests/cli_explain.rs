@@ -113,7 +113,10 @@ async fn an_expectation_naming_a_nonexistent_index_exits_2_from_explain_and_run(
         assert!(
             outcome.stderr.contains(&scenarios)
                 && outcome.stderr.contains("`idx_session_status_typo`")
-                && outcome.stderr.contains("does not exist"),
+                && outcome.stderr.contains("does not exist")
+                && outcome
+                    .stderr
+                    .contains("Did you mean `idx_session_status_created`?"),
             "{command}: {outcome:?}"
         );
     }

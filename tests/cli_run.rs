@@ -193,6 +193,12 @@ async fn without_the_shared_schema_cross_schema_scenarios_skip_naming_the_relati
         ],
     );
     assert_exit(&strict, 1);
+    assert!(
+        strict
+            .stdout
+            .contains("--strict: 2 skipped scenarios fail the gate"),
+        "a failed gate says why: {strict:?}"
+    );
 }
 
 #[tokio::test]

@@ -48,6 +48,10 @@ async fn default_seed_prints_the_original_counts_and_every_foreign_key_resolves(
     let db = migrated("e2e_seed_default").await;
     let outcome = run_tool(&db.url, &["seed"]);
     assert_exit(&outcome, 0);
+    assert!(
+        outcome.stdout.ends_with('\n'),
+        "the table ends its line: {outcome:?}"
+    );
     for (table, rows) in DEFAULT_COUNTS {
         let line = outcome
             .stdout

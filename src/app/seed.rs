@@ -23,13 +23,13 @@ pub async fn run(cli: &Cli, args: &SeedArgs) -> Result<i32> {
     match seed::seed(&mut client, &options).await? {
         SeedOutcome::Seeded(report) => {
             if !ui.quiet {
-                print!("{}", seed::summary_table(&report));
+                println!("{}", seed::summary_table(&report));
             }
             ui.note(format!("seeded in {:.2}s", report.elapsed.as_secs_f64()));
         }
         SeedOutcome::AlreadySeeded(report) => {
             if !ui.quiet {
-                print!("{}", seed::summary_table(&report));
+                println!("{}", seed::summary_table(&report));
             }
             ui.note("the database already holds a seeded dataset: nothing added (use --clear to replace it)");
         }
