@@ -177,10 +177,19 @@ async fn the_same_rng_seed_and_as_of_give_identical_checksums_on_two_databases()
 
 #[tokio::test]
 async fn sigint_during_a_large_seed_leaves_the_database_empty_and_exits_130() {
-    let (code, signal, client, _db) =
+    let (code, signal, client, db) =
         interrupt_mid_copy("e2e_seed_sigint", nix::sys::signal::Signal::SIGINT).await;
     assert_eq!((code, signal), (Some(130), None));
     assert_nothing_seeded(&client).await;
+
+    let again = run_tool(&db.url, &["seed"]);
+    assert_exit(&again, 0);
+    let expected: Vec<i64> = DEFAULT_COUNTS.iter().map(|(_, rows)| *rows).collect();
+    assert_eq!(
+        data_counts(&client).await,
+        expected,
+        "a later seed starts clean"
+    );
 }
 
 #[tokio::test]
