@@ -60,6 +60,9 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<i32> {
         plan.sink.write_all(&report)?;
     }
     print_results(&report, &plan, &ui);
+    if let Some(note) = strict_skip_note(&report.summary, args.strict) {
+        println!("{note}");
+    }
     if let Some(path) = &args.save_baseline {
         report::save_baseline(path, &report)?;
     }
@@ -85,6 +88,16 @@ async fn new_report(database: &OpenDatabase, client: &tokio_postgres::Client) ->
     })
 }
 
+/// Why the gate fails although nothing failed: skips under `--strict`.
+fn strict_skip_note(summary: &Summary, strict: bool) -> Option<String> {
+    match summary.skip {
+        0 => None,
+        _ if !strict => None,
+        1 => Some("--strict: 1 skipped scenario fails the gate".to_string()),
+        n => Some(format!("--strict: {n} skipped scenarios fail the gate")),
+    }
+}
+
 fn print_results(report: &RunReport, plan: &RunPlan, ui: &Ui) {
     if ui.quiet {
         println!("{}", report::table::summary_line(&report.summary));
@@ -96,4 +109,29 @@ fn print_results(report: &RunReport, plan: &RunPlan, ui: &Ui) {
         "{}",
         report::table::render_table_with_width(report, ui.color, comparison.as_ref(), width)
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skips_are_explained_only_under_strict() {
+        let summary = |skip| Summary {
+            pass: 1,
+            fail: 0,
+            skip,
+            error: 0,
+        };
+        assert_eq!(strict_skip_note(&summary(2), false), None);
+        assert_eq!(strict_skip_note(&summary(0), true), None);
+        assert_eq!(
+            strict_skip_note(&summary(1), true).as_deref(),
+            Some("--strict: 1 skipped scenario fails the gate")
+        );
+        assert_eq!(
+            strict_skip_note(&summary(2), true).as_deref(),
+            Some("--strict: 2 skipped scenarios fail the gate")
+        );
+    }
 }
