@@ -44,6 +44,14 @@ async fn refuse_incomplete(database: &OpenDatabase, client: &tokio_postgres::Cli
              run `techspec-bench seed --clear` before measuring",
             database.target.display
         ))),
+        Ok(DatasetState::Empty) => {
+            eprintln!(
+                "warning: {}: the Tech Spec tables are empty, so the scenarios measure nothing \
+                 useful; seed them with `techspec-bench seed` or `run --seed`",
+                database.target.display
+            );
+            Ok(())
+        }
         Ok(_) => Ok(()),
         // A database without the tool's bookkeeping (e.g. a production copy) is measured as it is.
         Err(_) => Ok(()),
