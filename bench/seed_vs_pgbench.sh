@@ -60,7 +60,8 @@ tsb_rows() {
 
 # Seeds N sessions into a fresh migrated database; prints "seconds bytes rows how".
 seed_run() {
-  local sessions=$1 db="bench_seed_${sessions}_$$" url how=cli
+  local sessions=$1 url how=cli
+  local db="bench_seed_${sessions}_$$"
   create_db "$db"; url=$(url_for "$db"); migrate "$url"
   local start end
   start=$(now)

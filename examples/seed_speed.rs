@@ -8,7 +8,9 @@
 
 use std::time::Instant;
 
-use techspec_bench::seed::{LoadTuning, SeedOptions, SeedOutcome, generate_without_database, parse_as_of, seed_with};
+use techspec_bench::seed::{
+    LoadTuning, SeedOptions, SeedOutcome, generate_without_database, parse_as_of, seed_with,
+};
 
 struct Args {
     sessions: u64,
@@ -28,11 +30,22 @@ fn choice(value: Option<String>) -> Option<bool> {
 }
 
 fn parse_args() -> Args {
-    let mut args = Args { sessions: 100_000, tuning: LoadTuning::default(), generate_only: false, keep_db: false, database_url: None };
+    let mut args = Args {
+        sessions: 100_000,
+        tuning: LoadTuning::default(),
+        generate_only: false,
+        keep_db: false,
+        database_url: None,
+    };
     let mut iter = std::env::args().skip(1);
     while let Some(flag) = iter.next() {
         match flag.as_str() {
-            "--sessions" => args.sessions = iter.next().and_then(|v| v.parse().ok()).expect("--sessions N"),
+            "--sessions" => {
+                args.sessions = iter
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .expect("--sessions N")
+            }
             "--indexes" => args.tuning.defer_indexes = choice(iter.next()),
             "--foreign-keys" => args.tuning.defer_foreign_keys = choice(iter.next()),
             "--generate-only" => args.generate_only = true,
@@ -45,7 +58,9 @@ fn parse_args() -> Args {
 }
 
 async fn connect(url: &str) -> tokio_postgres::Client {
-    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.expect("connect");
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .expect("connect");
     tokio::spawn(connection);
     client
 }
@@ -64,7 +79,10 @@ async fn migrate(client: &tokio_postgres::Client) {
         .collect();
     files.sort();
     for file in files {
-        client.batch_execute(&std::fs::read_to_string(&file).expect("read")).await.expect("migration");
+        client
+            .batch_execute(&std::fs::read_to_string(&file).expect("read"))
+            .await
+            .expect("migration");
     }
 }
 
@@ -89,13 +107,18 @@ async fn main() {
         );
         return;
     }
-    let admin = std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let admin = std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let name = format!("seed_speed_{}", std::process::id());
     let scratch = args.database_url.is_none();
     let mut client = match &args.database_url {
         Some(url) => connect(url).await,
         None => {
-            connect(&admin).await.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("create database");
+            connect(&admin)
+                .await
+                .batch_execute(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create database");
             let client = connect(&scratch_url(&admin, &name)).await;
             migrate(&client).await;
             client
@@ -123,6 +146,10 @@ async fn main() {
         Err(error) => eprintln!("seed failed: {error}"),
     }
     if scratch && !args.keep_db {
-        connect(&admin).await.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)")).await.expect("drop");
+        connect(&admin)
+            .await
+            .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+            .await
+            .expect("drop");
     }
 }

@@ -5,7 +5,9 @@ mod common;
 mod seed_support;
 
 use seed_support::{checksums, counts, insert_foreign_design_job, options};
-use techspec_bench::seed::{DatasetState, SeedOptions, SeedOutcome, dataset_state, seed, summary_table};
+use techspec_bench::seed::{
+    DatasetState, SeedOptions, SeedOutcome, dataset_state, seed, summary_table,
+};
 
 async fn migrated(label: &str) -> common::TestDb {
     let db = common::TestDb::create(label).await;
@@ -18,7 +20,9 @@ async fn default_seed_writes_the_original_counts_and_every_foreign_key_resolves(
     let db = migrated("seed_defaults").await;
     let mut client = db.client().await;
     let outcome = seed(&mut client, &options()).await.unwrap();
-    let SeedOutcome::Seeded(report) = outcome else { panic!("expected Seeded, got {outcome:?}") };
+    let SeedOutcome::Seeded(report) = outcome else {
+        panic!("expected Seeded, got {outcome:?}")
+    };
     assert_eq!(counts(&client).await, vec![5, 10, 15, 10, 30, 80, 6, 15]);
     let reported: Vec<u64> = report.rows.iter().map(|(_, n)| *n).collect();
     assert_eq!(reported, vec![5, 10, 15, 10, 30, 80, 6, 15]);
@@ -45,7 +49,10 @@ async fn default_seed_writes_the_original_counts_and_every_foreign_key_resolves(
         .unwrap()
         .get(0);
     assert!(statuses >= 2, "sessions come in various statuses");
-    assert!(matches!(dataset_state(&client).await.unwrap(), DatasetState::Complete { sessions: 10, .. }));
+    assert!(matches!(
+        dataset_state(&client).await.unwrap(),
+        DatasetState::Complete { sessions: 10, .. }
+    ));
 }
 
 #[tokio::test]
@@ -54,9 +61,27 @@ async fn a_second_seed_changes_nothing_and_says_so() {
     let mut client = db.client().await;
     seed(&mut client, &options()).await.unwrap();
     let before = checksums(&client).await;
-    let outcome = seed(&mut client, &SeedOptions { sessions: 50, ..options() }).await.unwrap();
-    let SeedOutcome::AlreadySeeded(existing) = outcome else { panic!("expected AlreadySeeded, got {outcome:?}") };
-    assert_eq!(existing.rows.iter().find(|(t, _)| t == "tech_spec_sessions").unwrap().1, 10);
+    let outcome = seed(
+        &mut client,
+        &SeedOptions {
+            sessions: 50,
+            ..options()
+        },
+    )
+    .await
+    .unwrap();
+    let SeedOutcome::AlreadySeeded(existing) = outcome else {
+        panic!("expected AlreadySeeded, got {outcome:?}")
+    };
+    assert_eq!(
+        existing
+            .rows
+            .iter()
+            .find(|(t, _)| t == "tech_spec_sessions")
+            .unwrap()
+            .1,
+        10
+    );
     assert_eq!(checksums(&client).await, before);
 }
 
@@ -67,17 +92,36 @@ async fn clear_reseeds_the_same_counts_and_keeps_a_design_job_the_tool_did_not_c
     seed(&mut client, &options()).await.unwrap();
     let real_job = insert_foreign_design_job(&client).await;
     let first = checksums(&client).await;
-    let outcome = seed(&mut client, &SeedOptions { clear: true, ..options() }).await.unwrap();
+    let outcome = seed(
+        &mut client,
+        &SeedOptions {
+            clear: true,
+            ..options()
+        },
+    )
+    .await
+    .unwrap();
     assert!(matches!(outcome, SeedOutcome::Seeded(_)));
     assert_eq!(counts(&client).await, vec![6, 10, 15, 10, 30, 80, 6, 15]);
     let kept: i64 = client
-        .query_one("SELECT count(*) FROM shared.design_jobs WHERE id = $1", &[&real_job])
+        .query_one(
+            "SELECT count(*) FROM shared.design_jobs WHERE id = $1",
+            &[&real_job],
+        )
         .await
         .unwrap()
         .get(0);
     assert_eq!(kept, 1);
-    assert_eq!(checksums(&client).await, first, "same seed and as_of: the same rows again");
-    let runs: i64 = client.query_one("SELECT count(*) FROM techspec_bench.seed_runs", &[]).await.unwrap().get(0);
+    assert_eq!(
+        checksums(&client).await,
+        first,
+        "same seed and as_of: the same rows again"
+    );
+    let runs: i64 = client
+        .query_one("SELECT count(*) FROM techspec_bench.seed_runs", &[])
+        .await
+        .unwrap()
+        .get(0);
     assert_eq!(runs, 1);
 }
 
@@ -85,7 +129,10 @@ async fn clear_reseeds_the_same_counts_and_keeps_a_design_job_the_tool_did_not_c
 async fn the_same_rng_seed_and_as_of_give_identical_checksums_on_two_databases() {
     let (a, b) = (migrated("seed_det_a").await, migrated("seed_det_b").await);
     let (mut client_a, mut client_b) = (a.client().await, b.client().await);
-    let opts = SeedOptions { sessions: 200, ..options() };
+    let opts = SeedOptions {
+        sessions: 200,
+        ..options()
+    };
     seed(&mut client_a, &opts).await.unwrap();
     seed(&mut client_b, &opts).await.unwrap();
     let sums = checksums(&client_a).await;
@@ -94,8 +141,20 @@ async fn the_same_rng_seed_and_as_of_give_identical_checksums_on_two_databases()
 
     let c = migrated("seed_det_c").await;
     let mut client_c = c.client().await;
-    seed(&mut client_c, &SeedOptions { rng_seed: 8, ..opts }).await.unwrap();
-    assert_ne!(checksums(&client_c).await[3], sums[3], "another seed gives other sessions");
+    seed(
+        &mut client_c,
+        &SeedOptions {
+            rng_seed: 8,
+            ..opts
+        },
+    )
+    .await
+    .unwrap();
+    assert_ne!(
+        checksums(&client_c).await[3],
+        sums[3],
+        "another seed gives other sessions"
+    );
 }
 
 #[tokio::test]
@@ -122,14 +181,39 @@ async fn rows_no_seed_run_created_are_refused_unless_clear_and_force() {
         )
         .await
         .unwrap();
-    assert!(matches!(dataset_state(&client).await.unwrap(), DatasetState::Unknown { foreign_rows: 1, .. }));
-    for opts in [options(), SeedOptions { clear: true, ..options() }] {
+    assert!(matches!(
+        dataset_state(&client).await.unwrap(),
+        DatasetState::Unknown {
+            foreign_rows: 1,
+            ..
+        }
+    ));
+    for opts in [
+        options(),
+        SeedOptions {
+            clear: true,
+            ..options()
+        },
+    ] {
         let error = seed(&mut client, &opts).await.unwrap_err();
         assert_eq!(error.exit_code(), 2);
         assert!(error.to_string().contains("--force"), "{error}");
     }
-    assert_eq!(counts(&client).await[3], 1, "the foreign session is untouched");
-    seed(&mut client, &SeedOptions { clear: true, force: true, ..options() }).await.unwrap();
+    assert_eq!(
+        counts(&client).await[3],
+        1,
+        "the foreign session is untouched"
+    );
+    seed(
+        &mut client,
+        &SeedOptions {
+            clear: true,
+            force: true,
+            ..options()
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(counts(&client).await, vec![6, 10, 15, 10, 30, 80, 6, 15]);
 }
 
@@ -138,10 +222,27 @@ async fn a_seeded_dataset_with_rows_deleted_is_incomplete_and_clear_repairs_it()
     let db = migrated("seed_incomplete").await;
     let mut client = db.client().await;
     seed(&mut client, &options()).await.unwrap();
-    client.execute("DELETE FROM tech_conversations WHERE role = 'user'", &[]).await.unwrap();
-    assert!(matches!(dataset_state(&client).await.unwrap(), DatasetState::Incomplete { .. }));
+    client
+        .execute("DELETE FROM tech_conversations WHERE role = 'user'", &[])
+        .await
+        .unwrap();
+    assert!(matches!(
+        dataset_state(&client).await.unwrap(),
+        DatasetState::Incomplete { .. }
+    ));
     let error = seed(&mut client, &options()).await.unwrap_err();
     assert_eq!(error.exit_code(), 2);
-    seed(&mut client, &SeedOptions { clear: true, ..options() }).await.unwrap();
-    assert!(matches!(dataset_state(&client).await.unwrap(), DatasetState::Complete { .. }));
+    seed(
+        &mut client,
+        &SeedOptions {
+            clear: true,
+            ..options()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        dataset_state(&client).await.unwrap(),
+        DatasetState::Complete { .. }
+    ));
 }

@@ -34,12 +34,19 @@ async fn assert_untouched(db: &common::TestDb, real_job: uuid::Uuid) {
     let client = db.client().await;
     assert_eq!(counts(&client).await, vec![1, 0, 0, 0, 0, 0, 0, 0]);
     let kept: i64 = client
-        .query_one("SELECT count(*) FROM shared.design_jobs WHERE id = $1", &[&real_job])
+        .query_one(
+            "SELECT count(*) FROM shared.design_jobs WHERE id = $1",
+            &[&real_job],
+        )
         .await
         .unwrap()
         .get(0);
     assert_eq!(kept, 1);
-    let runs: i64 = client.query_one("SELECT count(*) FROM techspec_bench.seed_runs", &[]).await.unwrap().get(0);
+    let runs: i64 = client
+        .query_one("SELECT count(*) FROM techspec_bench.seed_runs", &[])
+        .await
+        .unwrap()
+        .get(0);
     assert_eq!(runs, 0, "no seed run is recorded");
     assert_eq!(dataset_state(&client).await.unwrap(), DatasetState::Empty);
     let indexes: i64 = client
@@ -51,7 +58,10 @@ async fn assert_untouched(db: &common::TestDb, real_job: uuid::Uuid) {
 }
 
 fn large() -> SeedOptions {
-    SeedOptions { sessions: 40_000, ..options() }
+    SeedOptions {
+        sessions: 40_000,
+        ..options()
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -63,7 +73,10 @@ async fn a_connection_killed_mid_copy_leaves_nothing_behind() {
     let task = tokio::spawn(async move { seed(&mut seeding, &large()).await });
     let watcher = db.client().await;
     let pid = wait_for_copy(&watcher).await;
-    watcher.execute("SELECT pg_terminate_backend($1)", &[&pid]).await.unwrap();
+    watcher
+        .execute("SELECT pg_terminate_backend($1)", &[&pid])
+        .await
+        .unwrap();
     let error = task.await.unwrap().unwrap_err();
     assert_eq!(error.exit_code(), 3, "{error}");
     assert_untouched(&db, real_job).await;

@@ -45,7 +45,11 @@ async fn presence(client: &impl GenericClient) -> crate::Result<Presence> {
         )
         .await
         .map_err(|e| Error::database("seed: checking the schema", &e))?;
-    Ok(Presence { shared: row.get(0), tech_spec: row.get(1), bookkeeping: row.get(2) })
+    Ok(Presence {
+        shared: row.get(0),
+        tech_spec: row.get(1),
+        bookkeeping: row.get(2),
+    })
 }
 
 fn missing_tech_spec() -> Error {
@@ -99,9 +103,15 @@ pub async fn begin_run(client: &impl GenericClient, options: &SeedOptions) -> cr
 }
 
 /// Marks a run complete with the rows it wrote.
-pub async fn complete_run(client: &impl GenericClient, run_id: i64, rows: &[(String, u64)]) -> crate::Result<()> {
-    let counts: serde_json::Map<String, serde_json::Value> =
-        rows.iter().map(|(table, n)| (table.clone(), (*n).into())).collect();
+pub async fn complete_run(
+    client: &impl GenericClient,
+    run_id: i64,
+    rows: &[(String, u64)],
+) -> crate::Result<()> {
+    let counts: serde_json::Map<String, serde_json::Value> = rows
+        .iter()
+        .map(|(table, n)| (table.clone(), (*n).into()))
+        .collect();
     client
         .execute(
             "UPDATE techspec_bench.seed_runs SET status = 'complete', counts = $2, completed_at = now() WHERE id = $1",
@@ -114,12 +124,17 @@ pub async fn complete_run(client: &impl GenericClient, run_id: i64, rows: &[(Str
 
 /// Rows per Tech Spec table, in `TECH_SPEC_TABLES` order.
 pub async fn tech_spec_counts(client: &impl GenericClient) -> crate::Result<Vec<u64>> {
-    let selects: Vec<String> = TECH_SPEC_TABLES.iter().map(|t| format!("(SELECT count(*) FROM {t})")).collect();
+    let selects: Vec<String> = TECH_SPEC_TABLES
+        .iter()
+        .map(|t| format!("(SELECT count(*) FROM {t})"))
+        .collect();
     let row = client
         .query_one(&format!("SELECT {}", selects.join(", ")), &[])
         .await
         .map_err(|e| Error::database("seed: counting the Tech Spec rows", &e))?;
-    Ok((0..TECH_SPEC_TABLES.len()).map(|i| row.get::<_, i64>(i) as u64).collect())
+    Ok((0..TECH_SPEC_TABLES.len())
+        .map(|i| row.get::<_, i64>(i) as u64)
+        .collect())
 }
 
 struct RunRecord {
@@ -187,16 +202,27 @@ pub async fn state_of(client: &impl GenericClient) -> crate::Result<DatasetState
     let counts = tech_spec_counts(client).await?;
     let total: u64 = counts.iter().sum();
     if !found.bookkeeping {
-        return Ok(if total == 0 { DatasetState::Empty } else { unrecorded(total) });
+        return Ok(if total == 0 {
+            DatasetState::Empty
+        } else {
+            unrecorded(total)
+        });
     }
     let runs = runs(client).await?;
     if let Some(run) = runs.iter().find(|r| !r.complete) {
         return Ok(DatasetState::Incomplete {
-            reason: format!("seed run #{} (started, --rng-seed {}) did not complete", run.id, run.rng_seed),
+            reason: format!(
+                "seed run #{} (started, --rng-seed {}) did not complete",
+                run.id, run.rng_seed
+            ),
         });
     }
     let Some(run) = runs.last() else {
-        return Ok(if total == 0 { DatasetState::Empty } else { unrecorded(total) });
+        return Ok(if total == 0 {
+            DatasetState::Empty
+        } else {
+            unrecorded(total)
+        });
     };
     compare_with_run(client, run, &runs, &counts).await
 }
@@ -214,10 +240,16 @@ async fn compare_with_run(
     runs: &[RunRecord],
     counts: &[u64],
 ) -> crate::Result<DatasetState> {
-    let expected: Vec<u64> =
-        TECH_SPEC_TABLES.iter().map(|t| runs.iter().map(|r| r.count(t)).sum()).collect();
+    let expected: Vec<u64> = TECH_SPEC_TABLES
+        .iter()
+        .map(|t| runs.iter().map(|r| r.count(t)).sum())
+        .collect();
     let foreign_sessions = sessions_without_seeded_job(client).await?;
-    let excess: u64 = counts.iter().zip(&expected).map(|(a, e)| a.saturating_sub(*e)).sum();
+    let excess: u64 = counts
+        .iter()
+        .zip(&expected)
+        .map(|(a, e)| a.saturating_sub(*e))
+        .sum();
     if foreign_sessions > 0 || excess > 0 {
         return Ok(DatasetState::Unknown {
             foreign_rows: excess.max(foreign_sessions),
@@ -228,7 +260,12 @@ async fn compare_with_run(
             ),
         });
     }
-    if let Some((i, _)) = counts.iter().zip(&expected).enumerate().find(|(_, (a, e))| a < e) {
+    if let Some((i, _)) = counts
+        .iter()
+        .zip(&expected)
+        .enumerate()
+        .find(|(_, (a, e))| a < e)
+    {
         return Ok(DatasetState::Incomplete {
             reason: format!(
                 "{} holds {} rows but seed run #{} wrote {}: rows were deleted since",

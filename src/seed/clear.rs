@@ -44,8 +44,15 @@ pub async fn may_truncate(client: &impl GenericClient) -> crate::Result<bool> {
 
 /// Deletes earlier seed data: Tech Spec rows, the shared rows the tool created, and the
 /// bookkeeping of earlier runs. Refuses foreign Tech Spec rows unless `force`.
-pub async fn clear(client: &impl GenericClient, state: &DatasetState, force: bool) -> crate::Result<()> {
-    if let DatasetState::Unknown { foreign_rows, detail } = state
+pub async fn clear(
+    client: &impl GenericClient,
+    state: &DatasetState,
+    force: bool,
+) -> crate::Result<()> {
+    if let DatasetState::Unknown {
+        foreign_rows,
+        detail,
+    } = state
         && !force
     {
         return Err(refuse_foreign_rows(*foreign_rows, detail, true));
@@ -59,10 +66,9 @@ pub async fn clear(client: &impl GenericClient, state: &DatasetState, force: boo
         "DELETE FROM techspec_bench.seed_runs",
     ];
     for statement in statements {
-        client
-            .batch_execute(statement)
-            .await
-            .map_err(|e| Error::database("seed --clear: deleting the rows of earlier seed runs", &e))?;
+        client.batch_execute(statement).await.map_err(|e| {
+            Error::database("seed --clear: deleting the rows of earlier seed runs", &e)
+        })?;
     }
     Ok(())
 }

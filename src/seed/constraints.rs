@@ -62,14 +62,24 @@ async fn owns_tables(client: &impl GenericClient) -> crate::Result<bool> {
 }
 
 /// Drops what `tuning` says to defer (only on empty tables the role owns).
-pub async fn defer(client: &impl GenericClient, tuning: LoadTuning, sessions: u64, tables_empty: bool) -> crate::Result<Deferred> {
+pub async fn defer(
+    client: &impl GenericClient,
+    tuning: LoadTuning,
+    sessions: u64,
+    tables_empty: bool,
+) -> crate::Result<Deferred> {
     let indexes = LoadTuning::decide(tuning.defer_indexes, sessions, tables_empty);
     let foreign_keys = LoadTuning::decide(tuning.defer_foreign_keys, sessions, tables_empty);
     let mut deferred = Deferred::default();
     if !(indexes || foreign_keys) || !owns_tables(client).await? {
         return Ok(deferred);
     }
-    let fail = |e: tokio_postgres::Error| Error::database("seed: dropping indexes and foreign keys for the bulk load", &e);
+    let fail = |e: tokio_postgres::Error| {
+        Error::database(
+            "seed: dropping indexes and foreign keys for the bulk load",
+            &e,
+        )
+    };
     if foreign_keys {
         deferred.foreign_keys = drop_constraints(client, b'f' as i8).await?;
         if indexes && !referenced_from_elsewhere(client).await? {
@@ -88,7 +98,10 @@ pub async fn defer(client: &impl GenericClient, tuning: LoadTuning, sessions: u6
             .map_err(fail)?;
         for row in rows {
             let (name, definition): (String, String) = (row.get(0), row.get(1));
-            client.batch_execute(&format!("DROP INDEX {name}")).await.map_err(fail)?;
+            client
+                .batch_execute(&format!("DROP INDEX {name}"))
+                .await
+                .map_err(fail)?;
             deferred.indexes.push(definition);
         }
     }
@@ -97,8 +110,13 @@ pub async fn defer(client: &impl GenericClient, tuning: LoadTuning, sessions: u6
 
 /// Drops the constraints of type `kind` ('f' foreign key, 'p' primary key) of the Tech Spec
 /// tables; returns (table, quoted name, definition) of each.
-async fn drop_constraints(client: &impl GenericClient, kind: i8) -> crate::Result<Vec<(String, String, String)>> {
-    let fail = |e: tokio_postgres::Error| Error::database("seed: dropping constraints for the bulk load", &e);
+async fn drop_constraints(
+    client: &impl GenericClient,
+    kind: i8,
+) -> crate::Result<Vec<(String, String, String)>> {
+    let fail = |e: tokio_postgres::Error| {
+        Error::database("seed: dropping constraints for the bulk load", &e)
+    };
     let rows = client
         .query(
             "SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid) FROM pg_constraint \
@@ -109,8 +127,12 @@ async fn drop_constraints(client: &impl GenericClient, kind: i8) -> crate::Resul
         .map_err(fail)?;
     let mut dropped = Vec::with_capacity(rows.len());
     for row in rows {
-        let (table, name, definition): (String, String, String) = (row.get(0), row.get(1), row.get(2));
-        client.batch_execute(&format!("ALTER TABLE {table} DROP CONSTRAINT {name}")).await.map_err(fail)?;
+        let (table, name, definition): (String, String, String) =
+            (row.get(0), row.get(1), row.get(2));
+        client
+            .batch_execute(&format!("ALTER TABLE {table} DROP CONSTRAINT {name}"))
+            .await
+            .map_err(fail)?;
         dropped.push((table, name, definition));
     }
     Ok(dropped)
@@ -135,13 +157,22 @@ pub async fn restore(client: &impl GenericClient, deferred: Deferred) -> crate::
         client
             .batch_execute("SET LOCAL maintenance_work_mem = '256MB'")
             .await
-            .map_err(|e| Error::database("seed: setting maintenance_work_mem for the index build", &e))?;
+            .map_err(|e| {
+                Error::database("seed: setting maintenance_work_mem for the index build", &e)
+            })?;
     }
     for (table, name, definition) in &deferred.primary_keys {
         client
-            .batch_execute(&format!("ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"))
+            .batch_execute(&format!(
+                "ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"
+            ))
             .await
-            .map_err(|e| Error::database(format!("seed: rebuilding primary key {name} on {table}"), &e))?;
+            .map_err(|e| {
+                Error::database(
+                    format!("seed: rebuilding primary key {name} on {table}"),
+                    &e,
+                )
+            })?;
     }
     for definition in &deferred.indexes {
         client
@@ -151,9 +182,13 @@ pub async fn restore(client: &impl GenericClient, deferred: Deferred) -> crate::
     }
     for (table, name, definition) in &deferred.foreign_keys {
         client
-            .batch_execute(&format!("ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"))
+            .batch_execute(&format!(
+                "ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"
+            ))
             .await
-            .map_err(|e| Error::database(format!("seed: re-adding foreign key {name} on {table}"), &e))?;
+            .map_err(|e| {
+                Error::database(format!("seed: re-adding foreign key {name} on {table}"), &e)
+            })?;
     }
     Ok(())
 }
@@ -161,7 +196,8 @@ pub async fn restore(client: &impl GenericClient, deferred: Deferred) -> crate::
 /// Compresses wide values (TRDs, design documents) with lz4 instead of pglz when the server
 /// supports it: pglz was the largest single cost of the load (10% of the backend's CPU).
 pub async fn prefer_lz4_toast_compression(client: &impl GenericClient) -> crate::Result<()> {
-    let fail = |e: tokio_postgres::Error| Error::database("seed: choosing the TOAST compression", &e);
+    let fail =
+        |e: tokio_postgres::Error| Error::database("seed: choosing the TOAST compression", &e);
     let row = client
         .query_one(
             "SELECT coalesce(bool_or('lz4' = ANY(enumvals)), false) FROM pg_settings WHERE name = 'default_toast_compression'",
@@ -170,7 +206,10 @@ pub async fn prefer_lz4_toast_compression(client: &impl GenericClient) -> crate:
         .await
         .map_err(fail)?;
     if row.get::<_, bool>(0) {
-        client.batch_execute("SET LOCAL default_toast_compression = 'lz4'").await.map_err(fail)?;
+        client
+            .batch_execute("SET LOCAL default_toast_compression = 'lz4'")
+            .await
+            .map_err(fail)?;
     }
     Ok(())
 }

@@ -71,9 +71,20 @@ impl GenContext {
         let projects = self.volume.design_jobs.div_ceil(2).max(1);
         let user = rng.random_range(0..users);
         let project = rng.random_range(0..projects);
-        let status = *weighted(&mut rng, &[("completed", 90), ("running", 7), ("failed", 3)]);
-        let created_at = time_between(&mut rng, self.as_of - Duration::days(90), self.as_of - Duration::hours(2));
-        let updated_at = time_between(&mut rng, created_at + Duration::minutes(5), created_at + Duration::hours(6));
+        let status = *weighted(
+            &mut rng,
+            &[("completed", 90), ("running", 7), ("failed", 3)],
+        );
+        let created_at = time_between(
+            &mut rng,
+            self.as_of - Duration::days(90),
+            self.as_of - Duration::hours(2),
+        );
+        let updated_at = time_between(
+            &mut rng,
+            created_at + Duration::minutes(5),
+            created_at + Duration::hours(6),
+        );
         JobCore {
             index,
             id,
@@ -91,16 +102,34 @@ impl GenContext {
         let id = uuid(&mut rng);
         let status = *weighted(
             &mut rng,
-            &[("completed", 45), ("in_progress", 30), ("pending", 10), ("paused", 8), ("failed", 7)],
+            &[
+                ("completed", 45),
+                ("in_progress", 30),
+                ("pending", 10),
+                ("paused", 8),
+                ("failed", 7),
+            ],
         );
         let progress = progress_for(&mut rng, status);
         let latest_start = self.as_of - Duration::minutes(10);
-        let created_at = time_between(&mut rng, job.created_at + Duration::minutes(10), job.created_at + Duration::days(3))
-            .min(latest_start);
+        let created_at = time_between(
+            &mut rng,
+            job.created_at + Duration::minutes(10),
+            job.created_at + Duration::days(3),
+        )
+        .min(latest_start);
         let end = if status == "completed" {
-            time_between(&mut rng, created_at + Duration::minutes(20), created_at + Duration::days(2))
+            time_between(
+                &mut rng,
+                created_at + Duration::minutes(20),
+                created_at + Duration::days(2),
+            )
         } else {
-            time_between(&mut rng, created_at + Duration::minutes(10), created_at + Duration::days(1))
+            time_between(
+                &mut rng,
+                created_at + Duration::minutes(10),
+                created_at + Duration::days(1),
+            )
         }
         .min(self.as_of);
         SessionCore {
@@ -164,7 +193,10 @@ mod tests {
     use crate::seed::options::{SeedOptions, parse_as_of};
 
     fn context(sessions: u64) -> GenContext {
-        let options = SeedOptions { sessions, ..SeedOptions::default() };
+        let options = SeedOptions {
+            sessions,
+            ..SeedOptions::default()
+        };
         GenContext {
             rng_seed: 7,
             as_of: parse_as_of("2026-01-01T00:00:00Z").unwrap(),
@@ -185,7 +217,10 @@ mod tests {
             assert_eq!(s.progress == 100, s.status == "completed", "{s:?}");
             assert_eq!(s.progress == 0, s.status == "pending", "{s:?}");
             assert_eq!(s.stage == "completed", s.status == "completed");
-            assert!(s.updated_at >= s.created_at + Duration::minutes(10) || s.updated_at == context.as_of);
+            assert!(
+                s.updated_at >= s.created_at + Duration::minutes(10)
+                    || s.updated_at == context.as_of
+            );
             assert!(s.updated_at > s.created_at);
             assert!(s.created_at > job.created_at);
             assert!(s.updated_at <= context.as_of);
@@ -197,7 +232,9 @@ mod tests {
     #[test]
     fn sessions_share_users_and_projects() {
         let context = context(100);
-        let jobs: Vec<JobCore> = (0..context.volume.design_jobs).map(|j| context.job(j)).collect();
+        let jobs: Vec<JobCore> = (0..context.volume.design_jobs)
+            .map(|j| context.job(j))
+            .collect();
         let users: std::collections::BTreeSet<_> = jobs.iter().map(|j| j.user_id).collect();
         let projects: std::collections::BTreeSet<_> = jobs.iter().map(|j| j.project_id).collect();
         assert!(users.len() < jobs.len() && projects.len() < jobs.len());

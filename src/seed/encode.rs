@@ -24,13 +24,21 @@ impl CopyEncoder {
         buf.put_slice(MAGIC);
         buf.put_i32(0); // flags
         buf.put_i32(0); // header extension length
-        CopyEncoder { types, buf, rows: 0 }
+        CopyEncoder {
+            types,
+            buf,
+            rows: 0,
+        }
     }
 
     /// Appends one row; the values must match the column types in number and type.
     pub fn row(&mut self, values: &[&(dyn ToSql + Sync)]) -> Result<(), String> {
         if values.len() != self.types.len() {
-            return Err(format!("row has {} values for {} columns", values.len(), self.types.len()));
+            return Err(format!(
+                "row has {} values for {} columns",
+                values.len(),
+                self.types.len()
+            ));
         }
         self.buf.put_i16(self.types.len() as i16);
         for (value, ty) in values.iter().zip(self.types) {
@@ -71,7 +79,11 @@ impl CopyEncoder {
 pub struct JsonText<'a>(pub &'a str);
 
 impl ToSql for JsonText<'_> {
-    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, Box<dyn StdError + Sync + Send>> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn StdError + Sync + Send>> {
         if *ty == Type::JSONB {
             out.put_u8(1); // jsonb binary format version
         }
@@ -91,7 +103,11 @@ impl ToSql for JsonText<'_> {
 pub struct Hundredths(pub u32);
 
 impl ToSql for Hundredths {
-    fn to_sql(&self, _: &Type, out: &mut BytesMut) -> Result<IsNull, Box<dyn StdError + Sync + Send>> {
+    fn to_sql(
+        &self,
+        _: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn StdError + Sync + Send>> {
         // Binary numeric: ndigits, weight, sign, dscale, then base-10000 digits.
         let whole = (self.0 / 100) as i16;
         let fraction = ((self.0 % 100) * 100) as i16;
@@ -139,7 +155,10 @@ mod tests {
         assert_eq!(&body[6..10], &7i32.to_be_bytes());
         assert_eq!(&body[10..14], &2i32.to_be_bytes());
         assert_eq!(&body[14..16], b"ab");
-        assert_eq!(&body[body.len() - 6..body.len() - 2], &(-1i32).to_be_bytes());
+        assert_eq!(
+            &body[body.len() - 6..body.len() - 2],
+            &(-1i32).to_be_bytes()
+        );
         assert_eq!(&body[body.len() - 2..], &(-1i16).to_be_bytes());
     }
 

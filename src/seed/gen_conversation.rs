@@ -7,13 +7,25 @@ use tokio_postgres::types::Type;
 
 use crate::seed::context::{GenContext, SessionCore};
 use crate::seed::encode::{CopyEncoder, JsonText};
-use crate::seed::random::{SeedRng, Stream, increasing_times, pick, uuid};
+use crate::seed::random::{SeedRng, Stream, increasing_times, pick, pick_str, uuid};
 use crate::seed::text::sentences;
 
-pub static CONVERSATION_TYPES: [Type; 7] =
-    [Type::UUID, Type::UUID, Type::TEXT, Type::TEXT, Type::TEXT, Type::TIMESTAMPTZ, Type::JSONB];
+pub static CONVERSATION_TYPES: [Type; 7] = [
+    Type::UUID,
+    Type::UUID,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TIMESTAMPTZ,
+    Type::JSONB,
+];
 
-const MODELS: &[&str] = &["gpt-4o", "claude-sonnet-4", "gpt-4.1-mini", "claude-haiku-4"];
+const MODELS: &[&str] = &[
+    "gpt-4o",
+    "claude-sonnet-4",
+    "gpt-4.1-mini",
+    "claude-haiku-4",
+];
 
 /// Roles of `count` messages: about one in twelve is `system`, the others alternate
 /// `agent`, `user`, `agent`, ...
@@ -34,9 +46,9 @@ pub fn roles(rng: &mut SeedRng, count: u64) -> Vec<&'static str> {
 
 fn message_type(rng: &mut SeedRng, role: &str) -> &'static str {
     match role {
-        "agent" => *pick(rng, &["question", "text", "recommendation", "text"]),
-        "user" => *pick(rng, &["text", "text", "decision"]),
-        _ => *pick(rng, &["status_update", "stage_transition", "error_notice"]),
+        "agent" => pick_str(rng, &["question", "text", "recommendation", "text"]),
+        "user" => pick_str(rng, &["text", "text", "decision"]),
+        _ => pick_str(rng, &["status_update", "stage_transition", "error_notice"]),
     }
 }
 
@@ -48,13 +60,21 @@ fn metadata(rng: &mut SeedRng, role: &str) -> String {
             rng.random_range(40..1_500),
             rng.random_range(300..9_000)
         ),
-        "user" => format!("{{\"client\":\"{}\"}}", pick(rng, &["web", "web", "ios", "android", "cli"])),
+        "user" => format!(
+            "{{\"client\":\"{}\"}}",
+            pick(rng, &["web", "web", "ios", "android", "cli"])
+        ),
         _ => "{}".to_string(),
     }
 }
 
 /// The `count` messages of `session`, spread over its lifetime.
-pub fn conversation_rows(context: &GenContext, session: &SessionCore, count: u64, out: &mut CopyEncoder) -> Result<(), String> {
+pub fn conversation_rows(
+    context: &GenContext,
+    session: &SessionCore,
+    count: u64,
+    out: &mut CopyEncoder,
+) -> Result<(), String> {
     let mut rng = context.rng(Stream::Conversation, session.index);
     let roles = roles(&mut rng, count);
     let times = increasing_times(&mut rng, session.created_at, session.updated_at, count);
@@ -62,11 +82,23 @@ pub fn conversation_rows(context: &GenContext, session: &SessionCore, count: u64
     for (role, timestamp) in roles.iter().zip(&times) {
         let id = uuid(&mut rng);
         content.clear();
-        let sentence_count = if *role == "system" { 1 } else { rng.random_range(1..=5) };
+        let sentence_count = if *role == "system" {
+            1
+        } else {
+            rng.random_range(1..=5)
+        };
         sentences(&mut rng, &mut content, sentence_count);
         let kind = message_type(&mut rng, role);
         let meta = metadata(&mut rng, role);
-        out.row(&[&id, &session.id, role, &content.as_str(), &kind, timestamp, &JsonText(&meta)])?;
+        out.row(&[
+            &id,
+            &session.id,
+            role,
+            &content.as_str(),
+            &kind,
+            timestamp,
+            &JsonText(&meta),
+        ])?;
     }
     Ok(())
 }

@@ -6,9 +6,10 @@ use tokio_postgres::types::Type;
 
 use crate::seed::context::{GenContext, JobCore, STAGES, SessionCore};
 use crate::seed::encode::{CopyEncoder, JsonText};
-use crate::seed::random::{SeedRng, Stream, pick, time_between, uuid};
+use crate::seed::random::{SeedRng, Stream, pick, pick_str, time_between, uuid};
 use crate::seed::text::{
-    buzzword, person_name, prose, push_json_field, push_json_raw, push_json_str, push_json_str_array,
+    buzzword, person_name, prose, push_json_field, push_json_raw, push_json_str,
+    push_json_str_array,
 };
 
 pub static SESSION_TYPES: [Type; 11] = [
@@ -24,34 +25,107 @@ pub static SESSION_TYPES: [Type; 11] = [
     Type::TIMESTAMPTZ,
     Type::TIMESTAMPTZ,
 ];
-pub static RESEARCH_TYPES: [Type; 7] =
-    [Type::UUID, Type::UUID, Type::TEXT, Type::JSONB, Type::TEXT, Type::TEXT, Type::TIMESTAMPTZ];
+pub static RESEARCH_TYPES: [Type; 7] = [
+    Type::UUID,
+    Type::UUID,
+    Type::TEXT,
+    Type::JSONB,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TIMESTAMPTZ,
+];
 
 /// Technology categories with the options researched for each.
 pub const CATEGORIES: &[(&str, &[&str])] = &[
-    ("database", &["PostgreSQL", "MySQL", "MongoDB", "DynamoDB", "CockroachDB"]),
-    ("backend_framework", &["FastAPI", "Django", "Express", "Spring Boot", "Axum", "Rails"]),
-    ("frontend", &["React", "Vue", "Svelte", "Angular", "Next.js"]),
+    (
+        "database",
+        &["PostgreSQL", "MySQL", "MongoDB", "DynamoDB", "CockroachDB"],
+    ),
+    (
+        "backend_framework",
+        &[
+            "FastAPI",
+            "Django",
+            "Express",
+            "Spring Boot",
+            "Axum",
+            "Rails",
+        ],
+    ),
+    (
+        "frontend",
+        &["React", "Vue", "Svelte", "Angular", "Next.js"],
+    ),
     ("cache", &["Redis", "Memcached", "Valkey", "in-process LRU"]),
-    ("message_queue", &["Kafka", "RabbitMQ", "SQS", "NATS", "Redis Streams"]),
-    ("auth", &["Auth0", "Keycloak", "Cognito", "Clerk", "custom JWT"]),
-    ("hosting", &["AWS ECS", "Kubernetes (EKS)", "Fly.io", "Google Cloud Run", "Heroku"]),
-    ("search", &["Elasticsearch", "OpenSearch", "Meilisearch", "PostgreSQL full-text"]),
-    ("observability", &["Datadog", "Grafana + Prometheus", "New Relic", "Honeycomb"]),
-    ("ci_cd", &["GitHub Actions", "GitLab CI", "CircleCI", "Buildkite"]),
+    (
+        "message_queue",
+        &["Kafka", "RabbitMQ", "SQS", "NATS", "Redis Streams"],
+    ),
+    (
+        "auth",
+        &["Auth0", "Keycloak", "Cognito", "Clerk", "custom JWT"],
+    ),
+    (
+        "hosting",
+        &[
+            "AWS ECS",
+            "Kubernetes (EKS)",
+            "Fly.io",
+            "Google Cloud Run",
+            "Heroku",
+        ],
+    ),
+    (
+        "search",
+        &[
+            "Elasticsearch",
+            "OpenSearch",
+            "Meilisearch",
+            "PostgreSQL full-text",
+        ],
+    ),
+    (
+        "observability",
+        &["Datadog", "Grafana + Prometheus", "New Relic", "Honeycomb"],
+    ),
+    (
+        "ci_cd",
+        &["GitHub Actions", "GitLab CI", "CircleCI", "Buildkite"],
+    ),
 ];
 
 const PROS: &[&str] = &[
-    "mature ecosystem", "team experience", "managed offering", "low latency", "strong consistency",
-    "horizontal scaling", "good documentation", "low operating cost", "open source", "active community",
+    "mature ecosystem",
+    "team experience",
+    "managed offering",
+    "low latency",
+    "strong consistency",
+    "horizontal scaling",
+    "good documentation",
+    "low operating cost",
+    "open source",
+    "active community",
 ];
 const CONS: &[&str] = &[
-    "vendor lock-in", "operational overhead", "learning curve", "licence cost", "limited tooling",
-    "weaker consistency", "cold starts", "smaller community", "memory hungry", "complex configuration",
+    "vendor lock-in",
+    "operational overhead",
+    "learning curve",
+    "licence cost",
+    "limited tooling",
+    "weaker consistency",
+    "cold starts",
+    "smaller community",
+    "memory hungry",
+    "complex configuration",
 ];
 
 /// The `tech_spec_sessions` row of `session`.
-pub fn session_row(context: &GenContext, session: &SessionCore, job: &JobCore, out: &mut CopyEncoder) -> Result<(), String> {
+pub fn session_row(
+    context: &GenContext,
+    session: &SessionCore,
+    job: &JobCore,
+    out: &mut CopyEncoder,
+) -> Result<(), String> {
     let mut rng = context.rng(Stream::SessionRow, session.index);
     let data = session_data(&mut rng, session);
     out.row(&[
@@ -78,22 +152,43 @@ fn session_data(rng: &mut SeedRng, session: &SessionCore) -> String {
         "{{\"language\":\"{}\",\"cloud\":\"{}\",\"architecture\":\"{}\"}}",
         pick(rng, &["python", "typescript", "go", "java", "rust"]),
         pick(rng, &["aws", "gcp", "azure", "on_premise"]),
-        pick(rng, &["monolith", "modular_monolith", "microservices", "serverless"]),
+        pick(
+            rng,
+            &[
+                "monolith",
+                "modular_monolith",
+                "microservices",
+                "serverless"
+            ]
+        ),
     );
     push_json_raw(&mut data, false, "preferences", &preferences);
     let reached = STAGES.iter().position(|s| *s == session.stage).unwrap_or(0) + 1;
     data.push_str(",\"stage_history\":");
     push_json_str_array(&mut data, &STAGES[..reached]);
     let prompt_tokens = rng.random_range(2_000..80_000) * session.progress.max(1) / 100;
-    let tokens = format!("{{\"prompt\":{prompt_tokens},\"completion\":{}}}", prompt_tokens / 4);
+    let tokens = format!(
+        "{{\"prompt\":{prompt_tokens},\"completion\":{}}}",
+        prompt_tokens / 4
+    );
     push_json_raw(&mut data, false, "token_usage", &tokens);
-    push_json_raw(&mut data, false, "pending_decisions", &rng.random_range(0..4).to_string());
+    push_json_raw(
+        &mut data,
+        false,
+        "pending_decisions",
+        &rng.random_range(0..4).to_string(),
+    );
     data.push('}');
     data
 }
 
 /// The `tech_research` rows of `session` (`count` of them, distinct categories first).
-pub fn research_rows(context: &GenContext, session: &SessionCore, count: u64, out: &mut CopyEncoder) -> Result<(), String> {
+pub fn research_rows(
+    context: &GenContext,
+    session: &SessionCore,
+    count: u64,
+    out: &mut CopyEncoder,
+) -> Result<(), String> {
     let mut rng = context.rng(Stream::Research, session.index);
     let first = rng.random_range(0..CATEGORIES.len());
     let decided = session.status != "pending";
@@ -110,9 +205,18 @@ pub fn research_rows(context: &GenContext, session: &SessionCore, count: u64, ou
         }
         options.push(']');
         let selected = (decided && rng.random_range(0..10) > 1).then_some(technologies[start]);
-        let rationale = selected.map(|tech| format!("{tech} was chosen. {}", prose(&mut rng, 2, 4)));
+        let rationale =
+            selected.map(|tech| format!("{tech} was chosen. {}", prose(&mut rng, 2, 4)));
         let created_at = time_between(&mut rng, session.created_at, session.updated_at);
-        out.row(&[&id, &session.id, &category, &JsonText(&options), &selected, &rationale, &created_at])?;
+        out.row(&[
+            &id,
+            &session.id,
+            &category,
+            &JsonText(&options),
+            &selected,
+            &rationale,
+            &created_at,
+        ])?;
     }
     Ok(())
 }
@@ -128,14 +232,14 @@ fn option_json(rng: &mut SeedRng, out: &mut String, first: bool, name: &str) {
         if i > 0 {
             out.push(',');
         }
-        push_json_str(out, *pick(rng, PROS));
+        push_json_str(out, pick_str(rng, PROS));
     }
     out.push_str("],\"cons\":[");
     for i in 0..rng.random_range(1..=3) {
         if i > 0 {
             out.push(',');
         }
-        push_json_str(out, *pick(rng, CONS));
+        push_json_str(out, pick_str(rng, CONS));
     }
     out.push_str(&format!("],\"score\":{}}}", rng.random_range(40..=98)));
 }
@@ -161,7 +265,7 @@ mod tests {
             let (session, _) = walker.session(i);
             let data = session_data(&mut context.rng(Stream::SessionRow, i), &session);
             let value: serde_json::Value = serde_json::from_str(&data).unwrap();
-            assert!(value["stage_history"].as_array().unwrap().len() >= 1);
+            assert!(!value["stage_history"].as_array().unwrap().is_empty());
             let mut rng = context.rng(Stream::Research, i);
             let mut json = String::from("[");
             option_json(&mut rng, &mut json, true, "Redis");

@@ -19,15 +19,23 @@ pub struct Progress {
 
 impl Progress {
     pub fn new(enabled: bool) -> Progress {
-        Progress { bars: enabled.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr())) }
+        Progress {
+            bars: enabled.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr())),
+        }
     }
 
     fn bar(&self, table: Table, rows: u64) -> Option<ProgressBar> {
         let bars = self.bars.as_ref()?;
-        let style = ProgressStyle::with_template("{prefix:>26} [{bar:30}] {human_pos:>11}/{human_len} rows {per_sec:>14}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> ");
-        let bar = bars.add(ProgressBar::new(rows).with_style(style).with_prefix(table.name()));
+        let style = ProgressStyle::with_template(
+            "{prefix:>26} [{bar:30}] {human_pos:>11}/{human_len} rows {per_sec:>14}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
+        let bar = bars.add(
+            ProgressBar::new(rows)
+                .with_style(style)
+                .with_prefix(table.name()),
+        );
         Some(bar)
     }
 }
@@ -69,18 +77,30 @@ async fn copy_table(
     bar: Option<&ProgressBar>,
 ) -> crate::Result<u64> {
     let doing = format!("seed: COPY into {}", table.name());
-    let sink = transaction.copy_in(&table.copy_sql(freeze)).await.map_err(|e| Error::database(&doing, &e))?;
+    let sink = transaction
+        .copy_in(&table.copy_sql(freeze))
+        .await
+        .map_err(|e| Error::database(&doing, &e))?;
     let mut sink = std::pin::pin!(sink);
     loop {
         let chunk = match chunks.recv().await {
             Some(Ok(chunk)) => chunk,
             Some(Err(message)) => return Err(Error::environment(format!("seed: {message}"))),
-            None => return Err(Error::environment(format!("{doing}: the generator thread stopped early"))),
+            None => {
+                return Err(Error::environment(format!(
+                    "{doing}: the generator thread stopped early"
+                )));
+            }
         };
         if chunk.table != table {
-            return Err(Error::environment(format!("{doing}: received rows of {}", chunk.table.name())));
+            return Err(Error::environment(format!(
+                "{doing}: received rows of {}",
+                chunk.table.name()
+            )));
         }
-        sink.send(chunk.data).await.map_err(|e| Error::database(&doing, &e))?;
+        sink.send(chunk.data)
+            .await
+            .map_err(|e| Error::database(&doing, &e))?;
         if let Some(bar) = bar {
             bar.inc(chunk.rows);
         }
@@ -88,5 +108,8 @@ async fn copy_table(
             break;
         }
     }
-    sink.as_mut().finish().await.map_err(|e| Error::database(&doing, &e))
+    sink.as_mut()
+        .finish()
+        .await
+        .map_err(|e| Error::database(&doing, &e))
 }

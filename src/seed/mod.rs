@@ -53,12 +53,19 @@ pub async fn seed(client: &mut Client, opts: &SeedOptions) -> crate::Result<Seed
 }
 
 /// Seeds the database in one transaction: an interrupted run leaves it as it was.
-pub async fn seed_with(client: &mut Client, opts: &SeedOptions, tuning: LoadTuning) -> crate::Result<SeedOutcome> {
+pub async fn seed_with(
+    client: &mut Client,
+    opts: &SeedOptions,
+    tuning: LoadTuning,
+) -> crate::Result<SeedOutcome> {
     opts.validate()?;
     let started = Instant::now();
     let mut phases = Phases::default();
     bookkeeping::require_schema(&*client).await?;
-    let transaction = client.transaction().await.map_err(|e| Error::database("seed: BEGIN", &e))?;
+    let transaction = client
+        .transaction()
+        .await
+        .map_err(|e| Error::database("seed: BEGIN", &e))?;
     bookkeeping::lock_runs(&transaction).await?;
     let state = bookkeeping::state_of(&transaction).await?;
     if let Some(existing) = refuse_or_skip(&state, opts)? {
@@ -74,17 +81,28 @@ pub async fn seed_with(client: &mut Client, opts: &SeedOptions, tuning: LoadTuni
         phases.mark("clear earlier seed data");
     }
     let rows = load_dataset(&transaction, opts, tuning, &mut phases).await?;
-    transaction.commit().await.map_err(|e| Error::database("seed: COMMIT", &e))?;
+    transaction
+        .commit()
+        .await
+        .map_err(|e| Error::database("seed: COMMIT", &e))?;
     phases.mark("commit");
     analyze(client).await?;
     phases.mark("analyze");
     let bytes = relation_bytes(client).await.ok();
-    Ok(SeedOutcome::Seeded(SeedReport { rows, elapsed: started.elapsed(), bytes, phases: phases.done }))
+    Ok(SeedOutcome::Seeded(SeedReport {
+        rows,
+        elapsed: started.elapsed(),
+        bytes,
+        phases: phases.done,
+    }))
 }
 
 /// `Some(existing rows)` when already seeded and not clearing; an error when seeding
 /// must not go on; `None` to seed.
-fn refuse_or_skip(state: &DatasetState, opts: &SeedOptions) -> crate::Result<Option<Vec<(String, u64)>>> {
+fn refuse_or_skip(
+    state: &DatasetState,
+    opts: &SeedOptions,
+) -> crate::Result<Option<Vec<(String, u64)>>> {
     if opts.clear {
         return Ok(None);
     }
@@ -94,7 +112,10 @@ fn refuse_or_skip(state: &DatasetState, opts: &SeedOptions) -> crate::Result<Opt
         DatasetState::Incomplete { reason } => Err(Error::config(format!(
             "seed: the database holds an incomplete seeded dataset ({reason}); run `seed --clear` to replace it"
         ))),
-        DatasetState::Unknown { foreign_rows, detail } => Err(clear::refuse_foreign_rows(*foreign_rows, detail, false)),
+        DatasetState::Unknown {
+            foreign_rows,
+            detail,
+        } => Err(clear::refuse_foreign_rows(*foreign_rows, detail, false)),
     }
 }
 
@@ -113,13 +134,22 @@ async fn load_dataset(
     let volume = volume::Volume::from_options(opts);
     let deferred = constraints::defer(transaction, tuning, volume.sessions, true).await?;
     phases.mark(&format!("prepare (dropped {})", deferred.describe()));
-    let context = context::GenContext { rng_seed: opts.rng_seed, as_of: opts.as_of, volume, seed_run_id: run_id };
+    let context = context::GenContext {
+        rng_seed: opts.rng_seed,
+        as_of: opts.as_of,
+        volume,
+        seed_run_id: run_id,
+    };
     let order = tables::Table::LOAD_ORDER;
     let (mut chunks, _generator) = producer::spawn(context, order.to_vec())
         .map_err(|e| Error::environment(format!("seed: cannot start the generator thread: {e}")))?;
-    let plan: Vec<_> = order.iter().map(|t| (*t, freeze && t.is_tech_spec())).collect();
+    let plan: Vec<_> = order
+        .iter()
+        .map(|t| (*t, freeze && t.is_tech_spec()))
+        .collect();
     let progress = load::Progress::new(opts.progress);
-    let loaded = load::copy_tables(transaction, &mut chunks, &plan, &volume, &progress, phases).await?;
+    let loaded =
+        load::copy_tables(transaction, &mut chunks, &plan, &volume, &progress, phases).await?;
     constraints::restore(transaction, deferred).await?;
     phases.mark("rebuild indexes and foreign keys");
     let rows: Vec<(String, u64)> = loaded
@@ -144,7 +174,10 @@ async fn analyze(client: &Client) -> crate::Result<()> {
 async fn relation_bytes(client: &Client) -> crate::Result<u64> {
     let tables: Vec<String> = ANALYZED.split(", ").map(|t| t.trim().to_string()).collect();
     let row = client
-        .query_one("SELECT sum(pg_total_relation_size(t::regclass))::bigint FROM unnest($1::text[]) AS t", &[&tables])
+        .query_one(
+            "SELECT sum(pg_total_relation_size(t::regclass))::bigint FROM unnest($1::text[]) AS t",
+            &[&tables],
+        )
         .await
         .map_err(|e| Error::database("seed: measuring table sizes", &e))?;
     Ok(row.get::<_, Option<i64>>(0).unwrap_or(0) as u64)
@@ -159,7 +192,10 @@ pub(crate) struct Phases {
 
 impl Default for Phases {
     fn default() -> Self {
-        Phases { last: Instant::now(), done: Vec::new() }
+        Phases {
+            last: Instant::now(),
+            done: Vec::new(),
+        }
     }
 }
 
@@ -198,7 +234,9 @@ pub fn generate_without_database(opts: &SeedOptions) -> crate::Result<(u64, u64)
         }
         Ok((rows, bytes))
     });
-    let counted = drain.join().map_err(|_| Error::environment("seed: the generation thread panicked"))?;
+    let counted = drain
+        .join()
+        .map_err(|_| Error::environment("seed: the generation thread panicked"))?;
     let _ = generator.join();
     counted
 }

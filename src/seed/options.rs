@@ -150,7 +150,9 @@ mod tests {
 
     #[test]
     fn as_of_is_parsed_as_rfc3339_in_utc() {
-        let options = SeedOptions::from_args(&args(&["--as-of", "2026-01-01T02:00:00+02:00"]), false).unwrap();
+        let options =
+            SeedOptions::from_args(&args(&["--as-of", "2026-01-01T02:00:00+02:00"]), false)
+                .unwrap();
         assert_eq!(options.as_of.to_rfc3339(), "2026-01-01T00:00:00+00:00");
     }
 
@@ -158,7 +160,10 @@ mod tests {
     fn a_bad_as_of_is_a_config_error_with_an_example() {
         let error = SeedOptions::from_args(&args(&["--as-of", "yesterday"]), false).unwrap_err();
         assert_eq!(error.exit_code(), 2);
-        assert!(error.to_string().contains("2026-01-01T00:00:00Z"), "{error}");
+        assert!(
+            error.to_string().contains("2026-01-01T00:00:00Z"),
+            "{error}"
+        );
     }
 
     #[test]

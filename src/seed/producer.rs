@@ -30,7 +30,10 @@ pub struct Chunk {
 pub type ChunkMessage = Result<Chunk, String>;
 
 /// Starts the generator thread for `tables`.
-pub fn spawn(context: GenContext, tables: Vec<Table>) -> std::io::Result<(mpsc::Receiver<ChunkMessage>, JoinHandle<()>)> {
+pub fn spawn(
+    context: GenContext,
+    tables: Vec<Table>,
+) -> std::io::Result<(mpsc::Receiver<ChunkMessage>, JoinHandle<()>)> {
     let (sender, receiver) = mpsc::channel(CHANNEL_CHUNKS);
     let handle = std::thread::Builder::new()
         .name("seed-generator".into())
@@ -44,7 +47,8 @@ fn generate_all(context: &GenContext, tables: &[Table], sender: &mpsc::Sender<Ch
             Ok(true) => {}
             Ok(false) => return, // the loader stopped listening
             Err(message) => {
-                let _ = sender.blocking_send(Err(format!("generating {}: {message}", table.name())));
+                let _ =
+                    sender.blocking_send(Err(format!("generating {}: {message}", table.name())));
                 return;
             }
         }
@@ -52,13 +56,24 @@ fn generate_all(context: &GenContext, tables: &[Table], sender: &mpsc::Sender<Ch
 }
 
 /// Sends one table's chunks; `Ok(false)` when the receiver is gone.
-fn generate_table(context: &GenContext, table: Table, sender: &mpsc::Sender<ChunkMessage>) -> Result<bool, String> {
+fn generate_table(
+    context: &GenContext,
+    table: Table,
+    sender: &mpsc::Sender<ChunkMessage>,
+) -> Result<bool, String> {
     let mut out = CopyEncoder::new(table.types(), CHUNK_BYTES + 64 * 1024);
     let mut connected = true;
     table.generate(context, &mut out, |out| {
         if out.buffered() >= CHUNK_BYTES {
             let (data, rows) = out.take();
-            connected = sender.blocking_send(Ok(Chunk { table, data, rows, last: false })).is_ok();
+            connected = sender
+                .blocking_send(Ok(Chunk {
+                    table,
+                    data,
+                    rows,
+                    last: false,
+                }))
+                .is_ok();
         }
         connected
     })?;
@@ -66,7 +81,14 @@ fn generate_table(context: &GenContext, table: Table, sender: &mpsc::Sender<Chun
         return Ok(false);
     }
     let (data, rows) = out.finish();
-    Ok(sender.blocking_send(Ok(Chunk { table, data, rows, last: true })).is_ok())
+    Ok(sender
+        .blocking_send(Ok(Chunk {
+            table,
+            data,
+            rows,
+            last: true,
+        }))
+        .is_ok())
 }
 
 #[cfg(test)]
@@ -79,7 +101,10 @@ mod tests {
         GenContext {
             rng_seed: 7,
             as_of: parse_as_of("2026-01-01T00:00:00Z").unwrap(),
-            volume: Volume::from_options(&SeedOptions { sessions, ..SeedOptions::default() }),
+            volume: Volume::from_options(&SeedOptions {
+                sessions,
+                ..SeedOptions::default()
+            }),
             seed_run_id: 1,
         }
     }

@@ -43,6 +43,11 @@ pub fn pick<'a, T>(rng: &mut SeedRng, items: &'a [T]) -> &'a T {
     &items[rng.random_range(0..items.len())]
 }
 
+/// One of the strings `items`, uniformly.
+pub fn pick_str(rng: &mut SeedRng, items: &[&'static str]) -> &'static str {
+    items[rng.random_range(0..items.len())]
+}
+
 /// One of `items`, with probability proportional to its weight.
 pub fn weighted<'a, T>(rng: &mut SeedRng, items: &'a [(T, u32)]) -> &'a T {
     let total: u32 = items.iter().map(|(_, w)| w).sum();
@@ -67,8 +72,16 @@ pub fn time_between(rng: &mut SeedRng, from: DateTime<Utc>, to: DateTime<Utc>) -
 
 /// `count` strictly increasing times in `[from, to]`, one per equal slot of the span
 /// (the span is widened to one millisecond per item when too short).
-pub fn increasing_times(rng: &mut SeedRng, from: DateTime<Utc>, to: DateTime<Utc>, count: u64) -> Vec<DateTime<Utc>> {
-    let span = (to - from).num_microseconds().unwrap_or(0).max(count as i64 * 1_000);
+pub fn increasing_times(
+    rng: &mut SeedRng,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    count: u64,
+) -> Vec<DateTime<Utc>> {
+    let span = (to - from)
+        .num_microseconds()
+        .unwrap_or(0)
+        .max(count as i64 * 1_000);
     let slot = span / count.max(1) as i64;
     (0..count as i64)
         .map(|i| from + Duration::microseconds(i * slot + rng.random_range(0..slot.max(1))))
@@ -94,7 +107,9 @@ mod tests {
     #[test]
     fn increasing_times_strictly_increase_within_bounds() {
         let mut rng = stream_rng(1, Stream::Conversation, 0);
-        let from = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().to_utc();
+        let from = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .unwrap()
+            .to_utc();
         for (to_minutes, count) in [(60, 8), (0, 5), (1, 1000)] {
             let to = from + Duration::minutes(to_minutes);
             let times = increasing_times(&mut rng, from, to, count);
@@ -108,7 +123,10 @@ mod tests {
     fn weighted_pick_never_picks_a_zero_weight() {
         let mut rng = stream_rng(1, Stream::Session, 0);
         for _ in 0..1000 {
-            assert_ne!(*weighted(&mut rng, &[("a", 3), ("never", 0), ("b", 1)]), "never");
+            assert_ne!(
+                *weighted(&mut rng, &[("a", 3), ("never", 0), ("b", 1)]),
+                "never"
+            );
         }
     }
 }

@@ -31,7 +31,10 @@ pub fn summary_table(report: &SeedReport) -> String {
     for (name, rows) in &report.rows {
         table.add_row(vec![name.clone(), group_thousands(*rows)]);
     }
-    table.add_row(vec!["total".to_string(), group_thousands(report.total_rows())]);
+    table.add_row(vec![
+        "total".to_string(),
+        group_thousands(report.total_rows()),
+    ]);
     if let Some(column) = table.column_mut(1) {
         column.set_cell_alignment(CellAlignment::Right);
     }
@@ -43,7 +46,7 @@ pub fn group_thousands(value: u64) -> String {
     let digits = value.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -58,7 +61,10 @@ mod tests {
     #[test]
     fn summary_lists_every_table_and_the_total() {
         let report = SeedReport {
-            rows: vec![("tech_spec_sessions".into(), 10), ("tech_conversations".into(), 1_234_567)],
+            rows: vec![
+                ("tech_spec_sessions".into(), 10),
+                ("tech_conversations".into(), 1_234_567),
+            ],
             elapsed: Duration::from_millis(5),
             bytes: None,
             phases: vec![],

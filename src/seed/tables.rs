@@ -27,8 +27,13 @@ pub enum Table {
 }
 
 /// The Tech Spec tables, parents first.
-pub const TECH_SPEC_TABLES: [&str; 5] =
-    ["tech_spec_sessions", "tech_research", "tech_conversations", "trd_documents", "tech_error_logs"];
+pub const TECH_SPEC_TABLES: [&str; 5] = [
+    "tech_spec_sessions",
+    "tech_research",
+    "tech_conversations",
+    "trd_documents",
+    "tech_error_logs",
+];
 
 impl Table {
     /// Every table, in load order (parents before children).
@@ -50,13 +55,21 @@ impl Table {
 
     fn definition(self) -> (&'static str, &'static str, &'static [Type]) {
         match self {
-            Table::SeededDesignJobs => ("techspec_bench.seeded_design_jobs", "design_job_id, seed_run_id", &SEEDED_JOB_TYPES),
+            Table::SeededDesignJobs => (
+                "techspec_bench.seeded_design_jobs",
+                "design_job_id, seed_run_id",
+                &SEEDED_JOB_TYPES,
+            ),
             Table::DesignJobs => (
                 "shared.design_jobs",
                 "id, project_id, user_id, title, status, created_at, updated_at",
                 &DESIGN_JOB_TYPES,
             ),
-            Table::DesignOutputs => ("shared.design_outputs", "id, job_id, output_type, content, created_at", &DESIGN_OUTPUT_TYPES),
+            Table::DesignOutputs => (
+                "shared.design_outputs",
+                "id, job_id, output_type, content, created_at",
+                &DESIGN_OUTPUT_TYPES,
+            ),
             Table::DesignDecisions => (
                 "shared.design_decisions",
                 "id, job_id, decision_key, decision_value, rationale, created_at",
@@ -137,9 +150,18 @@ impl Table {
                 let (session, job) = walker.session(index);
                 match self {
                     Table::Sessions => session_row(context, &session, job, out)?,
-                    Table::Research => research_rows(context, &session, volume.research.children_of(index), out)?,
-                    Table::Conversations => conversation_rows(context, &session, volume.messages.children_of(index), out)?,
-                    Table::Trds => trd_rows(context, &session, volume.trds.children_of(index), out)?,
+                    Table::Research => {
+                        research_rows(context, &session, volume.research.children_of(index), out)?
+                    }
+                    Table::Conversations => conversation_rows(
+                        context,
+                        &session,
+                        volume.messages.children_of(index),
+                        out,
+                    )?,
+                    Table::Trds => {
+                        trd_rows(context, &session, volume.trds.children_of(index), out)?
+                    }
                     _ => error_log_rows(context, &session, volume.errors.children_of(index), out)?,
                 }
                 if !flush(out) {
@@ -171,7 +193,10 @@ mod tests {
 
     #[test]
     fn every_table_generates_exactly_its_expected_rows() {
-        let options = SeedOptions { sessions: 37, ..SeedOptions::default() };
+        let options = SeedOptions {
+            sessions: 37,
+            ..SeedOptions::default()
+        };
         let context = GenContext {
             rng_seed: 3,
             as_of: parse_as_of("2026-01-01T00:00:00Z").unwrap(),
@@ -182,14 +207,27 @@ mod tests {
             let mut out = CopyEncoder::new(table.types(), 1024);
             table.generate(&context, &mut out, |_| true).unwrap();
             let (_, rows) = out.finish();
-            assert_eq!(rows, table.expected_rows(&context.volume), "{}", table.name());
+            assert_eq!(
+                rows,
+                table.expected_rows(&context.volume),
+                "{}",
+                table.name()
+            );
         }
     }
 
     #[test]
     fn copy_statements_name_the_columns_and_freeze_only_when_asked() {
-        assert!(Table::Conversations.copy_sql(false).contains("\"timestamp\""));
-        assert!(Table::Sessions.copy_sql(true).ends_with("(FORMAT binary, FREEZE)"));
+        assert!(
+            Table::Conversations
+                .copy_sql(false)
+                .contains("\"timestamp\"")
+        );
+        assert!(
+            Table::Sessions
+                .copy_sql(true)
+                .ends_with("(FORMAT binary, FREEZE)")
+        );
         assert!(Table::Sessions.is_tech_spec() && !Table::DesignJobs.is_tech_spec());
     }
 }

@@ -71,8 +71,14 @@ impl Volume {
         let n = self.sessions;
         vec![
             ("shared.design_jobs".to_string(), self.design_jobs),
-            ("shared.design_outputs".to_string(), self.design_jobs * OUTPUTS_PER_DESIGN_JOB),
-            ("shared.design_decisions".to_string(), self.design_jobs * DECISIONS_PER_DESIGN_JOB),
+            (
+                "shared.design_outputs".to_string(),
+                self.design_jobs * OUTPUTS_PER_DESIGN_JOB,
+            ),
+            (
+                "shared.design_decisions".to_string(),
+                self.design_jobs * DECISIONS_PER_DESIGN_JOB,
+            ),
             ("tech_spec_sessions".to_string(), n),
             ("tech_research".to_string(), self.research.total(n)),
             ("tech_conversations".to_string(), self.messages.total(n)),
@@ -87,19 +93,35 @@ mod tests {
     use super::*;
 
     fn volume(sessions: u64) -> Volume {
-        Volume::from_options(&SeedOptions { sessions, ..SeedOptions::default() })
+        Volume::from_options(&SeedOptions {
+            sessions,
+            ..SeedOptions::default()
+        })
     }
 
     #[test]
     fn defaults_give_the_original_counts() {
-        let counts: Vec<u64> = volume(10).row_counts().into_iter().map(|(_, n)| n).collect();
+        let counts: Vec<u64> = volume(10)
+            .row_counts()
+            .into_iter()
+            .map(|(_, n)| n)
+            .collect();
         assert_eq!(counts, vec![5, 10, 15, 10, 30, 80, 6, 15]);
     }
 
     #[test]
     fn counts_scale_in_proportion() {
-        let counts: Vec<u64> = volume(100_000).row_counts().into_iter().map(|(_, n)| n).collect();
-        assert_eq!(counts, vec![50_000, 100_000, 150_000, 100_000, 300_000, 800_000, 60_000, 150_000]);
+        let counts: Vec<u64> = volume(100_000)
+            .row_counts()
+            .into_iter()
+            .map(|(_, n)| n)
+            .collect();
+        assert_eq!(
+            counts,
+            vec![
+                50_000, 100_000, 150_000, 100_000, 300_000, 800_000, 60_000, 150_000
+            ]
+        );
     }
 
     #[test]

@@ -17,14 +17,21 @@ pub const TABLES: [&str; 8] = [
 
 /// Default options with a fixed `as_of` and seed.
 pub fn options() -> SeedOptions {
-    SeedOptions { rng_seed: 7, as_of: parse_as_of("2026-01-01T00:00:00Z").unwrap(), ..SeedOptions::default() }
+    SeedOptions {
+        rng_seed: 7,
+        as_of: parse_as_of("2026-01-01T00:00:00Z").unwrap(),
+        ..SeedOptions::default()
+    }
 }
 
 /// Rows per table in `TABLES` order.
 pub async fn counts(client: &tokio_postgres::Client) -> Vec<i64> {
     let mut out = Vec::new();
     for table in TABLES {
-        let row = client.query_one(&format!("SELECT count(*) FROM {table}"), &[]).await.unwrap();
+        let row = client
+            .query_one(&format!("SELECT count(*) FROM {table}"), &[])
+            .await
+            .unwrap();
         out.push(row.get(0));
     }
     out
@@ -34,7 +41,9 @@ pub async fn counts(client: &tokio_postgres::Client) -> Vec<i64> {
 pub async fn checksums(client: &tokio_postgres::Client) -> Vec<String> {
     let mut out = Vec::new();
     for table in TABLES {
-        let sql = format!("SELECT coalesce(md5(string_agg(t::text, '|' ORDER BY t.id)), '') FROM {table} t");
+        let sql = format!(
+            "SELECT coalesce(md5(string_agg(t::text, '|' ORDER BY t.id)), '') FROM {table} t"
+        );
         out.push(client.query_one(&sql, &[]).await.unwrap().get(0));
     }
     out
