@@ -20,9 +20,10 @@ CREATE TABLE techspec_bench.seed_runs (
 );
 
 -- The shared.design_jobs rows a seed run created (their outputs and decisions go with them).
--- No foreign key to shared.design_jobs: the Design Agent owns that schema.
+-- No foreign keys: none to shared.design_jobs because the Design Agent owns that schema,
+-- and none to seed_runs because a per-row check would slow the bulk load; `seed --clear`
+-- empties this table together with seed_runs.
 CREATE TABLE techspec_bench.seeded_design_jobs (
     design_job_id uuid   PRIMARY KEY,
-    seed_run_id   bigint NOT NULL REFERENCES techspec_bench.seed_runs (id) ON DELETE CASCADE
+    seed_run_id   bigint NOT NULL
 );
-CREATE INDEX ix_seeded_design_jobs_seed_run_id ON techspec_bench.seeded_design_jobs (seed_run_id);

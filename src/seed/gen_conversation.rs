@@ -7,7 +7,7 @@ use tokio_postgres::types::Type;
 
 use crate::seed::context::{GenContext, SessionCore};
 use crate::seed::encode::{CopyEncoder, JsonText};
-use crate::seed::random::{SeedRng, Stream, increasing_times, pick, uuid};
+use crate::seed::random::{SeedRng, Stream, increasing_times, pick, pick_str, uuid};
 use crate::seed::text::sentences;
 
 pub static CONVERSATION_TYPES: [Type; 7] = [
@@ -46,9 +46,9 @@ pub fn roles(rng: &mut SeedRng, count: u64) -> Vec<&'static str> {
 
 fn message_type(rng: &mut SeedRng, role: &str) -> &'static str {
     match role {
-        "agent" => *pick(rng, &["question", "text", "recommendation", "text"]),
-        "user" => *pick(rng, &["text", "text", "decision"]),
-        _ => *pick(rng, &["status_update", "stage_transition", "error_notice"]),
+        "agent" => pick_str(rng, &["question", "text", "recommendation", "text"]),
+        "user" => pick_str(rng, &["text", "text", "decision"]),
+        _ => pick_str(rng, &["status_update", "stage_transition", "error_notice"]),
     }
 }
 

@@ -6,7 +6,7 @@ use tokio_postgres::types::Type;
 
 use crate::seed::context::{GenContext, JobCore, STAGES, SessionCore};
 use crate::seed::encode::{CopyEncoder, JsonText};
-use crate::seed::random::{SeedRng, Stream, pick, time_between, uuid};
+use crate::seed::random::{SeedRng, Stream, pick, pick_str, time_between, uuid};
 use crate::seed::text::{
     buzzword, person_name, prose, push_json_field, push_json_raw, push_json_str,
     push_json_str_array,
@@ -232,14 +232,14 @@ fn option_json(rng: &mut SeedRng, out: &mut String, first: bool, name: &str) {
         if i > 0 {
             out.push(',');
         }
-        push_json_str(out, *pick(rng, PROS));
+        push_json_str(out, pick_str(rng, PROS));
     }
     out.push_str("],\"cons\":[");
     for i in 0..rng.random_range(1..=3) {
         if i > 0 {
             out.push(',');
         }
-        push_json_str(out, *pick(rng, CONS));
+        push_json_str(out, pick_str(rng, CONS));
     }
     out.push_str(&format!("],\"score\":{}}}", rng.random_range(40..=98)));
 }
@@ -265,7 +265,7 @@ mod tests {
             let (session, _) = walker.session(i);
             let data = session_data(&mut context.rng(Stream::SessionRow, i), &session);
             let value: serde_json::Value = serde_json::from_str(&data).unwrap();
-            assert!(value["stage_history"].as_array().unwrap().len() >= 1);
+            assert!(!value["stage_history"].as_array().unwrap().is_empty());
             let mut rng = context.rng(Stream::Research, i);
             let mut json = String::from("[");
             option_json(&mut rng, &mut json, true, "Redis");

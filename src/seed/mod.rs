@@ -130,6 +130,7 @@ async fn load_dataset(
         clear::truncate_tech_spec(transaction).await?; // empty already; lets COPY use FREEZE
     }
     let run_id = bookkeeping::begin_run(transaction, opts).await?;
+    constraints::prefer_lz4_toast_compression(transaction).await?;
     let volume = volume::Volume::from_options(opts);
     let deferred = constraints::defer(transaction, tuning, volume.sessions, true).await?;
     phases.mark(&format!("prepare (dropped {})", deferred.describe()));
@@ -209,4 +210,33 @@ impl Phases {
 /// Rows per table a seed run with these options writes (shared tables first).
 pub fn planned_rows(opts: &SeedOptions) -> Vec<(String, u64)> {
     volume::Volume::from_options(opts).row_counts()
+}
+
+/// Generates and encodes every row of a seed run without a database, on the generator
+/// thread as `seed` does; returns (rows, bytes of COPY data). For measuring generation.
+pub fn generate_without_database(opts: &SeedOptions) -> crate::Result<(u64, u64)> {
+    opts.validate()?;
+    let context = context::GenContext {
+        rng_seed: opts.rng_seed,
+        as_of: opts.as_of,
+        volume: volume::Volume::from_options(opts),
+        seed_run_id: 0,
+    };
+    let (mut chunks, generator) = producer::spawn(context, tables::Table::LOAD_ORDER.to_vec())
+        .map_err(|e| Error::environment(format!("seed: cannot start the generator thread: {e}")))?;
+    // Drained on a thread of its own: `blocking_recv` must not run inside an async runtime.
+    let drain = std::thread::spawn(move || {
+        let (mut rows, mut bytes) = (0, 0);
+        while let Some(message) = chunks.blocking_recv() {
+            let chunk = message.map_err(Error::environment)?;
+            rows += chunk.rows;
+            bytes += chunk.data.len() as u64;
+        }
+        Ok((rows, bytes))
+    });
+    let counted = drain
+        .join()
+        .map_err(|_| Error::environment("seed: the generation thread panicked"))?;
+    let _ = generator.join();
+    counted
 }

@@ -43,6 +43,11 @@ pub fn pick<'a, T>(rng: &mut SeedRng, items: &'a [T]) -> &'a T {
     &items[rng.random_range(0..items.len())]
 }
 
+/// One of the strings `items`, uniformly.
+pub fn pick_str(rng: &mut SeedRng, items: &[&'static str]) -> &'static str {
+    items[rng.random_range(0..items.len())]
+}
+
 /// One of `items`, with probability proportional to its weight.
 pub fn weighted<'a, T>(rng: &mut SeedRng, items: &'a [(T, u32)]) -> &'a T {
     let total: u32 = items.iter().map(|(_, w)| w).sum();
