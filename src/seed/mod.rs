@@ -69,6 +69,7 @@ pub async fn seed_with(
     bookkeeping::lock_runs(&transaction).await?;
     let state = bookkeeping::state_of(&transaction).await?;
     if let Some(existing) = refuse_or_skip(&state, opts)? {
+        transaction.rollback().await.map_err(|e| Error::database("seed: ROLLBACK", &e))?;
         return Ok(SeedOutcome::AlreadySeeded(SeedReport {
             rows: existing,
             elapsed: started.elapsed(),
