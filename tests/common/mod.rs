@@ -54,12 +54,11 @@ impl TestDb {
     /// depend on the tool's migration runner).
     pub async fn apply_schema_files(&self) {
         let client = self.client().await;
-        let mut files: Vec<_> =
-            std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
-                .unwrap()
-                .map(|e| e.unwrap().path())
-                .filter(|p| p.extension().is_some_and(|x| x == "sql"))
-                .collect();
+        let mut files: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+            .collect();
         files.sort();
         for file in files {
             let sql = std::fs::read_to_string(&file).unwrap();
@@ -77,10 +76,7 @@ impl Drop for TestDb {
         let name = self.name.clone();
         // Drop on a separate thread with its own runtime: Drop may run inside a runtime.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
             rt.block_on(async {
                 let client = connect(&admin).await;
                 let _ = client
