@@ -246,3 +246,42 @@ async fn a_seeded_dataset_with_rows_deleted_is_incomplete_and_clear_repairs_it()
         DatasetState::Complete { .. }
     ));
 }
+
+async fn schema_definitions(client: &tokio_postgres::Client) -> Vec<String> {
+    let sql = "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid \
+               WHERE c.relname IN ('tech_spec_sessions','tech_research','tech_conversations','trd_documents','tech_error_logs') \
+               UNION ALL SELECT conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) \
+               FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY 1";
+    client
+        .query(sql, &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_large_seed_rebuilds_exactly_the_keys_indexes_and_constraints_it_dropped() {
+    let db = migrated("seed_rebuild").await;
+    let mut client = db.client().await;
+    let before = schema_definitions(&client).await;
+    assert!(before.len() >= 15 + 5 + 5);
+    let opts = SeedOptions {
+        sessions: techspec_bench::seed::DEFER_FROM_SESSIONS + 200,
+        ..options()
+    };
+    let SeedOutcome::Seeded(report) = seed(&mut client, &opts).await.unwrap() else {
+        panic!("not seeded")
+    };
+    assert!(
+        report.phases.iter().any(
+            |(p, _)| p.contains("dropped 5 primary keys, 10 secondary indexes, 5 foreign keys")
+        )
+    );
+    assert_eq!(schema_definitions(&client).await, before);
+    assert!(matches!(
+        dataset_state(&client).await.unwrap(),
+        DatasetState::Complete { sessions: 1200, .. }
+    ));
+}

@@ -152,7 +152,11 @@ async fn referenced_from_elsewhere(client: &impl GenericClient) -> crate::Result
 }
 
 /// Rebuilds the primary keys and indexes, then re-adds (and so validates) the foreign keys.
-pub async fn restore(client: &impl GenericClient, deferred: Deferred) -> crate::Result<()> {
+pub async fn restore(
+    client: &impl GenericClient,
+    deferred: Deferred,
+    phases: &mut crate::seed::Phases,
+) -> crate::Result<()> {
     if !(deferred.indexes.is_empty() && deferred.primary_keys.is_empty()) {
         client
             .batch_execute("SET LOCAL maintenance_work_mem = '256MB'")
@@ -180,6 +184,7 @@ pub async fn restore(client: &impl GenericClient, deferred: Deferred) -> crate::
             .await
             .map_err(|e| Error::database(format!("seed: rebuilding index ({definition})"), &e))?;
     }
+    phases.mark("rebuild primary keys and indexes");
     for (table, name, definition) in &deferred.foreign_keys {
         client
             .batch_execute(&format!(
@@ -190,6 +195,7 @@ pub async fn restore(client: &impl GenericClient, deferred: Deferred) -> crate::
                 Error::database(format!("seed: re-adding foreign key {name} on {table}"), &e)
             })?;
     }
+    phases.mark("re-add and validate foreign keys");
     Ok(())
 }
 

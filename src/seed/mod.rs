@@ -69,6 +69,10 @@ pub async fn seed_with(
     bookkeeping::lock_runs(&transaction).await?;
     let state = bookkeeping::state_of(&transaction).await?;
     if let Some(existing) = refuse_or_skip(&state, opts)? {
+        transaction
+            .rollback()
+            .await
+            .map_err(|e| Error::database("seed: ROLLBACK", &e))?;
         return Ok(SeedOutcome::AlreadySeeded(SeedReport {
             rows: existing,
             elapsed: started.elapsed(),
@@ -150,8 +154,7 @@ async fn load_dataset(
     let progress = load::Progress::new(opts.progress);
     let loaded =
         load::copy_tables(transaction, &mut chunks, &plan, &volume, &progress, phases).await?;
-    constraints::restore(transaction, deferred).await?;
-    phases.mark("rebuild indexes and foreign keys");
+    constraints::restore(transaction, deferred, phases).await?;
     let rows: Vec<(String, u64)> = loaded
         .into_iter()
         .filter(|(t, _)| *t != tables::Table::SeededDesignJobs)
