@@ -7,17 +7,6 @@ mod common;
 use techspec_bench::db::catalog;
 use techspec_bench::db::migrate::{self, EMBEDDED, MigrateOptions, MigrationStatus, Outcome};
 
-const TABLES: [&str; 8] = [
-    "shared.design_jobs",
-    "shared.design_outputs",
-    "shared.design_decisions",
-    "public.tech_spec_sessions",
-    "public.tech_research",
-    "public.tech_conversations",
-    "public.trd_documents",
-    "public.tech_error_logs",
-];
-
 const TECH_SPEC_INDEXES: [&str; 15] = [
     "tech_spec_sessions_pkey",
     "tech_research_pkey",
@@ -70,7 +59,7 @@ async fn migrate_creates_the_tables_and_indexes_and_a_second_run_applies_nothing
         );
     }
     let client = db.client().await;
-    for table in TABLES {
+    for table in common::DATA_TABLES {
         assert!(
             catalog::relation_exists(&client, table).await.unwrap(),
             "{table} missing"
