@@ -10,10 +10,11 @@ use std::time::Duration;
 
 use techspec_bench::bench::{EngineOptions, Measurement, ScenarioRun, run_scenario, summarize};
 use techspec_bench::config::model::{
-    Capture, Expectations, IntDist, LoadAmount, LoadShape, Origin, ParamGen, Scenario, Step,
-    TransactionMode,
+    Capture, IntDist, LoadAmount, ParamGen, Scenario, Step, TransactionMode,
 };
 use techspec_bench::db::DbTarget;
+
+use common::step;
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
@@ -22,34 +23,8 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-fn step(sql: &str, params: Vec<ParamGen>) -> Step {
-    Step {
-        sql: sql.into(),
-        params,
-        captures: Vec::new(),
-    }
-}
-
 fn scenario(steps: Vec<Step>, amount: LoadAmount) -> Scenario {
-    Scenario {
-        name: "test_scenario".into(),
-        group: "tests".into(),
-        description: None,
-        origin: Origin {
-            file: "tests/inline.toml".into(),
-            line: 1,
-        },
-        load: LoadShape {
-            amount,
-            warmup: 0,
-            clients: 1,
-            rate: None,
-        },
-        steps,
-        transaction: None,
-        expect: Expectations::default(),
-        statement_timeout: Duration::from_secs(30),
-    }
+    common::scenario("test_scenario", steps, amount)
 }
 
 fn options(seed: u64) -> EngineOptions {

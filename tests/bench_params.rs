@@ -4,38 +4,13 @@
 
 mod common;
 
-use std::time::Duration;
-
 use techspec_bench::bench::{Captures, ParamDrawer, ParamValue, PrepareFailure, capture_column};
-use techspec_bench::config::model::{
-    Expectations, LoadAmount, LoadShape, Origin, ParamGen, Scenario, Step,
-};
+use techspec_bench::config::model::{LoadAmount, ParamGen, Scenario};
 use tokio_postgres::types::ToSql;
 
 fn scenario_with(params: Vec<ParamGen>) -> Scenario {
-    Scenario {
-        name: "params".into(),
-        group: "tests".into(),
-        description: None,
-        origin: Origin {
-            file: "tests/inline.toml".into(),
-            line: 1,
-        },
-        load: LoadShape {
-            amount: LoadAmount::Iterations(1),
-            warmup: 0,
-            clients: 1,
-            rate: None,
-        },
-        steps: vec![Step {
-            sql: "SELECT $1".into(),
-            params,
-            captures: Vec::new(),
-        }],
-        transaction: None,
-        expect: Expectations::default(),
-        statement_timeout: Duration::from_secs(30),
-    }
+    let steps = vec![common::step("SELECT $1", params)];
+    common::scenario("params", steps, LoadAmount::Iterations(1))
 }
 
 async fn echo(

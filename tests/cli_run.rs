@@ -401,7 +401,7 @@ async fn a_run_on_a_named_unseeded_database_without_seed_does_not_seed_it() {
         "the run itself may pass or fail, never crash: {outcome:?}"
     );
     let client = db.client().await;
-    for table in cli_support::DATA_TABLES {
+    for table in common::DATA_TABLES {
         assert_eq!(count(&client, table).await, 0, "{table} was written to");
     }
     assert_eq!(count(&client, "techspec_bench.seed_runs").await, 0);

@@ -9,9 +9,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use cli_support::{
-    DATA_TABLES, assert_exit, checksum, checksums, count, migrated, run_tool, seeded,
-};
+use cli_support::{assert_exit, checksum, checksums, count, migrated, run_tool, seeded};
+use common::DATA_TABLES;
 
 const UNREACHABLE: &str = "postgres://x@127.0.0.1:1/x";
 const DEFAULT_COUNTS: [(&str, i64); 8] = [

@@ -37,9 +37,8 @@ fn wait_for_running_cluster(tmp: &Path, child: &mut Child) -> PathBuf {
             child.try_wait().unwrap().is_none(),
             "techspec-bench ended before the cluster ran"
         );
-        let found = std::fs::read_dir(tmp)
-            .unwrap()
-            .filter_map(|e| e.ok().map(|e| e.path()))
+        let found = entries(tmp)
+            .into_iter()
             .find(|dir| dir.join(".s.PGSQL.5432").exists());
         if let Some(dir) = found {
             return dir;
@@ -67,11 +66,35 @@ fn wait_with_limit(child: &mut Child, limit: Duration) -> std::process::ExitStat
     }
 }
 
-fn assert_nothing_left(tmp: &Path) {
-    let left: Vec<_> = std::fs::read_dir(tmp)
+/// What `dir` holds.
+fn entries(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
         .unwrap()
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
+        .collect()
+}
+
+/// `migrate` on a throwaway cluster in `tmp` that pauses once its database is open, with
+/// stderr piped.
+fn spawn_paused_migrate(tmp: &Path) -> Child {
+    common::tool()
+        .arg("migrate")
+        .env("TMPDIR", tmp)
+        .env("TECHSPEC_BENCH_PAUSE_AFTER_OPEN_MS", "600000")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Sends `signal` to `child` and waits (a minute at most) for it to exit.
+fn signal_and_wait(child: &mut Child, signal: Signal) -> std::process::ExitStatus {
+    kill(Pid::from_raw(child.id() as i32), signal).unwrap();
+    wait_with_limit(child, Duration::from_secs(60))
+}
+
+fn assert_nothing_left(tmp: &Path) {
+    let left = entries(tmp);
     assert!(left.is_empty(), "left behind in TMPDIR: {left:?}");
     let processes = processes_mentioning(tmp);
     assert!(
@@ -104,21 +127,13 @@ fn migrate_with_nothing_configured_uses_a_throwaway_cluster_and_removes_it() {
 
 fn interrupted_mid_command_leaves_nothing(signal: Signal) {
     let tmp = common::shared_tempdir();
-    let mut child = common::tool()
-        .arg("migrate")
-        .env("TMPDIR", tmp.path())
-        .env("TECHSPEC_BENCH_PAUSE_AFTER_OPEN_MS", "600000")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_paused_migrate(tmp.path());
     let cluster_dir = wait_for_running_cluster(tmp.path(), &mut child);
     assert!(
         !processes_mentioning(&cluster_dir).is_empty(),
         "the server runs before the signal"
     );
-    kill(Pid::from_raw(child.id() as i32), signal).unwrap();
-    let status = wait_with_limit(&mut child, Duration::from_secs(60));
+    let status = signal_and_wait(&mut child, signal);
     let mut stderr = String::new();
     child
         .stderr
@@ -144,21 +159,13 @@ fn sigterm_mid_command_stops_and_removes_the_cluster() {
 #[test]
 fn sigint_while_the_cluster_is_being_set_up_leaves_nothing() {
     let tmp = common::shared_tempdir();
-    let mut child = common::tool()
-        .arg("migrate")
-        .env("TMPDIR", tmp.path())
-        .env("TECHSPEC_BENCH_PAUSE_AFTER_OPEN_MS", "600000")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_paused_migrate(tmp.path());
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
     let mut first_line = String::new();
     stderr.read_line(&mut first_line).unwrap();
     assert!(first_line.starts_with(NOTICE), "{first_line}");
     // The notice is printed before initdb runs: signal the set-up phase.
-    kill(Pid::from_raw(child.id() as i32), Signal::SIGINT).unwrap();
-    let status = wait_with_limit(&mut child, Duration::from_secs(60));
+    let status = signal_and_wait(&mut child, Signal::SIGINT);
     let mut rest = String::new();
     stderr.read_to_string(&mut rest).unwrap();
     assert_eq!(status.code(), Some(130), "{rest}");

@@ -7,17 +7,6 @@ mod common;
 use techspec_bench::db::catalog;
 use techspec_bench::db::migrate::{self, EMBEDDED, MigrateOptions, MigrationStatus, Outcome};
 
-const TABLES: [&str; 8] = [
-    "shared.design_jobs",
-    "shared.design_outputs",
-    "shared.design_decisions",
-    "public.tech_spec_sessions",
-    "public.tech_research",
-    "public.tech_conversations",
-    "public.trd_documents",
-    "public.tech_error_logs",
-];
-
 const TECH_SPEC_INDEXES: [&str; 15] = [
     "tech_spec_sessions_pkey",
     "tech_research_pkey",
@@ -70,7 +59,7 @@ async fn migrate_creates_the_tables_and_indexes_and_a_second_run_applies_nothing
         );
     }
     let client = db.client().await;
-    for table in TABLES {
+    for table in common::DATA_TABLES {
         assert!(
             catalog::relation_exists(&client, table).await.unwrap(),
             "{table} missing"
@@ -285,4 +274,30 @@ async fn catalog_reports_version_row_counts_and_settings() {
         .get(0);
     let notes = catalog::settings_notes(&client).await.unwrap();
     assert_eq!(notes.contains(&"fsync=off".to_string()), fsync == "off");
+}
+
+#[tokio::test]
+async fn user_relations_lists_indexes_with_their_tables_and_leaves_out_system_schemas() {
+    let db = common::TestDb::create("mig_relations").await;
+    db.apply_schema_files().await;
+    let client = db.client().await;
+    let relations = catalog::user_relations(&client).await.unwrap();
+    let name = |schema: &str, name: &str| catalog::QualifiedName {
+        schema: schema.into(),
+        name: name.into(),
+    };
+    assert!(relations.indexes.contains(&(
+        name("public", "idx_session_status_created"),
+        name("public", "tech_spec_sessions")
+    )));
+    assert!(relations.tables.contains(&name("shared", "design_jobs")));
+    let system = ["pg_catalog", "information_schema"];
+    let listed = relations.indexes.iter().flat_map(|(i, t)| [i, t]);
+    assert!(
+        listed
+            .chain(&relations.tables)
+            .all(|r| !system.contains(&r.schema.as_str())),
+        "{relations:?}"
+    );
+    assert!(relations.schemas.iter().any(|s| s == "pg_catalog"));
 }

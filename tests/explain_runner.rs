@@ -4,17 +4,18 @@
 mod common;
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use techspec_bench::Error;
 use techspec_bench::config::{
-    Capture, Expectations, Literal, LoadAmount, LoadShape, NoSeqScan, Origin, ParamGen, Scenario,
-    Step, TransactionMode,
+    Capture, Expectations, Literal, LoadAmount, NoSeqScan, Origin, ParamGen, Scenario, Step,
+    TransactionMode,
 };
 use techspec_bench::explain::diagnose::Finding;
 use techspec_bench::explain::{
     ExplainedScenario, ScenarioExplain, explain_scenario, validate_expectations,
 };
+
+use common::step;
 
 /// Inserts `sessions` sessions (and 2 conversations and research rows per session).
 async fn seed(db: &common::TestDb, sessions: u32) {
@@ -47,33 +48,16 @@ async fn seed(db: &common::TestDb, sessions: u32) {
     client.batch_execute(&sql).await.expect("seed rows");
 }
 
+/// A scenario of group `queries` from `scenarios/queries.toml:7`, 10 iterations.
 fn scenario(name: &str, steps: Vec<Step>, expect: Expectations) -> Scenario {
     Scenario {
-        name: name.into(),
         group: "queries".into(),
-        description: None,
         origin: Origin {
             file: PathBuf::from("scenarios/queries.toml"),
             line: 7,
         },
-        load: LoadShape {
-            amount: LoadAmount::Iterations(10),
-            warmup: 0,
-            clients: 1,
-            rate: None,
-        },
-        steps,
-        transaction: None,
         expect,
-        statement_timeout: Duration::from_secs(30),
-    }
-}
-
-fn step(sql: &str, params: Vec<ParamGen>) -> Step {
-    Step {
-        sql: sql.into(),
-        params,
-        captures: vec![],
+        ..common::scenario(name, steps, LoadAmount::Iterations(10))
     }
 }
 

@@ -106,12 +106,8 @@ impl<'de> Deserialize<'de> for RawNoSeqScan {
             fn visit_bool<E: de::Error>(self, value: bool) -> Result<RawNoSeqScan, E> {
                 Ok(RawNoSeqScan::Flag(value))
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawNoSeqScan, A::Error> {
-                let mut tables = Vec::new();
-                while let Some(table) = seq.next_element::<String>()? {
-                    tables.push(table);
-                }
-                Ok(RawNoSeqScan::Tables(tables))
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<RawNoSeqScan, A::Error> {
+                Ok(RawNoSeqScan::Tables(list(seq)?))
             }
         }
         deserializer.deserialize_any(NoSeqScanVisitor)
@@ -165,16 +161,17 @@ impl<'de> Deserialize<'de> for OneOrMany {
             fn visit_str<E: de::Error>(self, value: &str) -> Result<OneOrMany, E> {
                 Ok(OneOrMany::One(value.to_string()))
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<OneOrMany, A::Error> {
-                let mut list = Vec::new();
-                while let Some(item) = seq.next_element::<Spanned<String>>()? {
-                    list.push(item);
-                }
-                Ok(OneOrMany::Many(list))
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<OneOrMany, A::Error> {
+                Ok(OneOrMany::Many(list(seq)?))
             }
         }
         deserializer.deserialize_any(OneOrManyVisitor)
     }
+}
+
+/// The elements of a TOML array a visitor was given, as a `Vec`.
+fn list<'de, T: Deserialize<'de>, A: SeqAccess<'de>>(seq: A) -> Result<Vec<T>, A::Error> {
+    Vec::deserialize(de::value::SeqAccessDeserializer::new(seq))
 }
 
 #[cfg(test)]

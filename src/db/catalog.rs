@@ -1,5 +1,6 @@
-//! Catalog queries: server version, relation and index existence, row counts, settings
-//! that affect timings. Must not change anything in the database.
+//! Catalog queries: server version, relation and index existence, the user's relations
+//! and indexes, row counts, settings that affect timings. Must not change anything in
+//! the database.
 
 use std::collections::BTreeMap;
 
@@ -23,6 +24,28 @@ const TIMING_SETTINGS: [(&str, &str); 3] = [
     ("synchronous_commit", "off"),
     ("full_page_writes", "off"),
 ];
+
+/// Leaves out the system schemas (`n` is the pg_namespace of the object).
+const USER_SCHEMAS: &str =
+    "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'";
+
+/// A schema-qualified object name as the catalog holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QualifiedName {
+    pub schema: String,
+    pub name: String,
+}
+
+/// The relations of the database outside the system schemas, sorted by schema and name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserRelations {
+    /// Every index with its table.
+    pub indexes: Vec<(QualifiedName, QualifiedName)>,
+    /// Tables, partitioned tables, views, materialized views and foreign tables.
+    pub tables: Vec<QualifiedName>,
+    /// Every schema, system schemas included.
+    pub schemas: Vec<String>,
+}
 
 fn failed(doing: &str) -> impl Fn(tokio_postgres::Error) -> crate::Error + '_ {
     move |e| crate::Error::database(doing, &e)
@@ -62,6 +85,39 @@ pub async fn index_exists(client: &impl GenericClient, name: &str) -> crate::Res
         .await
         .map_err(failed("cannot look up an index"))?;
     Ok(row.get(0))
+}
+
+/// The indexes (with their tables), tables and schemas of the database.
+pub async fn user_relations(
+    client: &impl GenericClient,
+) -> Result<UserRelations, tokio_postgres::Error> {
+    let index_sql = format!(
+        "SELECT n.nspname, c.relname, tn.nspname, t.relname FROM pg_index i \
+         JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+         JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace tn ON tn.oid = t.relnamespace \
+         WHERE {USER_SCHEMAS} ORDER BY 1, 2"
+    );
+    let table_sql = format!(
+        "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE c.relkind IN ('r', 'p', 'm', 'f', 'v') AND {USER_SCHEMAS} ORDER BY 1, 2"
+    );
+    let qualified = |schema: String, name: String| QualifiedName { schema, name };
+    let indexes = client.query(&index_sql, &[]).await?;
+    let tables = client.query(&table_sql, &[]).await?;
+    let schemas = client
+        .query("SELECT nspname FROM pg_namespace ORDER BY 1", &[])
+        .await?;
+    Ok(UserRelations {
+        indexes: indexes
+            .iter()
+            .map(|r| (qualified(r.get(0), r.get(1)), qualified(r.get(2), r.get(3))))
+            .collect(),
+        tables: tables
+            .iter()
+            .map(|r| qualified(r.get(0), r.get(1)))
+            .collect(),
+        schemas: schemas.iter().map(|r| r.get(0)).collect(),
+    })
 }
 
 /// Exact row counts of the dataset tables that exist (missing tables are omitted).

@@ -1,6 +1,7 @@
 //! Checks that the indexes and tables named by `expect` exist (a misspelt name is a
 //! configuration error, exit 2, with a did-you-mean), and finds the table of each expected
-//! index for sharper messages. Must not change the database or run scenario statements
+//! index for sharper messages. The catalog queries live in `db::catalog`; this is the
+//! validation over their answer. Must not change the database or run scenario statements
 //! (it only prepares them, to learn whether their relations exist).
 
 use tokio_postgres::Client;
@@ -8,11 +9,9 @@ use tokio_postgres::Client;
 use crate::Error;
 use crate::bench::skip;
 use crate::config::{NoSeqScan, ParamGen, Scenario};
+use crate::db::catalog::{self as db_catalog, QualifiedName, UserRelations};
 use crate::explain::check::IndexTables;
 use crate::explain::plan::Relation;
-
-const USER_SCHEMAS: &str =
-    "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'";
 
 /// The user-visible indexes, tables and schemas of the database.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -23,39 +22,28 @@ pub struct Catalog {
     pub schemas: Vec<String>,
 }
 
+impl From<UserRelations> for Catalog {
+    fn from(relations: UserRelations) -> Catalog {
+        let relation = |qualified: QualifiedName| Relation {
+            schema: Some(qualified.schema),
+            name: qualified.name,
+        };
+        Catalog {
+            indexes: relations
+                .indexes
+                .into_iter()
+                .map(|(index, table)| (relation(index), relation(table)))
+                .collect(),
+            tables: relations.tables.into_iter().map(relation).collect(),
+            schemas: relations.schemas,
+        }
+    }
+}
+
 impl Catalog {
     /// Reads the catalog.
     pub async fn load(client: &Client) -> Result<Catalog, tokio_postgres::Error> {
-        let index_sql = format!(
-            "SELECT n.nspname, c.relname, tn.nspname, t.relname FROM pg_index i \
-             JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
-             JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace tn ON tn.oid = t.relnamespace \
-             WHERE {USER_SCHEMAS} ORDER BY 1, 2"
-        );
-        let table_sql = format!(
-            "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relkind IN ('r', 'p', 'm', 'f', 'v') AND {USER_SCHEMAS} ORDER BY 1, 2"
-        );
-        let relation = |schema: String, name: String| Relation {
-            schema: Some(schema),
-            name,
-        };
-        let indexes = client.query(&index_sql, &[]).await?;
-        let tables = client.query(&table_sql, &[]).await?;
-        let schemas = client
-            .query("SELECT nspname FROM pg_namespace ORDER BY 1", &[])
-            .await?;
-        Ok(Catalog {
-            indexes: indexes
-                .iter()
-                .map(|r| (relation(r.get(0), r.get(1)), relation(r.get(2), r.get(3))))
-                .collect(),
-            tables: tables
-                .iter()
-                .map(|r| relation(r.get(0), r.get(1)))
-                .collect(),
-            schemas: schemas.iter().map(|r| r.get(0)).collect(),
-        })
+        Ok(Catalog::from(db_catalog::user_relations(client).await?))
     }
 
     fn has_index(&self, name: &str) -> bool {

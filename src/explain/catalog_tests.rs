@@ -144,3 +144,29 @@ fn a_scenario_that_will_be_skipped_is_only_held_to_existing_schemas() {
         1
     );
 }
+
+#[test]
+fn the_catalog_keeps_the_schemas_the_database_reports() {
+    let name = |schema: &str, name: &str| QualifiedName {
+        schema: schema.into(),
+        name: name.into(),
+    };
+    let relations = UserRelations {
+        indexes: vec![(
+            name("public", "idx_session_status_created"),
+            name("public", "tech_spec_sessions"),
+        )],
+        tables: vec![name("shared", "design_jobs")],
+        schemas: vec!["public".into(), "shared".into()],
+    };
+    let catalog = Catalog::from(relations);
+    assert_eq!(
+        catalog.indexes,
+        vec![(
+            rel("public", "idx_session_status_created"),
+            rel("public", "tech_spec_sessions")
+        )]
+    );
+    assert_eq!(catalog.tables, vec![rel("shared", "design_jobs")]);
+    assert_eq!(catalog.schemas, vec!["public", "shared"]);
+}

@@ -4,12 +4,11 @@
 
 use super::Reporter;
 use super::baseline::{Comparison, p95_delta_cell};
-use super::cells::{
-    NONE, dataset_text, format_latency_us, plan_text, reason_text, status_label, thresholds_text,
-};
+use super::cells::{dataset_text, plan_text, status_label, thresholds_text};
 use super::html_chart::{escape_xml as esc, latency_chart};
+use super::rows::{not_passed, percentile_texts, target_kind};
 use super::table::summary_line;
-use crate::results::{LatencySummary, RunReport, ScenarioResult, Status};
+use crate::results::{LatencySummary, RunReport, ScenarioResult};
 
 /// Renders the page; with `baseline`, adds a Δ p95 column.
 #[derive(Debug, Clone, Default)]
@@ -44,16 +43,12 @@ impl Reporter for HtmlReporter {
 
 fn environment(report: &RunReport) -> String {
     let database = &report.database;
-    let kind = if database.throwaway {
-        "throwaway cluster"
-    } else {
-        "named database"
-    };
     let mut out = format!(
-        "<p>techspec-bench {} · PostgreSQL {} · <code>{}</code> ({kind}) · started {}</p>\n",
+        "<p>techspec-bench {} · PostgreSQL {} · <code>{}</code> ({}) · started {}</p>\n",
         esc(&report.tool_version),
         esc(&database.server_version),
         esc(&database.target),
+        target_kind(database),
         esc(&report.started_at),
     );
     if !database.notes.is_empty() {
@@ -90,7 +85,6 @@ fn scenario_table(report: &RunReport, baseline: Option<&Comparison>) -> String {
 }
 
 fn scenario_row(result: &ScenarioResult, baseline: Option<&Comparison>) -> String {
-    let latency = result.latency_us.as_ref();
     let delta = baseline.map_or(String::new(), |comparison| {
         format!(
             "<td class=\"num\">{}</td>",
@@ -99,15 +93,12 @@ fn scenario_row(result: &ScenarioResult, baseline: Option<&Comparison>) -> Strin
     });
     let status = result.status;
     format!(
-        "<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td>{}{}{}{}{delta}\
+        "<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td>{}{delta}\
          <td>{}</td><td>{}</td><td class=\"{}\">{}</td></tr>\n",
         esc(&result.name),
         esc(&result.group),
         result.iterations,
-        latency_td(latency, |l| l.p50),
-        latency_td(latency, |l| l.p95),
-        latency_td(latency, |l| l.p99),
-        latency_td(latency, |l| l.max),
+        percentile_tds(result.latency_us.as_ref()),
         esc(&thresholds_text(result)).replace('\n', "<br>"),
         esc(&plan_text(result.plan.as_ref())),
         status.as_str(),
@@ -115,18 +106,18 @@ fn scenario_row(result: &ScenarioResult, baseline: Option<&Comparison>) -> Strin
     )
 }
 
-fn latency_td(latency: Option<&LatencySummary>, pick: fn(&LatencySummary) -> u64) -> String {
-    let text = latency.map_or(NONE.to_string(), |l| format_latency_us(pick(l) as f64));
-    format!("<td class=\"num\">{}</td>", esc(&text))
+/// The p50, p95, p99 and max cells of a row.
+fn percentile_tds(latency: Option<&LatencySummary>) -> String {
+    let cells: Vec<String> = percentile_texts(latency)
+        .iter()
+        .map(|text| format!("<td class=\"num\">{}</td>", esc(text)))
+        .collect();
+    cells.concat()
 }
 
 fn reasons(report: &RunReport) -> String {
-    let items: Vec<String> = report
-        .scenarios
-        .iter()
-        .filter(|result| result.status != Status::Pass)
-        .map(|result| {
-            let reason = reason_text(result).unwrap_or_else(|| "no reason given".into());
+    let items: Vec<String> = not_passed(report)
+        .map(|(result, reason)| {
             format!(
                 "<li><span class=\"{}\">{}</span> <code>{}</code>: {}</li>\n",
                 result.status.as_str(),
@@ -177,18 +168,9 @@ fn scenario_details(result: &ScenarioResult) -> String {
 }
 
 fn summary_row(label: &str, latency: &LatencySummary) -> String {
-    let cell = |us: u64| {
-        format!(
-            "<td class=\"num\">{}</td>",
-            esc(&format_latency_us(us as f64))
-        )
-    };
     format!(
-        "<tr><td><code>{}</code></td>{}{}{}{}</tr>\n",
+        "<tr><td><code>{}</code></td>{}</tr>\n",
         esc(label),
-        cell(latency.p50),
-        cell(latency.p95),
-        cell(latency.p99),
-        cell(latency.max)
+        percentile_tds(Some(latency))
     )
 }

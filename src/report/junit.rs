@@ -7,7 +7,8 @@ use std::time::Duration;
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::Reporter;
-use super::cells::{format_latency_us, reason_text, threshold_text};
+use super::cells::{reason_text, threshold_text};
+use super::rows::named_percentiles;
 use crate::Error;
 use crate::results::{RunReport, ScenarioResult, Status};
 
@@ -107,21 +108,10 @@ fn measurement_text(result: &ScenarioResult) -> String {
         result.iterations, result.errors, result.throughput_per_s
     );
     if let Some(latency) = &result.latency_us {
-        text.push_str(&format!(
-            "\nlatency p50={} p95={} p99={} max={}",
-            format_latency_us(latency.p50 as f64),
-            format_latency_us(latency.p95 as f64),
-            format_latency_us(latency.p99 as f64),
-            format_latency_us(latency.max as f64),
-        ));
+        text.push_str(&format!("\nlatency {}", named_percentiles(latency, 4)));
     }
     if let Some(service) = &result.service_time_us {
-        text.push_str(&format!(
-            "\nservice time p50={} p95={} p99={}",
-            format_latency_us(service.p50 as f64),
-            format_latency_us(service.p95 as f64),
-            format_latency_us(service.p99 as f64),
-        ));
+        text.push_str(&format!("\nservice time {}", named_percentiles(service, 3)));
     }
     text
 }

@@ -4,9 +4,8 @@
 
 use super::Reporter;
 use super::baseline::{Comparison, ScenarioDelta, delta_text, p95_delta_cell};
-use super::cells::{
-    NONE, dataset_text, format_latency_us, plan_text, reason_text, status_label, thresholds_text,
-};
+use super::cells::{NONE, dataset_text, plan_text, status_label, thresholds_text};
+use super::rows::{not_passed, percentile_texts, target_kind};
 use super::table::summary_line;
 use crate::results::{RunReport, ScenarioResult, Status};
 
@@ -72,20 +71,11 @@ fn scenario_table(report: &RunReport, baseline: Option<&Comparison>) -> String {
 }
 
 fn scenario_cells(result: &ScenarioResult, baseline: Option<&Comparison>) -> Vec<String> {
-    let latency = |pick: fn(&crate::results::LatencySummary) -> u64| {
-        result
-            .latency_us
-            .as_ref()
-            .map_or(NONE.to_string(), |l| format_latency_us(pick(l) as f64))
-    };
     let mut cells = vec![
         format!("`{}`", escape_code(&result.name)),
         result.iterations.to_string(),
-        latency(|l| l.p50),
-        latency(|l| l.p95),
-        latency(|l| l.p99),
-        latency(|l| l.max),
     ];
+    cells.extend(percentile_texts(result.latency_us.as_ref()));
     if let Some(comparison) = baseline {
         cells.push(p95_delta_cell(comparison, &result.name));
     }
@@ -110,12 +100,8 @@ fn status_badge(status: Status) -> String {
 }
 
 fn reasons_section(report: &RunReport) -> String {
-    let lines: Vec<String> = report
-        .scenarios
-        .iter()
-        .filter(|result| result.status != Status::Pass)
-        .map(|result| {
-            let reason = reason_text(result).unwrap_or_else(|| "no reason given".into());
+    let lines: Vec<String> = not_passed(report)
+        .map(|(result, reason)| {
             format!(
                 "- **{}** `{}`: {}\n",
                 status_label(result.status),
@@ -167,17 +153,12 @@ fn comparison_row(delta: &ScenarioDelta) -> String {
 
 fn environment_section(report: &RunReport) -> String {
     let database = &report.database;
-    let kind = if database.throwaway {
-        "throwaway cluster"
-    } else {
-        "named database"
-    };
     let mut out = format!(
         "<sub>techspec-bench {} · PostgreSQL {} · {} ({}) · started {}</sub>\n",
         escape_text(&report.tool_version),
         escape_text(&database.server_version),
         escape_text(&database.target),
-        kind,
+        target_kind(database),
         escape_text(&report.started_at),
     );
     if !report.dataset.is_empty() {

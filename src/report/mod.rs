@@ -9,6 +9,7 @@ mod html_chart;
 mod json;
 mod junit;
 mod markdown;
+pub mod rows;
 pub mod table;
 pub mod write;
 

@@ -9,10 +9,9 @@ use comfy_table::{
 };
 
 use super::baseline::{Comparison, p95_delta_cell};
-use super::cells::{
-    NONE, format_latency_us, plan_text, reason_text, status_label, thresholds_text, truncate_chars,
-};
-use crate::results::{LatencySummary, RunReport, ScenarioResult, Status, Summary};
+use super::cells::{format_latency_us, plan_text, status_label, thresholds_text, truncate_chars};
+use super::rows::{not_passed, percentile_texts};
+use crate::results::{RunReport, ScenarioResult, Status, Summary};
 
 /// The default layout width: a narrow CI log or terminal.
 pub const TABLE_WIDTH: u16 = 100;
@@ -172,18 +171,16 @@ fn scenario_row(
     color: bool,
     baseline: Option<&Comparison>,
 ) -> Vec<Cell> {
-    let latency = result.latency_us.as_ref();
     let mut row = vec![
         Cell::new(truncate_chars(&result.name, name_width)),
         Cell::new(result.iterations),
-        Cell::new(latency_cell(latency, |l| l.p50)),
-        Cell::new(latency_cell(latency, |l| l.p95)),
-        Cell::new(latency_cell(latency, |l| l.p99)),
-        Cell::new(latency_cell(latency, |l| l.max)),
+    ];
+    row.extend(percentile_texts(result.latency_us.as_ref()).map(Cell::new));
+    row.extend([
         Cell::new(thresholds_text(result)),
         Cell::new(truncate_chars(&short_plan_text(result), PLAN_WIDTH)),
         status_cell(result.status, color),
-    ];
+    ]);
     if let Some(comparison) = baseline {
         let delta = p95_delta_cell(comparison, &result.name).replacen(" (", "\n", 1);
         row.insert(6, Cell::new(delta.trim_end_matches(')')));
@@ -194,10 +191,6 @@ fn scenario_row(
 /// The plan verdict without the default `public.` schema, to save width.
 fn short_plan_text(result: &ScenarioResult) -> String {
     plan_text(result.plan.as_ref()).replace("public.", "")
-}
-
-fn latency_cell(latency: Option<&LatencySummary>, pick: fn(&LatencySummary) -> u64) -> String {
-    latency.map_or(NONE.to_string(), |l| format_latency_us(pick(l) as f64))
 }
 
 fn status_cell(status: Status, color: bool) -> Cell {
@@ -216,13 +209,9 @@ fn status_cell(status: Status, color: bool) -> Cell {
 
 /// `FAIL session_by_id: ✗ p95 12.3ms ≥ 5ms`, one line per scenario that did not pass.
 fn reason_lines(report: &RunReport) -> Vec<String> {
-    report
-        .scenarios
-        .iter()
-        .filter_map(|result| {
-            let reason = reason_text(result).unwrap_or_else(|| "no reason given".into());
-            (result.status != Status::Pass)
-                .then(|| format!("{} {}: {reason}", status_label(result.status), result.name))
+    not_passed(report)
+        .map(|(result, reason)| {
+            format!("{} {}: {reason}", status_label(result.status), result.name)
         })
         .collect()
 }

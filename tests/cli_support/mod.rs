@@ -92,18 +92,6 @@ pub async fn seeded(label: &str, sessions: u32) -> TestDb {
     db
 }
 
-/// The Tech Spec tables and the Design Agent's tables, as `schema.table`.
-pub const DATA_TABLES: [&str; 8] = [
-    "shared.design_jobs",
-    "shared.design_outputs",
-    "shared.design_decisions",
-    "public.tech_spec_sessions",
-    "public.tech_research",
-    "public.tech_conversations",
-    "public.trd_documents",
-    "public.tech_error_logs",
-];
-
 /// `(table, md5 of all its rows in a stable order)` for every base table of the given
 /// schemas that exists, sorted by table name.
 pub async fn checksums(client: &tokio_postgres::Client, schemas: &[&str]) -> Vec<(String, String)> {

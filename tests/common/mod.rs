@@ -3,7 +3,11 @@
 #![allow(dead_code)]
 
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
 
+use techspec_bench::config::model::{
+    Expectations, LoadAmount, LoadShape, Origin, ParamGen, Scenario, Step,
+};
 use tokio_postgres::NoTls;
 
 /// The admin URL of the server tests run against (`DATABASE_URL`).
@@ -154,4 +158,49 @@ pub fn shared_tempdir() -> tempfile::TempDir {
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
         .expect("chmod temp dir");
     dir
+}
+
+/// The Tech Spec tables and the Design Agent's tables, as `schema.table`.
+pub const DATA_TABLES: [&str; 8] = [
+    "shared.design_jobs",
+    "shared.design_outputs",
+    "shared.design_decisions",
+    "public.tech_spec_sessions",
+    "public.tech_research",
+    "public.tech_conversations",
+    "public.trd_documents",
+    "public.tech_error_logs",
+];
+
+/// A scenario of group `tests` from `tests/inline.toml:1`: one client, no warmup, no
+/// transaction, no expectations, a 30 s statement timeout. Tests override what they need.
+pub fn scenario(name: &str, steps: Vec<Step>, amount: LoadAmount) -> Scenario {
+    Scenario {
+        name: name.into(),
+        group: "tests".into(),
+        description: None,
+        origin: Origin {
+            file: "tests/inline.toml".into(),
+            line: 1,
+        },
+        load: LoadShape {
+            amount,
+            warmup: 0,
+            clients: 1,
+            rate: None,
+        },
+        steps,
+        transaction: None,
+        expect: Expectations::default(),
+        statement_timeout: Duration::from_secs(30),
+    }
+}
+
+/// One step without captures.
+pub fn step(sql: &str, params: Vec<ParamGen>) -> Step {
+    Step {
+        sql: sql.into(),
+        params,
+        captures: Vec::new(),
+    }
 }

@@ -1,0 +1,111 @@
+//! The pieces of rows and sections every human-facing format (table, Markdown, HTML,
+//! JUnit) shares: latency percentiles of a row, the not-passed list with its reasons,
+//! the kind of target. Pure text; must not know any format's markup nor decide statuses.
+
+use super::cells::{NONE, format_latency_us, reason_text};
+use crate::results::{DatabaseInfo, LatencySummary, RunReport, ScenarioResult, Status};
+
+/// The percentiles a latency row shows, in order.
+pub const PERCENTILES: [&str; 4] = ["p50", "p95", "p99", "max"];
+
+/// The `PERCENTILES` of `latency` as text, `—` each when nothing was measured.
+pub fn percentile_texts(latency: Option<&LatencySummary>) -> [String; 4] {
+    let Some(latency) = latency else {
+        return [NONE; 4].map(String::from);
+    };
+    [latency.p50, latency.p95, latency.p99, latency.max].map(|us| format_latency_us(us as f64))
+}
+
+/// `p50=1.20ms p95=…`: the first `count` of `PERCENTILES` as `name=value`.
+pub fn named_percentiles(latency: &LatencySummary, count: usize) -> String {
+    let pairs: Vec<String> = PERCENTILES
+        .iter()
+        .zip(percentile_texts(Some(latency)))
+        .take(count)
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect();
+    pairs.join(" ")
+}
+
+/// Every scenario that did not pass, with why (`no reason given` when nothing says).
+pub fn not_passed(report: &RunReport) -> impl Iterator<Item = (&ScenarioResult, String)> {
+    report
+        .scenarios
+        .iter()
+        .filter(|result| result.status != Status::Pass)
+        .map(|result| {
+            let reason = reason_text(result).unwrap_or_else(|| "no reason given".into());
+            (result, reason)
+        })
+}
+
+/// `throwaway cluster` or `named database`.
+pub fn target_kind(database: &DatabaseInfo) -> &'static str {
+    if database.throwaway {
+        "throwaway cluster"
+    } else {
+        "named database"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn latency() -> LatencySummary {
+        LatencySummary {
+            p50: 850,
+            p95: 1_500,
+            p99: 12_345,
+            max: 250_000,
+            ..LatencySummary::default()
+        }
+    }
+
+    #[test]
+    fn percentiles_are_formatted_in_order_or_dashes_without_a_measurement() {
+        assert_eq!(
+            percentile_texts(Some(&latency())),
+            ["850µs", "1.50ms", "12.3ms", "250ms"]
+        );
+        assert_eq!(percentile_texts(None), ["—", "—", "—", "—"]);
+    }
+
+    #[test]
+    fn named_percentiles_take_the_first_ones() {
+        assert_eq!(
+            named_percentiles(&latency(), 3),
+            "p50=850µs p95=1.50ms p99=12.3ms"
+        );
+        assert_eq!(
+            named_percentiles(&latency(), 4),
+            "p50=850µs p95=1.50ms p99=12.3ms max=250ms"
+        );
+    }
+
+    #[test]
+    fn not_passed_lists_only_non_passes_with_a_reason() {
+        let pass = ScenarioResult::unmeasured("a", "g", Status::Pass, String::new());
+        let skip = ScenarioResult::unmeasured("b", "g", Status::Skip, "no table".into());
+        let fail = ScenarioResult::unmeasured("c", "g", Status::Fail, String::new());
+        let report = RunReport {
+            format: String::new(),
+            tool_version: String::new(),
+            started_at: String::new(),
+            database: DatabaseInfo::default(),
+            dataset: Default::default(),
+            scenarios: vec![pass, skip, fail],
+            summary: Default::default(),
+        };
+        let listed: Vec<(&str, String)> = not_passed(&report)
+            .map(|(result, reason)| (result.name.as_str(), reason))
+            .collect();
+        assert_eq!(
+            listed,
+            vec![
+                ("b", "no table".to_string()),
+                ("c", "no reason given".to_string())
+            ]
+        );
+    }
+}
