@@ -109,6 +109,39 @@ fn print_results(report: &RunReport, plan: &RunPlan, ui: &Ui) {
         "{}",
         report::table::render_table_with_width(report, ui.color, comparison.as_ref(), width)
     );
+    if ui.verbose {
+        print!("{}", verbose_details(report));
+    }
+}
+
+/// `-v`: the database, the dataset and the per-step latencies of multi-step scenarios.
+fn verbose_details(report: &RunReport) -> String {
+    use report::cells::format_latency_us as us;
+    let mut text = format!(
+        "\nserver {} at {}\ndataset: {}\n",
+        report.database.server_version,
+        report.database.target,
+        report
+            .dataset
+            .iter()
+            .map(|(table, rows)| format!("{table}={rows}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    for scenario in report.scenarios.iter().filter(|s| !s.steps.is_empty()) {
+        text.push_str(&format!("{} per step:\n", scenario.name));
+        for (index, step) in scenario.steps.iter().enumerate() {
+            let sql: String = step.sql.split_whitespace().collect::<Vec<_>>().join(" ");
+            let sql: String = sql.chars().take(70).collect();
+            text.push_str(&format!(
+                "  {:>2}. p50 {:>8}  p95 {:>8}  {sql}\n",
+                index + 1,
+                us(step.latency_us.p50 as f64),
+                us(step.latency_us.p95 as f64)
+            ));
+        }
+    }
+    text
 }
 
 #[cfg(test)]
