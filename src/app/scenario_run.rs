@@ -6,7 +6,7 @@ use crate::app::ui::Ui;
 use crate::bench::{self, EngineOptions, Measurement, ScenarioRun};
 use crate::cli::RunArgs;
 use crate::config::{Scenario, ThresholdExpr};
-use crate::explain::{self, ScenarioExplain};
+use crate::explain::{self, ExplainedScenario, ScenarioExplain};
 use crate::results::{PlanVerdict, ScenarioResult, Status, StepResult};
 use crate::verdict::{self, Observed};
 use crate::{Error, Result};
@@ -23,19 +23,33 @@ pub async fn run_one(
 ) -> Result<ScenarioResult> {
     let rng_seed = args.selection.rng_seed;
     let before = match explain::explain_scenario(client, scenario, rng_seed).await? {
-        ScenarioExplain::Explained(explained) => explained,
+        ScenarioExplain::Explained(explained) => Ok(explained),
         ScenarioExplain::Skipped { reason } => {
             return Ok(unmeasured(scenario, Status::Skip, reason));
         }
-        ScenarioExplain::Failed { reason } => {
-            return Ok(unmeasured(scenario, Status::Error, reason));
-        }
+        // Still measured: a statement that times out or fails for some parameters is
+        // counted as query errors; one that cannot run at all errors in the engine too.
+        ScenarioExplain::Failed { reason } => Err(reason),
     };
     let measurement = match measure(database, scenario, rng_seed, ui).await? {
         Measured::Done(measurement) => measurement,
         Measured::Skipped(reason) => return Ok(unmeasured(scenario, Status::Skip, reason)),
         Measured::Failed(reason) => return Ok(unmeasured(scenario, Status::Error, reason)),
     };
+    let plan = match before {
+        Ok(before) => checked_plan(client, scenario, rng_seed, before).await?,
+        Err(reason) => unchecked_plan(scenario, reason),
+    };
+    Ok(assemble(scenario, thresholds, *measurement, plan))
+}
+
+/// The plan verdict from the check before timing, with drift from a second check after.
+async fn checked_plan(
+    client: &mut tokio_postgres::Client,
+    scenario: &Scenario,
+    rng_seed: u64,
+    before: ExplainedScenario,
+) -> Result<PlanVerdict> {
     let mut plan = explain::verdict(&before.check, &scenario.expect);
     plan.drift = match explain::explain_scenario(client, scenario, rng_seed).await? {
         ScenarioExplain::Explained(after) => {
@@ -48,7 +62,17 @@ pub async fn run_one(
     if plan.drift.is_some() {
         plan.ok = false;
     }
-    Ok(assemble(scenario, thresholds, *measurement, plan))
+    Ok(plan)
+}
+
+/// The plan could not be explained: a failed check, saying why.
+fn unchecked_plan(scenario: &Scenario, reason: String) -> PlanVerdict {
+    PlanVerdict {
+        ok: false,
+        expect: explain::describe(&scenario.expect),
+        failures: vec![format!("plan not checked: {reason}")],
+        ..PlanVerdict::default()
+    }
 }
 
 enum Measured {
