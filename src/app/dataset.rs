@@ -53,7 +53,14 @@ async fn refuse_incomplete(database: &OpenDatabase, client: &tokio_postgres::Cli
             Ok(())
         }
         Ok(_) => Ok(()),
-        // A database without the tool's bookkeeping (e.g. a production copy) is measured as it is.
-        Err(_) => Ok(()),
+        // A database without the Tech Spec tables is measured as it is (its scenarios are
+        // skipped, naming the missing relation), but never silently.
+        Err(error) => {
+            eprintln!(
+                "warning: {}: {error}; scenarios that need them will be skipped",
+                database.target.display
+            );
+            Ok(())
+        }
     }
 }
