@@ -4,7 +4,7 @@
 mod common;
 mod seed_support;
 
-use seed_support::{checksums, counts, insert_foreign_design_job, options};
+use seed_support::{checksums, counts, insert_foreign_design_job, options, record_stand_in};
 use techspec_bench::seed::{
     DatasetState, SeedOptions, SeedOutcome, dataset_state, seed, summary_table,
 };
@@ -296,27 +296,6 @@ async fn shared_definitions(client: &tokio_postgres::Client) -> Vec<String> {
         .iter()
         .map(|r| r.get(0))
         .collect()
-}
-
-/// Records 0001_shared_stand_in with `outcome`, as `migrate` does ('applied' for the tool's
-/// stand-in, 'skipped_external' when the Design Agent's schema was already there).
-async fn record_stand_in(client: &tokio_postgres::Client, outcome: &str) {
-    client
-        .batch_execute(
-            "CREATE TABLE IF NOT EXISTS techspec_bench.schema_migrations (version integer PRIMARY KEY, \
-             name text NOT NULL, checksum text NOT NULL, outcome text NOT NULL DEFAULT 'applied', \
-             applied_at timestamptz NOT NULL DEFAULT now())",
-        )
-        .await
-        .unwrap();
-    client
-        .execute(
-            "INSERT INTO techspec_bench.schema_migrations (version, name, checksum, outcome) \
-             VALUES (1, 'shared_stand_in', 'x', $1)",
-            &[&outcome],
-        )
-        .await
-        .unwrap();
 }
 
 #[tokio::test]
