@@ -4,7 +4,7 @@
 mod common;
 mod seed_support;
 
-use seed_support::{checksums, counts, insert_foreign_design_job, options};
+use seed_support::{checksums, counts, insert_foreign_design_job, options, record_stand_in};
 use techspec_bench::seed::{
     DatasetState, SeedOptions, SeedOutcome, dataset_state, seed, summary_table,
 };
@@ -284,4 +284,92 @@ async fn a_large_seed_rebuilds_exactly_the_keys_indexes_and_constraints_it_dropp
         dataset_state(&client).await.unwrap(),
         DatasetState::Complete { sessions: 1200, .. }
     ));
+}
+
+async fn shared_definitions(client: &tokio_postgres::Client) -> Vec<String> {
+    let sql = "SELECT conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) \
+               FROM pg_constraint WHERE connamespace = 'shared'::regnamespace ORDER BY 1";
+    client
+        .query(sql, &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+#[tokio::test]
+async fn on_the_tools_stand_in_a_large_seed_also_defers_and_restores_the_shared_foreign_keys() {
+    let db = migrated("seed_stand_in").await;
+    let mut client = db.client().await;
+    record_stand_in(&client, "applied").await;
+    let real_job = insert_foreign_design_job(&client).await;
+    client
+        .execute(
+            "INSERT INTO shared.design_outputs (id, job_id, output_type, content) VALUES (gen_random_uuid(), $1, 'prd', 'kept')",
+            &[&real_job],
+        )
+        .await
+        .unwrap();
+    let (public_before, shared_before) = (
+        schema_definitions(&client).await,
+        shared_definitions(&client).await,
+    );
+    let shared_foreign_keys = shared_before
+        .iter()
+        .filter(|d| d.contains("FOREIGN KEY"))
+        .count();
+    assert_eq!(shared_foreign_keys, 2, "{shared_before:?}");
+    let opts = SeedOptions {
+        sessions: techspec_bench::seed::DEFER_FROM_SESSIONS + 200,
+        ..options()
+    };
+    let SeedOutcome::Seeded(report) = seed(&mut client, &opts).await.unwrap() else {
+        panic!("not seeded")
+    };
+    assert!(
+        report.phases.iter().any(
+            |(p, _)| p.contains("dropped 5 primary keys, 10 secondary indexes, 7 foreign keys")
+        ),
+        "{:?}",
+        report.phases
+    );
+    assert_eq!(schema_definitions(&client).await, public_before);
+    assert_eq!(shared_definitions(&client).await, shared_before);
+    let dangling: i64 = client
+        .query_one(
+            "SELECT (SELECT count(*) FROM shared.design_outputs o LEFT JOIN shared.design_jobs j ON j.id = o.job_id WHERE j.id IS NULL) + \
+             (SELECT count(*) FROM shared.design_decisions x LEFT JOIN shared.design_jobs j ON j.id = x.job_id WHERE j.id IS NULL)",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(dangling, 0);
+    assert!(matches!(
+        dataset_state(&client).await.unwrap(),
+        DatasetState::Complete { sessions: 1200, .. }
+    ));
+}
+
+#[tokio::test]
+async fn on_the_design_agents_own_shared_schema_its_foreign_keys_stay_in_place() {
+    let db = migrated("seed_real_shared").await;
+    let mut client = db.client().await;
+    record_stand_in(&client, "skipped_external").await;
+    let opts = SeedOptions {
+        sessions: techspec_bench::seed::DEFER_FROM_SESSIONS + 200,
+        ..options()
+    };
+    let SeedOutcome::Seeded(report) = seed(&mut client, &opts).await.unwrap() else {
+        panic!("not seeded")
+    };
+    assert!(
+        report
+            .phases
+            .iter()
+            .any(|(p, _)| p.contains("5 foreign keys")),
+        "{:?}",
+        report.phases
+    );
 }

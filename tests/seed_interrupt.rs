@@ -6,7 +6,7 @@ mod seed_support;
 
 use std::time::Duration;
 
-use seed_support::{counts, options};
+use seed_support::{counts, options, record_stand_in, shared_foreign_keys};
 use techspec_bench::seed::{DatasetState, SeedOptions, dataset_state, seed};
 
 /// Waits until a COPY into a Tech Spec table is under way (`watcher` is connected to the
@@ -55,6 +55,11 @@ async fn assert_untouched(db: &common::TestDb, real_job: uuid::Uuid) {
         .unwrap()
         .get(0);
     assert_eq!(indexes, 15, "indexes dropped for the load are back");
+    assert_eq!(
+        shared_foreign_keys(&client).await,
+        2,
+        "the stand-in's foreign keys dropped for the load are back"
+    );
 }
 
 fn large() -> SeedOptions {
@@ -68,6 +73,7 @@ fn large() -> SeedOptions {
 async fn a_connection_killed_mid_copy_leaves_nothing_behind() {
     let db = common::TestDb::create("seed_killed").await;
     db.apply_schema_files().await;
+    record_stand_in(&db.client().await, "applied").await; // the shared foreign keys are dropped too
     let real_job = seed_support::insert_foreign_design_job(&db.client().await).await;
     let mut seeding = db.client().await;
     let task = tokio::spawn(async move { seed(&mut seeding, &large()).await });

@@ -1,7 +1,8 @@
 //! Bulk-load tuning inside the seed transaction: drops the Tech Spec tables' secondary
 //! indexes, foreign keys and (when nothing else references them) primary keys before a
-//! large load and recreates them, identical, after it (keys re-checked by the server).
-//! Must not touch any table outside the five Tech Spec tables.
+//! large load and recreates them, identical, after it (keys re-checked by the server);
+//! when the `shared` schema is the tool's own stand-in, also its two foreign keys to
+//! shared.design_jobs. Must not touch any other table, nor the Design Agent's real schema.
 
 use tokio_postgres::GenericClient;
 
@@ -27,6 +28,9 @@ impl LoadTuning {
     }
 }
 
+/// The stand-in's tables whose foreign keys (to shared.design_jobs) may be deferred.
+const STAND_IN_CHILD_TABLES: [&str; 2] = ["shared.design_outputs", "shared.design_decisions"];
+
 /// Definitions dropped for the load, to recreate after it.
 #[derive(Debug, Default)]
 pub struct Deferred {
@@ -50,11 +54,11 @@ fn table_array() -> Vec<String> {
     TECH_SPEC_TABLES.iter().map(|t| t.to_string()).collect()
 }
 
-async fn owns_tables(client: &impl GenericClient) -> crate::Result<bool> {
+async fn owns_tables(client: &impl GenericClient, tables: &[String]) -> crate::Result<bool> {
     let row = client
         .query_one(
             "SELECT bool_and(pg_has_role(c.relowner, 'USAGE')) FROM pg_class c WHERE c.oid = ANY($1::text[]::regclass[])",
-            &[&table_array()],
+            &[&tables],
         )
         .await
         .map_err(|e| Error::database("seed: checking ownership of the Tech Spec tables", &e))?;
@@ -71,7 +75,7 @@ pub async fn defer(
     let indexes = LoadTuning::decide(tuning.defer_indexes, sessions, tables_empty);
     let foreign_keys = LoadTuning::decide(tuning.defer_foreign_keys, sessions, tables_empty);
     let mut deferred = Deferred::default();
-    if !(indexes || foreign_keys) || !owns_tables(client).await? {
+    if !(indexes || foreign_keys) || !owns_tables(client, &table_array()).await? {
         return Ok(deferred);
     }
     let fail = |e: tokio_postgres::Error| {
@@ -81,9 +85,14 @@ pub async fn defer(
         )
     };
     if foreign_keys {
-        deferred.foreign_keys = drop_constraints(client, b'f' as i8).await?;
+        deferred.foreign_keys = drop_constraints(client, b'f' as i8, &table_array()).await?;
         if indexes && !referenced_from_elsewhere(client).await? {
-            deferred.primary_keys = drop_constraints(client, b'p' as i8).await?;
+            deferred.primary_keys = drop_constraints(client, b'p' as i8, &table_array()).await?;
+        }
+        let stand_in: Vec<String> = STAND_IN_CHILD_TABLES.map(String::from).to_vec();
+        if shared_is_stand_in(client).await? && owns_tables(client, &stand_in).await? {
+            let shared = drop_constraints(client, b'f' as i8, &stand_in).await?;
+            deferred.foreign_keys.extend(shared);
         }
     }
     if indexes {
@@ -108,11 +117,36 @@ pub async fn defer(
     Ok(deferred)
 }
 
-/// Drops the constraints of type `kind` ('f' foreign key, 'p' primary key) of the Tech Spec
-/// tables; returns (table, quoted name, definition) of each.
+/// Whether the `shared` schema is the tool's stand-in (migration 0001_shared_stand_in was
+/// applied, not skipped for an existing schema): only then may its foreign keys be deferred.
+async fn shared_is_stand_in(client: &impl GenericClient) -> crate::Result<bool> {
+    let history = client
+        .query_one(
+            "SELECT to_regclass('techspec_bench.schema_migrations') IS NOT NULL",
+            &[],
+        )
+        .await
+        .map_err(|e| Error::database("seed: looking for the migration history", &e))?;
+    if !history.get::<_, bool>(0) {
+        return Ok(false);
+    }
+    let row = client
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM techspec_bench.schema_migrations \
+             WHERE version = 1 AND name = 'shared_stand_in' AND outcome = 'applied')",
+            &[],
+        )
+        .await
+        .map_err(|e| Error::database("seed: reading techspec_bench.schema_migrations", &e))?;
+    Ok(row.get(0))
+}
+
+/// Drops the constraints of type `kind` ('f' foreign key, 'p' primary key) of `tables`;
+/// returns (table, quoted name, definition) of each.
 async fn drop_constraints(
     client: &impl GenericClient,
     kind: i8,
+    tables: &[String],
 ) -> crate::Result<Vec<(String, String, String)>> {
     let fail = |e: tokio_postgres::Error| {
         Error::database("seed: dropping constraints for the bulk load", &e)
@@ -121,7 +155,7 @@ async fn drop_constraints(
         .query(
             "SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid) FROM pg_constraint \
              WHERE contype = $2 AND conrelid = ANY($1::text[]::regclass[]) ORDER BY 1, 2",
-            &[&table_array(), &kind],
+            &[&tables, &kind],
         )
         .await
         .map_err(fail)?;

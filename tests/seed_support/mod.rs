@@ -61,3 +61,36 @@ pub async fn insert_foreign_design_job(client: &tokio_postgres::Client) -> uuid:
         .unwrap();
     id
 }
+
+/// Records 0001_shared_stand_in with `outcome`, as `migrate` does ('applied' for the tool's
+/// stand-in, 'skipped_external' when the Design Agent's schema was already there).
+pub async fn record_stand_in(client: &tokio_postgres::Client, outcome: &str) {
+    client
+        .batch_execute(
+            "CREATE TABLE IF NOT EXISTS techspec_bench.schema_migrations (version integer PRIMARY KEY, \
+             name text NOT NULL, checksum text NOT NULL, outcome text NOT NULL DEFAULT 'applied', \
+             applied_at timestamptz NOT NULL DEFAULT now())",
+        )
+        .await
+        .unwrap();
+    client
+        .execute(
+            "INSERT INTO techspec_bench.schema_migrations (version, name, checksum, outcome) \
+             VALUES (1, 'shared_stand_in', 'x', $1)",
+            &[&outcome],
+        )
+        .await
+        .unwrap();
+}
+
+/// Foreign keys declared on the `shared` tables.
+pub async fn shared_foreign_keys(client: &tokio_postgres::Client) -> i64 {
+    client
+        .query_one(
+            "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND connamespace = 'shared'::regnamespace",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
