@@ -117,8 +117,11 @@ pub fn run_client(
     mut drawer: ParamDrawer,
     shared: &SharedRun,
 ) -> crate::Result<ClientOutcome> {
+    // I/O and timers only: the signal and process drivers of `enable_all` would run on
+    // every park of this hot loop for nothing.
     let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
+        .enable_io()
+        .enable_time()
         .build()
         .map_err(|e| {
             crate::Error::environment(format!("cannot start a benchmark client runtime: {e}"))
