@@ -4,16 +4,7 @@
 
 use techspec_bench::seed::{SeedOptions, parse_as_of};
 
-pub const TABLES: [&str; 8] = [
-    "shared.design_jobs",
-    "shared.design_outputs",
-    "shared.design_decisions",
-    "tech_spec_sessions",
-    "tech_research",
-    "tech_conversations",
-    "trd_documents",
-    "tech_error_logs",
-];
+pub use techspec_bench::db::catalog::DATASET_TABLES as TABLES;
 
 /// Default options with a fixed `as_of` and seed.
 pub fn options() -> SeedOptions {
