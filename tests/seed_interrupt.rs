@@ -6,7 +6,7 @@ mod seed_support;
 
 use std::time::Duration;
 
-use seed_support::{counts, options, record_stand_in, shared_foreign_keys};
+use seed_support::{counts, design_job_exists, options, record_stand_in, shared_foreign_keys};
 use techspec_bench::seed::{DatasetState, SeedOptions, dataset_state, seed};
 
 /// Waits until a COPY into a Tech Spec table is under way (`watcher` is connected to the
@@ -33,15 +33,7 @@ async fn wait_for_copy(watcher: &tokio_postgres::Client) -> i32 {
 async fn assert_untouched(db: &common::TestDb, real_job: uuid::Uuid) {
     let client = db.client().await;
     assert_eq!(counts(&client).await, vec![1, 0, 0, 0, 0, 0, 0, 0]);
-    let kept: i64 = client
-        .query_one(
-            "SELECT count(*) FROM shared.design_jobs WHERE id = $1",
-            &[&real_job],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(kept, 1);
+    assert!(design_job_exists(&client, real_job).await);
     let runs: i64 = client
         .query_one("SELECT count(*) FROM techspec_bench.seed_runs", &[])
         .await

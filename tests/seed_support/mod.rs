@@ -85,3 +85,16 @@ pub async fn shared_foreign_keys(client: &tokio_postgres::Client) -> i64 {
         .unwrap()
         .get(0)
 }
+
+/// True when `shared.design_jobs` holds the row `id`.
+pub async fn design_job_exists(client: &tokio_postgres::Client, id: uuid::Uuid) -> bool {
+    let found: i64 = client
+        .query_one(
+            "SELECT count(*) FROM shared.design_jobs WHERE id = $1",
+            &[&id],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    found == 1
+}
