@@ -241,11 +241,8 @@ async fn a_seeded_dataset_with_rows_deleted_is_incomplete_and_clear_repairs_it()
     ));
 }
 
-async fn schema_definitions(client: &tokio_postgres::Client) -> Vec<String> {
-    let sql = "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid \
-               WHERE c.relname IN ('tech_spec_sessions','tech_research','tech_conversations','trd_documents','tech_error_logs') \
-               UNION ALL SELECT conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) \
-               FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY 1";
+/// The first column of every row of `sql`, as text.
+async fn first_column(client: &tokio_postgres::Client, sql: &str) -> Vec<String> {
     client
         .query(sql, &[])
         .await
@@ -253,6 +250,14 @@ async fn schema_definitions(client: &tokio_postgres::Client) -> Vec<String> {
         .iter()
         .map(|r| r.get(0))
         .collect()
+}
+
+async fn schema_definitions(client: &tokio_postgres::Client) -> Vec<String> {
+    let sql = "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid \
+               WHERE c.relname IN ('tech_spec_sessions','tech_research','tech_conversations','trd_documents','tech_error_logs') \
+               UNION ALL SELECT conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) \
+               FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY 1";
+    first_column(client, sql).await
 }
 
 #[tokio::test]
@@ -283,13 +288,7 @@ async fn a_large_seed_rebuilds_exactly_the_keys_indexes_and_constraints_it_dropp
 async fn shared_definitions(client: &tokio_postgres::Client) -> Vec<String> {
     let sql = "SELECT conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) \
                FROM pg_constraint WHERE connamespace = 'shared'::regnamespace ORDER BY 1";
-    client
-        .query(sql, &[])
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect()
+    first_column(client, sql).await
 }
 
 #[tokio::test]
