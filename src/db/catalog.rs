@@ -1,12 +1,13 @@
-//! Catalog queries: server version, relation and index existence, the user's relations
-//! and indexes, row counts, settings that affect timings. Must not change anything in
-//! the database.
+//! Catalog queries: server version, relation and index existence and resolution, the
+//! user's relations and indexes, ownership and privileges, row counts and sizes, settings
+//! that affect timings. Must not change anything in the database.
 
 use std::collections::BTreeMap;
 
 use tokio_postgres::GenericClient;
 
-/// The eight tables of DESIGN §5, schema-qualified, as `table_row_counts` reports them.
+/// The eight tables of the Design Agent and Tech Spec schemas, schema-qualified, as
+/// `table_row_counts` reports them.
 pub const DATASET_TABLES: [&str; 8] = [
     "shared.design_jobs",
     "shared.design_outputs",
@@ -87,6 +88,74 @@ pub async fn index_exists(client: &impl GenericClient, name: &str) -> crate::Res
     Ok(row.get(0))
 }
 
+/// The schema and name of each relation in `names` ("schema.name", or "name" through the
+/// search path), in the same order; an error names a relation that does not exist.
+pub async fn resolve_relations(
+    client: &impl GenericClient,
+    names: &[&str],
+) -> crate::Result<Vec<QualifiedName>> {
+    let rows = client
+        .query(
+            "SELECT n.nspname, c.relname FROM unnest($1::text[]) WITH ORDINALITY AS t(name, i) \
+             JOIN pg_class c ON c.oid = t.name::regclass JOIN pg_namespace n ON n.oid = c.relnamespace \
+             ORDER BY t.i",
+            &[&names],
+        )
+        .await
+        .map_err(|e| {
+            crate::Error::database(
+                format!("cannot look up the tables {} (apply the schema with `techspec-bench migrate`)", names.join(", ")),
+                &e,
+            )
+        })?;
+    Ok(rows
+        .iter()
+        .map(|r| QualifiedName {
+            schema: r.get(0),
+            name: r.get(1),
+        })
+        .collect())
+}
+
+/// True when the current role owns (or is a member of the owner of) every one of `tables`.
+pub async fn owns_all(client: &impl GenericClient, tables: &[&str]) -> crate::Result<bool> {
+    let row = client
+        .query_one(
+            "SELECT bool_and(pg_has_role(c.relowner, 'USAGE')) FROM pg_class c WHERE c.oid = ANY($1::text[]::regclass[])",
+            &[&tables],
+        )
+        .await
+        .map_err(failed("cannot check who owns the tables"))?;
+    Ok(row.get::<_, Option<bool>>(0).unwrap_or(false))
+}
+
+/// True when the current role may TRUNCATE every one of `tables`.
+pub async fn may_truncate_all(client: &impl GenericClient, tables: &[&str]) -> crate::Result<bool> {
+    let row = client
+        .query_one(
+            "SELECT bool_and(has_table_privilege(t, 'TRUNCATE')) FROM unnest($1::text[]) AS t",
+            &[&tables],
+        )
+        .await
+        .map_err(failed("cannot check TRUNCATE privileges"))?;
+    Ok(row.get::<_, Option<bool>>(0).unwrap_or(false))
+}
+
+/// Bytes on disk of `tables` with their indexes and TOAST data.
+pub async fn total_relation_bytes(
+    client: &impl GenericClient,
+    tables: &[&str],
+) -> crate::Result<u64> {
+    let row = client
+        .query_one(
+            "SELECT sum(pg_total_relation_size(t::regclass))::bigint FROM unnest($1::text[]) AS t",
+            &[&tables],
+        )
+        .await
+        .map_err(failed("cannot measure table sizes"))?;
+    Ok(row.get::<_, Option<i64>>(0).unwrap_or(0) as u64)
+}
+
 /// The indexes (with their tables), tables and schemas of the database.
 pub async fn user_relations(
     client: &impl GenericClient,
@@ -135,6 +204,24 @@ pub async fn table_row_counts(client: &impl GenericClient) -> crate::Result<BTre
         counts.insert(table.to_string(), row.get(0));
     }
     Ok(counts)
+}
+
+/// Exact row counts of `tables`, in the same order, in one query.
+pub async fn row_counts(
+    client: &impl GenericClient,
+    tables: &[QualifiedName],
+) -> crate::Result<Vec<u64>> {
+    let selects: Vec<String> = tables
+        .iter()
+        .map(|t| format!("(SELECT count(*) FROM {})", t.quoted()))
+        .collect();
+    let row = client
+        .query_one(&format!("SELECT {}", selects.join(", ")), &[])
+        .await
+        .map_err(failed("cannot count rows"))?;
+    Ok((0..tables.len())
+        .map(|i| row.get::<_, i64>(i) as u64)
+        .collect())
 }
 
 /// Notes for reports about server settings that make timings unrealistic, e.g. "fsync=off".

@@ -1,5 +1,5 @@
 //! Embedded SQL migrations, their history table with checksums, drift detection and the
-//! shared-schema stand-in rule. Must not seed data.
+//! shared-schema stand-in rule (and whether the stand-in was applied). Must not seed data.
 //!
 //! Every `migrations/NNNN_name.sql` is compiled in (see build.rs) and applied in version
 //! order, each in its own transaction that first takes a transaction-level advisory lock,
@@ -279,6 +279,30 @@ pub async fn status(client: &Client) -> crate::Result<Vec<MigrationState>> {
     Ok(status_of(&history))
 }
 
+/// True when the stand-in of the `shared` schema was applied to this database (not
+/// skipped for the Design Agent's own schema): only then are `shared`'s tables the tool's.
+pub async fn shared_stand_in_applied(client: &impl GenericClient) -> crate::Result<bool> {
+    if !catalog::relation_exists(client, "techspec_bench.schema_migrations").await? {
+        return Ok(false);
+    }
+    let history = read_history(client)
+        .await
+        .map_err(|e| crate::Error::database("cannot read techspec_bench.schema_migrations", &e))?;
+    Ok(stand_in_applied(&history))
+}
+
+/// Pure: whether the history records the stand-in as applied.
+fn stand_in_applied(history: &[Recorded]) -> bool {
+    EMBEDDED
+        .iter()
+        .filter(|migration| migration.is_shared_stand_in())
+        .any(|migration| {
+            history.iter().any(|r| {
+                r.version == migration.version && r.name == migration.name && r.outcome == "applied"
+            })
+        })
+}
+
 /// Pure: the status of each migration given the recorded history.
 fn status_of(history: &[Recorded]) -> Vec<MigrationState> {
     let mut states: Vec<MigrationState> = EMBEDDED
@@ -401,5 +425,24 @@ mod tests {
                 .all(|s| s.status == MigrationStatus::Applied)
         );
         assert!(check_drift(&history).is_ok());
+    }
+
+    #[test]
+    fn only_an_applied_stand_in_counts_as_the_tools_shared_schema() {
+        let stand_in = &EMBEDDED[0];
+        assert!(stand_in.is_shared_stand_in());
+        let applied = recorded(stand_in, "x".into(), "applied");
+        assert!(stand_in_applied(std::slice::from_ref(&applied)));
+        assert!(!stand_in_applied(&[recorded(
+            stand_in,
+            "x".into(),
+            "skipped_external"
+        )]));
+        assert!(!stand_in_applied(&[recorded(
+            &EMBEDDED[1],
+            "x".into(),
+            "applied"
+        )]));
+        assert!(!stand_in_applied(&[]));
     }
 }

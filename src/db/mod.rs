@@ -1,13 +1,19 @@
-//! The only code that talks to PostgreSQL: target resolution, TLS, connections, the
-//! throwaway cluster, migrations and catalog queries. Must not format reports.
+//! Everything the tool itself says to PostgreSQL: target resolution, TLS, connections,
+//! the throwaway cluster, migrations, catalog reads, the DDL it issues (bulk-load keys and
+//! indexes, TRUNCATE, ANALYZE, load settings) and the bookkeeping of seed runs. The
+//! user's SQL is run by `bench` and `explain` by design; `seed` generates, encodes and
+//! COPYs rows. Must not format reports.
 
 pub mod catalog;
 pub mod cluster;
 pub mod connect;
 pub mod conninfo;
+pub mod constraints;
+pub mod ddl;
 pub mod migrate;
 pub mod pg_install;
 pub mod pgpass;
+pub mod seed_runs;
 pub mod target;
 pub mod tls;
 

@@ -1,11 +1,14 @@
-//! The tool's own record of seed runs (schema `techspec_bench`): which runs started and
-//! completed, their counts, the shared design jobs they created, and from that the state
-//! of the dataset. Must not load or delete Tech Spec rows.
+//! What the tool's own record of seed runs says: whether the schema `seed` needs exists,
+//! starting and completing a run, and the state of the dataset judged from the recorded
+//! runs and the rows present. The SQL lives in `db::seed_runs`. Must not load or delete
+//! Tech Spec rows.
 
 use chrono::{DateTime, Utc};
 use tokio_postgres::GenericClient;
 
 use crate::Error;
+use crate::db::catalog;
+use crate::db::seed_runs::{self, NewSeedRun, SeedRunRecord};
 use crate::seed::options::SeedOptions;
 use crate::seed::tables::{TECH_SPEC_TABLES, Table};
 
@@ -30,28 +33,6 @@ pub enum DatasetState {
     Unknown { foreign_rows: u64, detail: String },
 }
 
-struct Presence {
-    shared: bool,
-    tech_spec: bool,
-    bookkeeping: bool,
-}
-
-async fn presence(client: &impl GenericClient) -> crate::Result<Presence> {
-    let row = client
-        .query_one(
-            "SELECT to_regclass('shared.design_jobs') IS NOT NULL, to_regclass('tech_spec_sessions') IS NOT NULL, \
-             to_regclass('techspec_bench.seed_runs') IS NOT NULL",
-            &[],
-        )
-        .await
-        .map_err(|e| Error::database("seed: checking the schema", &e))?;
-    Ok(Presence {
-        shared: row.get(0),
-        tech_spec: row.get(1),
-        bookkeeping: row.get(2),
-    })
-}
-
 fn missing_tech_spec() -> Error {
     Error::environment(
         "the Tech Spec tables (tech_spec_sessions, tech_research, ...) do not exist in this database; \
@@ -61,7 +42,7 @@ fn missing_tech_spec() -> Error {
 
 /// Checks that everything `seed` writes to exists, with how to fix it when not.
 pub async fn require_schema(client: &impl GenericClient) -> crate::Result<()> {
-    let found = presence(client).await?;
+    let found = seed_runs::schema_presence(client).await?;
     if !found.shared {
         return Err(Error::environment(
             "seed: table shared.design_jobs does not exist: the Design Agent's `shared` schema is missing. \
@@ -83,23 +64,17 @@ pub async fn require_schema(client: &impl GenericClient) -> crate::Result<()> {
 
 /// Serialises concurrent seed runs until the end of the transaction.
 pub async fn lock_runs(client: &impl GenericClient) -> crate::Result<()> {
-    client
-        .batch_execute("LOCK TABLE techspec_bench.seed_runs IN EXCLUSIVE MODE")
-        .await
-        .map_err(|e| Error::database("seed: locking techspec_bench.seed_runs", &e))
+    seed_runs::lock_seed_runs(client).await
 }
 
 /// Records a run as started; returns its id.
 pub async fn begin_run(client: &impl GenericClient, options: &SeedOptions) -> crate::Result<i64> {
-    let row = client
-        .query_one(
-            "INSERT INTO techspec_bench.seed_runs (status, rng_seed, as_of, sessions, tool_version) \
-             VALUES ('started', $1, $2, $3, $4) RETURNING id",
-            &[&(options.rng_seed as i64), &options.as_of, &(options.sessions as i64), &crate::TOOL_VERSION],
-        )
-        .await
-        .map_err(|e| Error::database("seed: recording the seed run", &e))?;
-    Ok(row.get(0))
+    let run = NewSeedRun {
+        rng_seed: options.rng_seed,
+        as_of: options.as_of,
+        sessions: options.sessions,
+    };
+    seed_runs::insert_seed_run(client, &run).await
 }
 
 /// Marks a run complete with the rows it wrote.
@@ -108,94 +83,32 @@ pub async fn complete_run(
     run_id: i64,
     rows: &[(String, u64)],
 ) -> crate::Result<()> {
-    let counts: serde_json::Map<String, serde_json::Value> = rows
-        .iter()
-        .map(|(table, n)| (table.clone(), (*n).into()))
-        .collect();
-    client
-        .execute(
-            "UPDATE techspec_bench.seed_runs SET status = 'complete', counts = $2, completed_at = now() WHERE id = $1",
-            &[&run_id, &serde_json::Value::Object(counts)],
-        )
-        .await
-        .map_err(|e| Error::database("seed: completing the seed run record", &e))?;
-    Ok(())
+    seed_runs::complete_seed_run(client, run_id, rows).await
 }
 
 /// Rows per Tech Spec table, in `TECH_SPEC_TABLES` order.
 pub async fn tech_spec_counts(client: &impl GenericClient) -> crate::Result<Vec<u64>> {
-    let selects: Vec<String> = TECH_SPEC_TABLES
+    let tables = catalog::resolve_relations(client, &TECH_SPEC_TABLES).await?;
+    catalog::row_counts(client, &tables).await
+}
+
+/// Rows of `table` that `run` recorded (0 when none).
+fn count(run: &SeedRunRecord, table: &str) -> u64 {
+    run.counts.get(table).copied().unwrap_or(0)
+}
+
+/// Rows per table `run` wrote, in load order (shared tables first).
+fn rows_of(run: &SeedRunRecord) -> Vec<(String, u64)> {
+    Table::LOAD_ORDER
         .iter()
-        .map(|t| format!("(SELECT count(*) FROM {t})"))
-        .collect();
-    let row = client
-        .query_one(&format!("SELECT {}", selects.join(", ")), &[])
-        .await
-        .map_err(|e| Error::database("seed: counting the Tech Spec rows", &e))?;
-    Ok((0..TECH_SPEC_TABLES.len())
-        .map(|i| row.get::<_, i64>(i) as u64)
-        .collect())
-}
-
-struct RunRecord {
-    id: i64,
-    complete: bool,
-    rng_seed: u64,
-    as_of: DateTime<Utc>,
-    sessions: u64,
-    counts: serde_json::Value,
-}
-
-impl RunRecord {
-    fn count(&self, table: &str) -> u64 {
-        self.counts.get(table).and_then(|v| v.as_u64()).unwrap_or(0)
-    }
-
-    fn rows(&self) -> Vec<(String, u64)> {
-        Table::LOAD_ORDER
-            .iter()
-            .filter(|t| **t != Table::SeededDesignJobs)
-            .map(|t| (t.name().to_string(), self.count(t.name())))
-            .collect()
-    }
-}
-
-async fn runs(client: &impl GenericClient) -> crate::Result<Vec<RunRecord>> {
-    let rows = client
-        .query(
-            "SELECT id, status = 'complete', rng_seed, as_of, sessions, counts FROM techspec_bench.seed_runs ORDER BY id",
-            &[],
-        )
-        .await
-        .map_err(|e| Error::database("seed: reading techspec_bench.seed_runs", &e))?;
-    Ok(rows
-        .iter()
-        .map(|r| RunRecord {
-            id: r.get(0),
-            complete: r.get(1),
-            rng_seed: r.get::<_, i64>(2) as u64,
-            as_of: r.get(3),
-            sessions: r.get::<_, i64>(4) as u64,
-            counts: r.get(5),
-        })
-        .collect())
-}
-
-async fn sessions_without_seeded_job(client: &impl GenericClient) -> crate::Result<u64> {
-    let row = client
-        .query_one(
-            "SELECT count(*) FROM tech_spec_sessions s WHERE NOT EXISTS \
-             (SELECT 1 FROM techspec_bench.seeded_design_jobs d WHERE d.design_job_id = s.design_job_id)",
-            &[],
-        )
-        .await
-        .map_err(|e| Error::database("seed: looking for sessions no seed run created", &e))?;
-    Ok(row.get::<_, i64>(0) as u64)
+        .filter(|t| **t != Table::SeededDesignJobs)
+        .map(|t| (t.name().to_string(), count(run, t.name())))
+        .collect()
 }
 
 /// What the Tech Spec tables hold (`run` refuses `Incomplete`; `seed` decides from it).
 pub async fn state_of(client: &impl GenericClient) -> crate::Result<DatasetState> {
-    let found = presence(client).await?;
+    let found = seed_runs::schema_presence(client).await?;
     if !found.tech_spec {
         return Err(missing_tech_spec());
     }
@@ -208,7 +121,7 @@ pub async fn state_of(client: &impl GenericClient) -> crate::Result<DatasetState
             unrecorded(total)
         });
     }
-    let runs = runs(client).await?;
+    let runs = seed_runs::seed_runs(client).await?;
     if let Some(run) = runs.iter().find(|r| !r.complete) {
         return Ok(DatasetState::Incomplete {
             reason: format!(
@@ -236,29 +149,41 @@ fn unrecorded(total: u64) -> DatasetState {
 
 async fn compare_with_run(
     client: &impl GenericClient,
-    run: &RunRecord,
-    runs: &[RunRecord],
+    run: &SeedRunRecord,
+    runs: &[SeedRunRecord],
     counts: &[u64],
 ) -> crate::Result<DatasetState> {
+    let foreign_sessions = seed_runs::sessions_without_seeded_job(client).await?;
+    Ok(judge(run, runs, counts, foreign_sessions))
+}
+
+/// Pure: the state of tables holding `counts` rows (in `TECH_SPEC_TABLES` order) and
+/// `foreign_sessions` sessions of design jobs no run created, when `run` is the latest of
+/// the completed `runs`.
+fn judge(
+    run: &SeedRunRecord,
+    runs: &[SeedRunRecord],
+    counts: &[u64],
+    foreign_sessions: u64,
+) -> DatasetState {
     let expected: Vec<u64> = TECH_SPEC_TABLES
         .iter()
-        .map(|t| runs.iter().map(|r| r.count(t)).sum())
+        .map(|t| runs.iter().map(|r| count(r, t)).sum())
         .collect();
-    let foreign_sessions = sessions_without_seeded_job(client).await?;
     let excess: u64 = counts
         .iter()
         .zip(&expected)
         .map(|(a, e)| a.saturating_sub(*e))
         .sum();
     if foreign_sessions > 0 || excess > 0 {
-        return Ok(DatasetState::Unknown {
+        return DatasetState::Unknown {
             foreign_rows: excess.max(foreign_sessions),
             detail: format!(
                 "{foreign_sessions} sessions belong to design jobs no seed run created, and the tables hold {excess} \
                  rows more than seed run #{} wrote",
                 run.id
             ),
-        });
+        };
     }
     if let Some((i, _)) = counts
         .iter()
@@ -266,18 +191,85 @@ async fn compare_with_run(
         .enumerate()
         .find(|(_, (a, e))| a < e)
     {
-        return Ok(DatasetState::Incomplete {
+        return DatasetState::Incomplete {
             reason: format!(
                 "{} holds {} rows but seed run #{} wrote {}: rows were deleted since",
                 TECH_SPEC_TABLES[i], counts[i], run.id, expected[i]
             ),
-        });
+        };
     }
-    Ok(DatasetState::Complete {
+    DatasetState::Complete {
         seed_run_id: run.id,
         rng_seed: run.rng_seed,
         as_of: run.as_of,
         sessions: run.sessions,
-        rows: run.rows(),
-    })
+        rows: rows_of(run),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(id: i64, sessions: u64, per_table: &[u64]) -> SeedRunRecord {
+        SeedRunRecord {
+            id,
+            complete: true,
+            rng_seed: 7,
+            as_of: chrono::DateTime::UNIX_EPOCH,
+            sessions,
+            counts: TECH_SPEC_TABLES
+                .iter()
+                .zip(per_table)
+                .map(|(t, n)| (t.to_string(), *n))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn exactly_the_recorded_rows_are_complete() {
+        let runs = [run(3, 10, &[10, 30, 80, 6, 15])];
+        let state = judge(&runs[0], &runs, &[10, 30, 80, 6, 15], 0);
+        let DatasetState::Complete {
+            seed_run_id: 3,
+            sessions: 10,
+            rows,
+            ..
+        } = state
+        else {
+            panic!("expected Complete, got {state:?}")
+        };
+        let sessions = rows.iter().find(|(t, _)| t == "tech_spec_sessions");
+        assert_eq!(sessions, Some(&("tech_spec_sessions".to_string(), 10)));
+        assert_eq!(rows.len(), 8, "shared tables and Tech Spec tables");
+    }
+
+    #[test]
+    fn extra_rows_or_foreign_sessions_are_unknown_and_missing_rows_incomplete() {
+        let runs = [run(1, 10, &[10, 30, 80, 6, 15])];
+        let extra = judge(&runs[0], &runs, &[10, 32, 80, 6, 15], 0);
+        assert!(matches!(
+            extra,
+            DatasetState::Unknown {
+                foreign_rows: 2,
+                ..
+            }
+        ));
+        let foreign = judge(&runs[0], &runs, &[10, 30, 80, 6, 15], 4);
+        assert!(matches!(
+            foreign,
+            DatasetState::Unknown {
+                foreign_rows: 4,
+                ..
+            }
+        ));
+        let DatasetState::Incomplete { reason } = judge(&runs[0], &runs, &[10, 30, 70, 6, 15], 0)
+        else {
+            panic!("expected Incomplete")
+        };
+        assert!(
+            reason.contains("tech_conversations holds 70 rows but seed run #1 wrote 80"),
+            "{reason}"
+        );
+    }
 }

@@ -1,8 +1,9 @@
-//! Deterministic fake data for the Tech Spec schema, bulk-loaded with binary COPY in one
-//! transaction, with the tool's own bookkeeping of what it created.
-//! Must not change the schema beyond its own bookkeeping (indexes and foreign keys
-//! dropped for a load are recreated in the same transaction), nor touch rows it did not
-//! create unless `--force` was given.
+//! Deterministic fake data for the Tech Spec schema: generated, encoded and bulk-loaded
+//! with binary COPY in one transaction, with the tool's own bookkeeping of what it created.
+//! Every other statement (bookkeeping, clearing, dropping and rebuilding keys and indexes,
+//! ANALYZE, load settings) is issued through `db`. Must not change the schema (keys and
+//! indexes dropped for a load are recreated in the same transaction), nor touch rows it
+//! did not create unless `--force` was given.
 
 mod bookkeeping;
 mod clear;
@@ -27,6 +28,7 @@ use std::time::{Duration, Instant};
 use tokio_postgres::{Client, Transaction};
 
 use crate::Error;
+use crate::db::{catalog, ddl};
 pub use bookkeeping::DatasetState;
 pub use constraints::{DEFER_FROM_SESSIONS, LoadTuning};
 pub use options::{SeedOptions, parse_as_of};
@@ -134,7 +136,8 @@ async fn load_dataset(
         clear::truncate_tech_spec(transaction).await?; // empty already; lets COPY use FREEZE
     }
     let run_id = bookkeeping::begin_run(transaction, opts).await?;
-    constraints::prefer_lz4_toast_compression(transaction).await?;
+    // pglz was the largest single cost of the load (10% of the backend's CPU).
+    ddl::prefer_lz4_toast_compression(transaction).await?;
     let volume = volume::Volume::from_options(opts);
     let deferred = constraints::defer(transaction, tuning, volume.sessions, true).await?;
     phases.mark(&format!("prepare (dropped {})", deferred.describe()));
@@ -154,7 +157,7 @@ async fn load_dataset(
     let progress = load::Progress::new(opts.progress);
     let loaded =
         load::copy_tables(transaction, &mut chunks, &plan, &volume, &progress, phases).await?;
-    constraints::restore(transaction, deferred, phases).await?;
+    constraints::restore(transaction, &deferred, phases).await?;
     let rows: Vec<(String, u64)> = loaded
         .into_iter()
         .filter(|(t, _)| *t != tables::Table::SeededDesignJobs)
@@ -164,26 +167,14 @@ async fn load_dataset(
     Ok(rows)
 }
 
-const ANALYZED: &str = "shared.design_jobs, shared.design_outputs, shared.design_decisions, tech_spec_sessions, \
-                        tech_research, tech_conversations, trd_documents, tech_error_logs";
-
+/// Refreshes the planner statistics of the eight dataset tables.
 async fn analyze(client: &Client) -> crate::Result<()> {
-    client
-        .batch_execute(&format!("ANALYZE {ANALYZED}"))
-        .await
-        .map_err(|e| Error::database("seed: ANALYZE after loading", &e))
+    let tables = catalog::resolve_relations(client, &catalog::DATASET_TABLES).await?;
+    ddl::analyze(client, &tables).await
 }
 
 async fn relation_bytes(client: &Client) -> crate::Result<u64> {
-    let tables: Vec<String> = ANALYZED.split(", ").map(|t| t.trim().to_string()).collect();
-    let row = client
-        .query_one(
-            "SELECT sum(pg_total_relation_size(t::regclass))::bigint FROM unnest($1::text[]) AS t",
-            &[&tables],
-        )
-        .await
-        .map_err(|e| Error::database("seed: measuring table sizes", &e))?;
-    Ok(row.get::<_, Option<i64>>(0).unwrap_or(0) as u64)
+    catalog::total_relation_bytes(client, &catalog::DATASET_TABLES).await
 }
 
 /// Wall time per phase, measured between marks.

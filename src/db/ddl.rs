@@ -1,0 +1,116 @@
+//! Statements the tool issues about tables outside migrations: TRUNCATE, ANALYZE and the
+//! transaction-local settings of a bulk load, with every identifier quoted here.
+//! Must not hold the tool's bookkeeping, nor run the user's SQL.
+
+use tokio_postgres::GenericClient;
+
+use crate::Error;
+use crate::db::catalog::QualifiedName;
+
+/// `identifier` as a quoted SQL identifier (always quoted, embedded quotes doubled), so a
+/// name that is a keyword or holds capitals or punctuation reaches the server unchanged.
+pub fn quote_ident(identifier: &str) -> String {
+    format!("\"{}\"", identifier.replace('"', "\"\""))
+}
+
+impl QualifiedName {
+    /// `"schema"."name"`, ready to use in a statement.
+    pub fn quoted(&self) -> String {
+        format!("{}.{}", quote_ident(&self.schema), quote_ident(&self.name))
+    }
+}
+
+/// The quoted names, comma separated, for a statement that takes a list of tables.
+fn quoted_list(tables: &[QualifiedName]) -> String {
+    tables
+        .iter()
+        .map(QualifiedName::quoted)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Empties `tables` in one TRUNCATE (so later COPYs in the transaction may use FREEZE).
+pub async fn truncate(client: &impl GenericClient, tables: &[QualifiedName]) -> crate::Result<()> {
+    client
+        .batch_execute(&format!("TRUNCATE {}", quoted_list(tables)))
+        .await
+        .map_err(|e| Error::database(format!("emptying {} (TRUNCATE)", display_list(tables)), &e))
+}
+
+/// Refreshes the planner statistics of `tables` in one ANALYZE.
+pub async fn analyze(client: &impl GenericClient, tables: &[QualifiedName]) -> crate::Result<()> {
+    client
+        .batch_execute(&format!("ANALYZE {}", quoted_list(tables)))
+        .await
+        .map_err(|e| Error::database(format!("ANALYZE of {}", display_list(tables)), &e))
+}
+
+/// Gives index builds in this transaction more memory (SET LOCAL maintenance_work_mem).
+pub async fn raise_index_build_memory(client: &impl GenericClient) -> crate::Result<()> {
+    client
+        .batch_execute("SET LOCAL maintenance_work_mem = '256MB'")
+        .await
+        .map_err(|e| Error::database("setting maintenance_work_mem for the index build", &e))
+}
+
+/// Compresses wide values written in this transaction with lz4 instead of pglz when the
+/// server supports it; returns whether it does.
+pub async fn prefer_lz4_toast_compression(client: &impl GenericClient) -> crate::Result<bool> {
+    let fail = |e: tokio_postgres::Error| Error::database("choosing the TOAST compression", &e);
+    let row = client
+        .query_one(
+            "SELECT coalesce(bool_or('lz4' = ANY(enumvals)), false) FROM pg_settings WHERE name = 'default_toast_compression'",
+            &[],
+        )
+        .await
+        .map_err(fail)?;
+    let lz4: bool = row.get(0);
+    if lz4 {
+        client
+            .batch_execute("SET LOCAL default_toast_compression = 'lz4'")
+            .await
+            .map_err(fail)?;
+    }
+    Ok(lz4)
+}
+
+/// "shared.design_jobs, tech_research, ..." for messages (unquoted, as people write them).
+fn display_list(tables: &[QualifiedName]) -> String {
+    tables
+        .iter()
+        .map(|t| format!("{}.{}", t.schema, t.name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(schema: &str, name: &str) -> QualifiedName {
+        QualifiedName {
+            schema: schema.to_string(),
+            name: name.to_string(),
+        }
+    }
+
+    #[test]
+    fn identifiers_are_always_quoted_and_embedded_quotes_doubled() {
+        assert_eq!(quote_ident("tech_research"), "\"tech_research\"");
+        assert_eq!(quote_ident("user"), "\"user\"");
+        assert_eq!(quote_ident("Mixed Case"), "\"Mixed Case\"");
+        assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(quote_ident(""), "\"\"");
+    }
+
+    #[test]
+    fn qualified_names_quote_schema_and_name_separately() {
+        assert_eq!(
+            name("shared", "design.jobs").quoted(),
+            "\"shared\".\"design.jobs\""
+        );
+        let tables = [name("public", "a"), name("s", "b")];
+        assert_eq!(quoted_list(&tables), "\"public\".\"a\", \"s\".\"b\"");
+        assert_eq!(display_list(&tables), "public.a, s.b");
+    }
+}
