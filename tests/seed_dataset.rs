@@ -8,13 +8,34 @@ use seed_support::{
     checksums, counts, design_job_exists, insert_foreign_design_job, options, record_stand_in,
 };
 use techspec_bench::seed::{
-    DatasetState, SeedOptions, SeedOutcome, dataset_state, seed, summary_table,
+    DatasetState, SeedOptions, SeedOutcome, SeedReport, dataset_state, seed, summary_table,
 };
 
 async fn migrated(label: &str) -> common::TestDb {
     let db = common::TestDb::create(label).await;
     db.apply_schema_files().await;
     db
+}
+
+/// Asserts that the dataset is one complete seed run of `sessions` sessions.
+async fn assert_complete(client: &tokio_postgres::Client, sessions: u64) {
+    let state = dataset_state(client).await.unwrap();
+    assert!(
+        matches!(state, DatasetState::Complete { sessions: s, .. } if s == sessions),
+        "expected a complete dataset of {sessions} sessions, got {state:?}"
+    );
+}
+
+/// Seeds enough sessions that keys and indexes are dropped and rebuilt; returns the report.
+async fn seed_large(client: &mut tokio_postgres::Client) -> SeedReport {
+    let opts = SeedOptions {
+        sessions: techspec_bench::seed::DEFER_FROM_SESSIONS + 200,
+        ..options()
+    };
+    match seed(client, &opts).await.unwrap() {
+        SeedOutcome::Seeded(report) => report,
+        other => panic!("expected Seeded, got {other:?}"),
+    }
 }
 
 #[tokio::test]
@@ -51,10 +72,7 @@ async fn default_seed_writes_the_original_counts_and_every_foreign_key_resolves(
         .unwrap()
         .get(0);
     assert!(statuses >= 2, "sessions come in various statuses");
-    assert!(matches!(
-        dataset_state(&client).await.unwrap(),
-        DatasetState::Complete { sessions: 10, .. }
-    ));
+    assert_complete(&client, 10).await;
 }
 
 #[tokio::test]
@@ -266,23 +284,14 @@ async fn a_large_seed_rebuilds_exactly_the_keys_indexes_and_constraints_it_dropp
     let mut client = db.client().await;
     let before = schema_definitions(&client).await;
     assert!(before.len() >= 15 + 5 + 5);
-    let opts = SeedOptions {
-        sessions: techspec_bench::seed::DEFER_FROM_SESSIONS + 200,
-        ..options()
-    };
-    let SeedOutcome::Seeded(report) = seed(&mut client, &opts).await.unwrap() else {
-        panic!("not seeded")
-    };
+    let report = seed_large(&mut client).await;
     assert!(
         report.phases.iter().any(
             |(p, _)| p.contains("dropped 5 primary keys, 10 secondary indexes, 5 foreign keys")
         )
     );
     assert_eq!(schema_definitions(&client).await, before);
-    assert!(matches!(
-        dataset_state(&client).await.unwrap(),
-        DatasetState::Complete { sessions: 1200, .. }
-    ));
+    assert_complete(&client, 1200).await;
 }
 
 async fn shared_definitions(client: &tokio_postgres::Client) -> Vec<String> {
@@ -313,13 +322,7 @@ async fn on_the_tools_stand_in_a_large_seed_also_defers_and_restores_the_shared_
         .filter(|d| d.contains("FOREIGN KEY"))
         .count();
     assert_eq!(shared_foreign_keys, 2, "{shared_before:?}");
-    let opts = SeedOptions {
-        sessions: techspec_bench::seed::DEFER_FROM_SESSIONS + 200,
-        ..options()
-    };
-    let SeedOutcome::Seeded(report) = seed(&mut client, &opts).await.unwrap() else {
-        panic!("not seeded")
-    };
+    let report = seed_large(&mut client).await;
     assert!(
         report.phases.iter().any(
             |(p, _)| p.contains("dropped 5 primary keys, 10 secondary indexes, 7 foreign keys")
@@ -339,10 +342,7 @@ async fn on_the_tools_stand_in_a_large_seed_also_defers_and_restores_the_shared_
         .unwrap()
         .get(0);
     assert_eq!(dangling, 0);
-    assert!(matches!(
-        dataset_state(&client).await.unwrap(),
-        DatasetState::Complete { sessions: 1200, .. }
-    ));
+    assert_complete(&client, 1200).await;
 }
 
 #[tokio::test]
@@ -350,13 +350,7 @@ async fn on_the_design_agents_own_shared_schema_its_foreign_keys_stay_in_place()
     let db = migrated("seed_real_shared").await;
     let mut client = db.client().await;
     record_stand_in(&client, "skipped_external").await;
-    let opts = SeedOptions {
-        sessions: techspec_bench::seed::DEFER_FROM_SESSIONS + 200,
-        ..options()
-    };
-    let SeedOutcome::Seeded(report) = seed(&mut client, &opts).await.unwrap() else {
-        panic!("not seeded")
-    };
+    let report = seed_large(&mut client).await;
     assert!(
         report
             .phases
