@@ -38,7 +38,7 @@ pub fn threshold_text(outcome: &ThresholdOutcome) -> String {
 }
 
 /// A threshold as written: `p95 < 5ms`, `errors == 0`, `throughput > 500/s`.
-pub fn expression_text(threshold: &ThresholdExpr) -> String {
+fn expression_text(threshold: &ThresholdExpr) -> String {
     let metric = threshold.metric;
     format!(
         "{} {} {}",
@@ -49,7 +49,7 @@ pub fn expression_text(threshold: &ThresholdExpr) -> String {
 }
 
 /// A broken threshold, the measured value against the limit: `p95 12.3ms ≥ 5ms`.
-pub fn broken_threshold_text(outcome: &ThresholdOutcome) -> String {
+fn broken_threshold_text(outcome: &ThresholdOutcome) -> String {
     let threshold = &outcome.threshold;
     let metric = threshold.metric;
     format!(
