@@ -10,11 +10,12 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use clap::Parser;
-use techspec_bench::bench::{EngineOptions, ScenarioRun, run_scenario, summarize};
+use techspec_bench::bench::{EngineOptions, run_scenario, summarize};
 use techspec_bench::config::model::{
     Expectations, IntDist, LoadAmount, LoadShape, Origin, ParamGen, Scenario, Step,
 };
 use techspec_bench::db::DbTarget;
+use techspec_bench::outcome::Outcome;
 
 #[derive(Parser)]
 struct Args {
@@ -78,8 +79,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         progress: None,
     };
     let measurement = match run_scenario(&target, &pk_lookup(&args), &options)? {
-        ScenarioRun::Measured(m) => *m,
-        ScenarioRun::Skipped(reason) => return Err(format!("skipped: {reason}").into()),
+        Outcome::Ok(m) => m,
+        Outcome::Skip(reason) => return Err(format!("skipped: {reason}").into()),
+        Outcome::Error(reason) => return Err(format!("cannot run: {reason}").into()),
     };
     let seconds = measurement.duration.as_secs_f64();
     let latency = summarize(&measurement.latency);
@@ -89,7 +91,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         measurement.iterations,
         measurement.errors,
         seconds,
-        measurement.iterations as f64 / seconds.max(f64::EPSILON),
+        measurement.throughput_per_s(),
         latency.p50,
         latency.p99,
         latency.max

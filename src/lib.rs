@@ -8,6 +8,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod explain;
+pub mod outcome;
 pub mod report;
 pub mod results;
 pub mod seed;

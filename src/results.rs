@@ -1,9 +1,12 @@
-//! The results of a run, shaped as the JSON format `techspec-bench/1` (DESIGN §4).
-//! Reporters read these; the engine and verdict fill them. Must not do I/O.
+//! The results of a run, shaped as the JSON format `techspec-bench/1`.
+//! Reporters read these; the engine and verdict fill them. Must not do I/O nor render
+//! text for people (report/ does that).
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+use crate::config::{Metric, ThresholdExpr, parse_threshold};
 
 /// Format identifier written into every JSON result.
 pub const RESULTS_FORMAT: &str = "techspec-bench/1";
@@ -116,13 +119,70 @@ pub struct LatencySummary {
     pub stddev: f64,
 }
 
-/// One threshold and whether it held.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+/// One threshold, what was measured for it, and whether it held.
+///
+/// In the JSON: `expr` (the canonical text), `ok`, `actual_us` (the measured value, named
+/// so for compatibility) and `unit` (`us`, `count` or `per_s`). Reading a saved file
+/// parses `expr` back into the typed threshold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(into = "ThresholdOutcomeOut", try_from = "ThresholdOutcomeIn")]
 pub struct ThresholdOutcome {
-    pub expr: String,
+    pub threshold: ThresholdExpr,
+    /// The measured value in the metric's unit: microseconds for latency metrics, a count
+    /// for `errors`, a rate per second for `throughput`.
+    pub actual: f64,
     pub ok: bool,
-    /// The measured value: microseconds, an error count or a rate per second.
-    pub actual_us: f64,
+}
+
+/// A threshold entry as written.
+#[derive(Serialize)]
+struct ThresholdOutcomeOut {
+    expr: String,
+    ok: bool,
+    actual_us: f64,
+    unit: &'static str,
+}
+
+/// A threshold entry as read; `unit` follows from the metric and is not needed.
+#[derive(Deserialize)]
+struct ThresholdOutcomeIn {
+    expr: String,
+    ok: bool,
+    actual_us: f64,
+}
+
+impl From<ThresholdOutcome> for ThresholdOutcomeOut {
+    fn from(outcome: ThresholdOutcome) -> Self {
+        ThresholdOutcomeOut {
+            unit: unit_name(outcome.threshold.metric),
+            expr: outcome.threshold.text,
+            ok: outcome.ok,
+            actual_us: outcome.actual,
+        }
+    }
+}
+
+impl TryFrom<ThresholdOutcomeIn> for ThresholdOutcome {
+    type Error = String;
+
+    fn try_from(entry: ThresholdOutcomeIn) -> Result<Self, String> {
+        let threshold = parse_threshold(&entry.expr, Metric::P95)
+            .map_err(|error| format!("threshold \"{}\" cannot be read: {error}", entry.expr))?;
+        Ok(ThresholdOutcome {
+            threshold,
+            actual: entry.actual_us,
+            ok: entry.ok,
+        })
+    }
+}
+
+/// The unit of a metric's values in the JSON.
+fn unit_name(metric: Metric) -> &'static str {
+    match metric {
+        Metric::Errors => "count",
+        Metric::Throughput => "per_s",
+        _ => "us",
+    }
 }
 
 /// The plan check of a scenario.
@@ -171,5 +231,56 @@ impl Summary {
             }
         }
         summary
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(text: &str, actual: f64, ok: bool) -> ThresholdOutcome {
+        ThresholdOutcome {
+            threshold: parse_threshold(text, Metric::P95).expect("valid threshold"),
+            actual,
+            ok,
+        }
+    }
+
+    #[test]
+    fn a_threshold_is_written_as_canonical_text_value_and_unit() {
+        let written = serde_json::to_value(outcome("p95 < 5ms", 1_275.0, true)).unwrap();
+        assert_eq!(
+            written,
+            serde_json::json!({ "expr": "p95 < 5ms", "ok": true, "actual_us": 1275.0, "unit": "us" })
+        );
+        let rate = serde_json::to_value(outcome("throughput > 40/s", 50.0, true)).unwrap();
+        assert_eq!(rate["unit"], "per_s");
+        let errors = serde_json::to_value(outcome("errors == 0", 3.0, false)).unwrap();
+        assert_eq!(errors["unit"], "count");
+    }
+
+    #[test]
+    fn reading_a_saved_threshold_rebuilds_the_typed_expression() {
+        let original = outcome("p99.9 <= 1.5ms", 2_000.0, false);
+        let text = serde_json::to_string(&original).unwrap();
+        let read: ThresholdOutcome = serde_json::from_str(&text).unwrap();
+        assert_eq!(read, original);
+        assert_eq!(read.threshold.metric, Metric::P999);
+        assert_eq!(read.threshold.limit, 1_500.0);
+        let without_unit = r#"{"expr": "errors == 0", "ok": true, "actual_us": 0.0}"#;
+        let old: ThresholdOutcome = serde_json::from_str(without_unit).unwrap();
+        assert_eq!(old.threshold.metric, Metric::Errors);
+    }
+
+    #[test]
+    fn an_unreadable_threshold_names_the_expression() {
+        let bad = r#"{"expr": "p95 < 5 parsecs", "ok": true, "actual_us": 1.0}"#;
+        let error = serde_json::from_str::<ThresholdOutcome>(bad)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("threshold \"p95 < 5 parsecs\" cannot be read"),
+            "{error}"
+        );
     }
 }

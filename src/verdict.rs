@@ -1,8 +1,9 @@
-//! Thresholds evaluated on a latency summary, and a scenario's status. Pure: no I/O.
-//! Must not measure, print or decide skips/errors (the engine knows when a scenario
-//! could not run); this only judges what was measured.
+//! Thresholds evaluated on a latency summary, and a scenario's status with its typed
+//! causes. Pure: no I/O. Must not measure, print, format text (report/ renders the causes)
+//! or decide skips/errors (the engine knows when a scenario could not run); this only
+//! judges what was measured.
 
-use crate::config::{Metric, ThresholdExpr, parse_threshold};
+use crate::config::{Metric, ThresholdExpr};
 use crate::exit_code;
 use crate::results::{LatencySummary, PlanVerdict, Status, Summary, ThresholdOutcome};
 
@@ -40,55 +41,68 @@ pub fn evaluate(thresholds: &[ThresholdExpr], observed: &Observed) -> Vec<Thresh
         .map(|threshold| {
             let actual = observed.value_of(threshold.metric);
             ThresholdOutcome {
-                expr: threshold.text.clone(),
+                threshold: threshold.clone(),
+                actual,
                 ok: threshold.comparison.holds(actual, threshold.limit),
-                actual_us: actual,
             }
         })
         .collect()
 }
 
-/// Pass, or fail with a reason naming everything broken: each threshold ("p95 12.3ms ≥ 5ms"),
-/// the plan, and query errors (count and first error).
+/// One reason a scenario failed, as data; `report::reason` puts it in words.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cause<'a> {
+    /// A threshold that did not hold.
+    Threshold(&'a ThresholdOutcome),
+    /// A plan check that failed (expectations or drift).
+    Plan(&'a PlanVerdict),
+    /// Query errors while no `errors` threshold decides how many are acceptable.
+    QueryErrors { count: u64, first: Option<&'a str> },
+}
+
+/// A scenario's status and everything that made it fail (empty on pass).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision<'a> {
+    pub status: Status,
+    pub causes: Vec<Cause<'a>>,
+}
+
+/// Pass, or fail with every cause: each broken threshold, the plan, and query errors.
 ///
 /// Query errors fail a scenario unless an `errors` threshold is set: then that threshold
 /// alone decides how many errors are acceptable.
-pub fn decide_status(
-    outcomes: &[ThresholdOutcome],
-    plan: Option<&PlanVerdict>,
+pub fn decide_status<'a>(
+    outcomes: &'a [ThresholdOutcome],
+    plan: Option<&'a PlanVerdict>,
     errors: u64,
-    first_error: Option<&str>,
-) -> (Status, Option<String>) {
-    let mut reasons: Vec<String> = outcomes
+    first_error: Option<&'a str>,
+) -> Decision<'a> {
+    let mut causes: Vec<Cause> = outcomes
         .iter()
-        .filter(|o| !o.ok)
-        .map(describe_broken)
+        .filter(|outcome| !outcome.ok)
+        .map(Cause::Threshold)
         .collect();
     if let Some(plan) = plan.filter(|plan| !plan.ok) {
-        reasons.push(describe_plan(plan));
+        causes.push(Cause::Plan(plan));
     }
     let errors_gated = outcomes
         .iter()
-        .any(|outcome| outcome.expr.starts_with("errors "));
+        .any(|outcome| outcome.threshold.metric == Metric::Errors);
     if errors > 0 && !errors_gated {
-        let noun = if errors == 1 {
-            "query error"
-        } else {
-            "query errors"
-        };
-        reasons.push(match first_error {
-            Some(first) => format!("{errors} {noun} (first: {first})"),
-            None => format!("{errors} {noun}"),
+        causes.push(Cause::QueryErrors {
+            count: errors,
+            first: first_error,
         });
     }
-    if reasons.is_empty() {
-        (Status::Pass, None)
+    let status = if causes.is_empty() {
+        Status::Pass
     } else {
-        (Status::Fail, Some(reasons.join("; ")))
-    }
+        Status::Fail
+    };
+    Decision { status, causes }
 }
 
-/// DESIGN §3: 1 when any scenario failed or errored, or was skipped under `--strict`; else 0.
+/// 1 when any scenario failed or errored, or was skipped under `--strict`; else 0.
 pub fn gate_exit_code(summary: &Summary, strict: bool) -> i32 {
     if summary.fail > 0 || summary.error > 0 || (strict && summary.skip > 0) {
         exit_code::GATE_FAILED
@@ -97,52 +111,10 @@ pub fn gate_exit_code(summary: &Summary, strict: bool) -> i32 {
     }
 }
 
-/// "p95 12.3ms ≥ 5ms", from the canonical expression and the measured value.
-fn describe_broken(outcome: &ThresholdOutcome) -> String {
-    match parse_threshold(&outcome.expr, Metric::P95) {
-        Ok(expr) => format!(
-            "{} {} {} {}",
-            expr.metric.name(),
-            format_value(expr.metric, outcome.actual_us),
-            expr.comparison.broken_symbol(),
-            format_value(expr.metric, expr.limit)
-        ),
-        Err(_) => format!(
-            "threshold `{}` broken (measured {})",
-            outcome.expr, outcome.actual_us
-        ),
-    }
-}
-
-fn describe_plan(plan: &PlanVerdict) -> String {
-    if plan.failures.is_empty() {
-        format!("plan: expected {}", plan.expect)
-    } else {
-        format!("plan: {}", plan.failures.join("; "))
-    }
-}
-
-/// A measured value in the unit a reader expects: "850us", "12.3ms", "1.5s", "3", "420/s".
-pub fn format_value(metric: Metric, value: f64) -> String {
-    match metric {
-        Metric::Errors => format!("{value}"),
-        Metric::Throughput => format!("{}/s", trim_number(value)),
-        _ if value < 1_000.0 => format!("{}us", trim_number(value)),
-        _ if value < 1_000_000.0 => format!("{}ms", trim_number(value / 1_000.0)),
-        _ => format!("{}s", trim_number(value / 1_000_000.0)),
-    }
-}
-
-/// At most three decimals, without trailing zeros.
-fn trim_number(value: f64) -> String {
-    let text = format!("{value:.3}");
-    text.trim_end_matches('0').trim_end_matches('.').to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Comparison;
+    use crate::config::{Comparison, parse_threshold};
 
     fn threshold(text: &str) -> ThresholdExpr {
         parse_threshold(text, Metric::P95).expect("valid threshold")
@@ -168,9 +140,9 @@ mod tests {
 
     fn outcome(expr: &str, ok: bool, actual: f64) -> ThresholdOutcome {
         ThresholdOutcome {
-            expr: expr.to_string(),
+            threshold: threshold(expr),
+            actual,
             ok,
-            actual_us: actual,
         }
     }
 
@@ -190,7 +162,7 @@ mod tests {
     }
 
     #[test]
-    fn evaluate_checks_each_threshold_in_order() {
+    fn evaluate_checks_each_threshold_in_order_keeping_it_typed() {
         let thresholds = [
             threshold("5ms"),
             threshold("p50 < 1ms"),
@@ -205,6 +177,8 @@ mod tests {
                 outcome("throughput > 500/s", false, 420.0),
             ]
         );
+        assert_eq!(outcomes[2].threshold.metric, Metric::Throughput);
+        assert_eq!(outcomes[2].threshold.limit, 500.0);
     }
 
     #[test]
@@ -228,110 +202,66 @@ mod tests {
             ok: true,
             ..Default::default()
         };
-        assert_eq!(
-            decide_status(&outcomes, Some(&plan), 0, None),
-            (Status::Pass, None)
-        );
-        assert_eq!(decide_status(&[], None, 0, None), (Status::Pass, None));
+        let decision = decide_status(&outcomes, Some(&plan), 0, None);
+        assert_eq!((decision.status, decision.causes), (Status::Pass, vec![]));
+        assert_eq!(decide_status(&[], None, 0, None).status, Status::Pass);
     }
 
     #[test]
-    fn a_broken_threshold_fails_naming_measurement_and_limit() {
+    fn every_broken_part_is_a_cause_in_order() {
         let outcomes = [
-            outcome("p95 < 5ms", false, 12_300.0),
+            outcome("p95 < 5ms", false, 6_000.0),
+            outcome("p50 < 5ms", true, 60.0),
             outcome("max < 1s", false, 2_500_000.0),
         ];
-        let (status, reason) = decide_status(&outcomes, None, 0, None);
-        assert_eq!(status, Status::Fail);
-        assert_eq!(reason.as_deref(), Some("p95 12.3ms ≥ 5ms; max 2.5s ≥ 1s"));
-        let slow = [
-            outcome("throughput >= 500/s", false, 420.0),
-            outcome("p50 <= 100us", false, 850.0),
-        ];
-        assert_eq!(
-            decide_status(&slow, None, 0, None).1.as_deref(),
-            Some("throughput 420/s < 500/s; p50 850us > 100us")
-        );
-    }
-
-    #[test]
-    fn a_broken_plan_fails_with_its_failures() {
         let plan = PlanVerdict {
             ok: false,
-            expect: "index idx_x".into(),
-            failures: vec!["Seq Scan on tech_research".into()],
+            failures: vec!["no index".into()],
             ..Default::default()
         };
-        let (status, reason) = decide_status(&[], Some(&plan), 0, None);
+        let decision = decide_status(&outcomes, Some(&plan), 2, Some("boom"));
+        assert_eq!(decision.status, Status::Fail);
         assert_eq!(
-            (status, reason.as_deref()),
-            (Status::Fail, Some("plan: Seq Scan on tech_research"))
-        );
-        let bare = PlanVerdict {
-            ok: false,
-            expect: "index idx_x".into(),
-            ..Default::default()
-        };
-        assert_eq!(
-            decide_status(&[], Some(&bare), 0, None).1.as_deref(),
-            Some("plan: expected index idx_x")
+            decision.causes,
+            [
+                Cause::Threshold(&outcomes[0]),
+                Cause::Threshold(&outcomes[2]),
+                Cause::Plan(&plan),
+                Cause::QueryErrors {
+                    count: 2,
+                    first: Some("boom")
+                },
+            ]
         );
     }
 
     #[test]
-    fn query_errors_fail_with_count_and_first_error() {
-        let (status, reason) = decide_status(
-            &[],
-            None,
-            3,
-            Some("canceling statement due to statement timeout"),
-        );
-        assert_eq!(status, Status::Fail);
+    fn query_errors_alone_fail() {
+        let decision = decide_status(&[], None, 1, None);
+        assert_eq!(decision.status, Status::Fail);
         assert_eq!(
-            reason.as_deref(),
-            Some("3 query errors (first: canceling statement due to statement timeout)")
-        );
-        assert_eq!(
-            decide_status(&[], None, 1, None).1.as_deref(),
-            Some("1 query error")
+            decision.causes,
+            [Cause::QueryErrors {
+                count: 1,
+                first: None
+            }]
         );
     }
 
     #[test]
     fn an_errors_threshold_decides_alone_how_many_errors_are_acceptable() {
         let tolerated = [outcome("errors <= 5", true, 3.0)];
-        assert_eq!(
-            decide_status(&tolerated, None, 3, Some("x")),
-            (Status::Pass, None)
-        );
+        let decision = decide_status(&tolerated, None, 3, Some("x"));
+        assert_eq!((decision.status, decision.causes), (Status::Pass, vec![]));
         let broken = [outcome("errors == 0", false, 3.0)];
         assert_eq!(
-            decide_status(&broken, None, 3, Some("x")).1.as_deref(),
-            Some("errors 3 ≠ 0")
+            decide_status(&broken, None, 3, Some("x")).causes,
+            [Cause::Threshold(&broken[0])]
         );
     }
 
     #[test]
-    fn every_broken_part_is_named_together() {
-        let plan = PlanVerdict {
-            ok: false,
-            failures: vec!["no index".into()],
-            ..Default::default()
-        };
-        let (_, reason) = decide_status(
-            &[outcome("p95 < 5ms", false, 6_000.0)],
-            Some(&plan),
-            2,
-            Some("boom"),
-        );
-        assert_eq!(
-            reason.as_deref(),
-            Some("p95 6ms ≥ 5ms; plan: no index; 2 query errors (first: boom)")
-        );
-    }
-
-    #[test]
-    fn gate_exit_code_follows_design_section_3() {
+    fn gate_exit_code_fails_on_fail_error_and_strict_skip() {
         let summary = |pass, fail, skip, error| Summary {
             pass,
             fail,
@@ -345,15 +275,5 @@ mod tests {
         assert_eq!(gate_exit_code(&summary(13, 1, 0, 0), false), 1);
         assert_eq!(gate_exit_code(&summary(13, 0, 0, 1), false), 1);
         assert_eq!(gate_exit_code(&Summary::default(), true), 0);
-    }
-
-    #[test]
-    fn values_are_formatted_in_a_readable_unit() {
-        assert_eq!(format_value(Metric::P95, 850.0), "850us");
-        assert_eq!(format_value(Metric::P95, 5_040.0), "5.04ms");
-        assert_eq!(format_value(Metric::Mean, 52.25), "52.25us");
-        assert_eq!(format_value(Metric::Max, 1_500_000.0), "1.5s");
-        assert_eq!(format_value(Metric::Errors, 0.0), "0");
-        assert_eq!(format_value(Metric::Throughput, 499.5), "499.5/s");
     }
 }

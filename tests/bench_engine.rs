@@ -8,11 +8,12 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-use techspec_bench::bench::{EngineOptions, Measurement, ScenarioRun, run_scenario, summarize};
+use techspec_bench::bench::{EngineOptions, Measurement, run_scenario, summarize};
 use techspec_bench::config::model::{
     Capture, IntDist, LoadAmount, ParamGen, Scenario, Step, TransactionMode,
 };
 use techspec_bench::db::DbTarget;
+use techspec_bench::outcome::Outcome;
 
 use common::step;
 
@@ -41,8 +42,8 @@ fn target(db: &common::TestDb) -> DbTarget {
 
 fn measure(db: &common::TestDb, scenario: &Scenario) -> Measurement {
     match run_scenario(&target(db), scenario, &options(1)).unwrap() {
-        ScenarioRun::Measured(m) => *m,
-        ScenarioRun::Skipped(reason) => panic!("unexpected skip: {reason}"),
+        Outcome::Ok(m) => m,
+        other => panic!("expected a measurement, got {:?}", other.reason()),
     }
 }
 
@@ -228,10 +229,10 @@ fn a_missing_relation_skips_the_scenario_naming_it() {
         LoadAmount::Iterations(1),
     );
     match run_scenario(&target(&db), &join, &options(1)).unwrap() {
-        ScenarioRun::Skipped(reason) => {
+        Outcome::Skip(reason) => {
             assert_eq!(reason, "relation shared.design_jobs does not exist")
         }
-        ScenarioRun::Measured(_) => panic!("measured a scenario whose relation is missing"),
+        other => panic!("expected a skip, got {:?}", other.reason()),
     }
 }
 
@@ -248,15 +249,15 @@ fn an_empty_sample_skips_the_scenario() {
         LoadAmount::Iterations(1),
     );
     match run_scenario(&target(&db), &by_id, &options(1)).unwrap() {
-        ScenarioRun::Skipped(reason) => {
+        Outcome::Skip(reason) => {
             assert_eq!(reason, format!("sample `{sql}` returned no rows"))
         }
-        ScenarioRun::Measured(_) => panic!("measured a scenario with an empty sample"),
+        other => panic!("expected a skip, got {:?}", other.reason()),
     }
 }
 
 #[test]
-fn a_parameter_of_the_wrong_type_is_a_configuration_error() {
+fn a_parameter_of_the_wrong_type_is_an_error_outcome_of_the_scenario() {
     let rt = runtime();
     let db = database_with_sessions(&rt, "bench_wrong_type", 1);
     let wrong = scenario(
@@ -270,11 +271,12 @@ fn a_parameter_of_the_wrong_type_is_a_configuration_error() {
         )],
         LoadAmount::Iterations(1),
     );
-    let error = run_scenario(&target(&db), &wrong, &options(1)).unwrap_err();
-    assert_eq!(error.exit_code(), 2);
+    let Outcome::Error(reason) = run_scenario(&target(&db), &wrong, &options(1)).unwrap() else {
+        panic!("a parameter of the wrong type ran")
+    };
     assert!(
-        error.to_string().contains("parameter $1") && error.to_string().contains("uuid"),
-        "{error}"
+        reason.contains("parameter $1") && reason.contains("uuid"),
+        "{reason}"
     );
 }
 
@@ -309,7 +311,7 @@ fn the_same_seed_binds_the_same_values_across_runs_and_clients() {
         });
         assert!(matches!(
             run_scenario(&target(&db), &write, &options(seed)).unwrap(),
-            ScenarioRun::Measured(_)
+            Outcome::Ok(_)
         ));
         let mut values: Vec<i64> = rt.block_on(async {
             let rows = db
@@ -340,8 +342,8 @@ fn iterations_are_split_across_clients_and_a_duration_run_measures_its_window() 
     let mut opts = options(1);
     let bar = indicatif::ProgressBar::hidden();
     opts.progress = Some(bar.clone());
-    let ScenarioRun::Measured(m) = run_scenario(&target(&db), &split, &opts).unwrap() else {
-        panic!("skipped")
+    let Outcome::Ok(m) = run_scenario(&target(&db), &split, &opts).unwrap() else {
+        panic!("not measured")
     };
     assert_eq!((m.iterations, m.latency.len()), (101, 101));
     assert_eq!((bar.position(), bar.length()), (101, Some(101)));
@@ -379,5 +381,5 @@ async fn it_runs_from_spawn_blocking_inside_a_multi_thread_runtime() {
         .await
         .unwrap()
         .unwrap();
-    assert!(matches!(run, ScenarioRun::Measured(m) if m.iterations == 10 && m.errors == 0));
+    assert!(matches!(run, Outcome::Ok(m) if m.iterations == 10 && m.errors == 0));
 }

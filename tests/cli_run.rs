@@ -75,14 +75,14 @@ async fn a_threshold_of_1us_fails_the_gate_and_says_which_limit() {
         .lines()
         .find(|line| line.starts_with("session_by_id"))
         .unwrap_or_else(|| panic!("no row: {outcome:?}"));
-    assert!(row.contains("FAIL") && row.contains("1us"), "{row}");
+    assert!(row.contains("FAIL") && row.contains("1µs"), "{row}");
     let why = outcome
         .text()
         .lines()
         .find(|line| line.starts_with("FAIL session_by_id"))
         .map(str::to_owned)
         .unwrap_or_else(|| panic!("no reason line: {outcome:?}"));
-    assert!(why.contains("p95") && why.contains("≥ 1us"), "{why}");
+    assert!(why.contains("p95") && why.contains("≥ 1µs"), "{why}");
     let results = read_json(json.path());
     let threshold = &scenario(&results, "session_by_id")["thresholds"][0];
     assert_eq!(threshold["ok"], false, "{threshold}");

@@ -11,9 +11,8 @@ use techspec_bench::config::{
     TransactionMode,
 };
 use techspec_bench::explain::diagnose::Finding;
-use techspec_bench::explain::{
-    ExplainedScenario, ScenarioExplain, explain_scenario, validate_expectations,
-};
+use techspec_bench::explain::{ExplainedScenario, explain_scenario, validate_expectations};
+use techspec_bench::outcome::Outcome;
 
 use common::step;
 
@@ -81,9 +80,9 @@ fn status_choice() -> Vec<ParamGen> {
 const STATUS_LIST: &str = "SELECT id, status, created_at FROM tech_spec_sessions \
                            WHERE status = $1 ORDER BY created_at DESC LIMIT 50";
 
-fn explained(outcome: ScenarioExplain) -> ExplainedScenario {
+fn explained(outcome: Outcome<ExplainedScenario>) -> ExplainedScenario {
     match outcome {
-        ScenarioExplain::Explained(explained) => explained,
+        Outcome::Ok(explained) => explained,
         other => panic!("expected a plan, got {other:?}"),
     }
 }
@@ -240,9 +239,7 @@ async fn a_missing_relation_skips_the_scenario_naming_it_and_validation_spares_i
     let outcome = explain_scenario(&mut client, &cross, 1).await.unwrap();
     assert_eq!(
         outcome,
-        ScenarioExplain::Skipped {
-            reason: "relation shared.design_jobs does not exist".into()
-        }
+        Outcome::Skip("relation shared.design_jobs does not exist".into())
     );
     validate_expectations(&client, &[cross])
         .await

@@ -8,7 +8,8 @@ use crate::app::dataset::ensure_dataset;
 use crate::app::ui::Ui;
 use crate::cli::{Cli, ExplainArgs};
 use crate::config;
-use crate::explain::{self, ScenarioExplain, render};
+use crate::explain::{self, ExplainedScenario, render};
+use crate::outcome::Outcome;
 use crate::report::write_atomic;
 use crate::{Error, Result, exit_code};
 
@@ -22,8 +23,13 @@ struct ExplainEntry<'a> {
     group: &'a str,
     expect: String,
     ok: bool,
+    /// `explained`, `skipped` or `failed`.
+    status: &'static str,
+    /// Why it was skipped or failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
     #[serde(flatten)]
-    outcome: &'a ScenarioExplain,
+    explained: Option<&'a ExplainedScenario>,
 }
 
 /// Runs `explain`.
@@ -55,7 +61,12 @@ pub async fn run(cli: &Cli, args: &ExplainArgs) -> Result<i32> {
             group: &scenario.group,
             expect: explain::describe(&scenario.expect),
             ok: passed(outcome),
-            outcome,
+            status: status_name(outcome),
+            reason: outcome.reason(),
+            explained: match outcome {
+                Outcome::Ok(explained) => Some(explained),
+                Outcome::Skip(_) | Outcome::Error(_) => None,
+            },
         })
         .collect();
     if let Some(path) = &args.json {
@@ -76,10 +87,19 @@ pub async fn run(cli: &Cli, args: &ExplainArgs) -> Result<i32> {
 }
 
 /// A skipped scenario is not a failure (as in `run` without --strict).
-fn passed(outcome: &ScenarioExplain) -> bool {
+fn passed(outcome: &Outcome<ExplainedScenario>) -> bool {
     match outcome {
-        ScenarioExplain::Explained(explained) => explained.check.ok,
-        ScenarioExplain::Skipped { .. } => true,
-        ScenarioExplain::Failed { .. } => false,
+        Outcome::Ok(explained) => explained.check.ok,
+        Outcome::Skip(_) => true,
+        Outcome::Error(_) => false,
+    }
+}
+
+/// The `status` of an entry in `explain --json`.
+fn status_name(outcome: &Outcome<ExplainedScenario>) -> &'static str {
+    match outcome {
+        Outcome::Ok(_) => "explained",
+        Outcome::Skip(_) => "skipped",
+        Outcome::Error(_) => "failed",
     }
 }

@@ -116,7 +116,7 @@ fn print_results(report: &RunReport, plan: &RunPlan, ui: &Ui) {
 
 /// `-v`: the database, the dataset and the per-step latencies of multi-step scenarios.
 fn verbose_details(report: &RunReport) -> String {
-    use report::cells::format_latency_us as us;
+    use report::units::format_latency_us as us;
     let mut text = format!(
         "\nserver {} at {}\ndataset: {}\n",
         report.database.server_version,

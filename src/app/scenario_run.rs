@@ -3,10 +3,12 @@
 
 use crate::app::database::OpenDatabase;
 use crate::app::ui::Ui;
-use crate::bench::{self, EngineOptions, Measurement, ScenarioRun};
+use crate::bench::{self, EngineOptions, Measurement};
 use crate::cli::RunArgs;
 use crate::config::{Scenario, ThresholdExpr};
-use crate::explain::{self, ExplainedScenario, ScenarioExplain};
+use crate::explain::{self, ExplainedScenario};
+use crate::outcome::Outcome;
+use crate::report::cells::failure_reason;
 use crate::results::{PlanVerdict, ScenarioResult, Status, StepResult};
 use crate::verdict::{self, Observed};
 use crate::{Error, Result};
@@ -23,24 +25,22 @@ pub async fn run_one(
 ) -> Result<ScenarioResult> {
     let rng_seed = args.selection.rng_seed;
     let before = match explain::explain_scenario(client, scenario, rng_seed).await? {
-        ScenarioExplain::Explained(explained) => Ok(explained),
-        ScenarioExplain::Skipped { reason } => {
-            return Ok(unmeasured(scenario, Status::Skip, reason));
-        }
+        Outcome::Ok(explained) => Ok(explained),
+        Outcome::Skip(reason) => return Ok(unmeasured(scenario, Status::Skip, reason)),
         // Still measured: a statement that times out or fails for some parameters is
         // counted as query errors; one that cannot run at all errors in the engine too.
-        ScenarioExplain::Failed { reason } => Err(reason),
+        Outcome::Error(reason) => Err(reason),
     };
     let measurement = match measure(database, scenario, rng_seed, ui).await? {
-        Measured::Done(measurement) => measurement,
-        Measured::Skipped(reason) => return Ok(unmeasured(scenario, Status::Skip, reason)),
-        Measured::Failed(reason) => return Ok(unmeasured(scenario, Status::Error, reason)),
+        Outcome::Ok(measurement) => measurement,
+        Outcome::Skip(reason) => return Ok(unmeasured(scenario, Status::Skip, reason)),
+        Outcome::Error(reason) => return Ok(unmeasured(scenario, Status::Error, reason)),
     };
     let plan = match before {
         Ok(before) => checked_plan(client, scenario, rng_seed, before).await?,
         Err(reason) => unchecked_plan(scenario, reason),
     };
-    Ok(assemble(scenario, thresholds, *measurement, plan))
+    Ok(assemble(scenario, thresholds, measurement, plan))
 }
 
 /// The plan verdict from the check before timing, with drift from a second check after.
@@ -50,19 +50,13 @@ async fn checked_plan(
     rng_seed: u64,
     before: ExplainedScenario,
 ) -> Result<PlanVerdict> {
-    let mut plan = explain::verdict(&before.check, &scenario.expect);
-    plan.drift = match explain::explain_scenario(client, scenario, rng_seed).await? {
-        ScenarioExplain::Explained(after) => {
-            explain::drift(&before.fingerprint, &after.fingerprint)
-        }
-        ScenarioExplain::Skipped { reason } | ScenarioExplain::Failed { reason } => Some(format!(
+    let drift = match explain::explain_scenario(client, scenario, rng_seed).await? {
+        Outcome::Ok(after) => explain::drift(&before.fingerprint, &after.fingerprint),
+        Outcome::Skip(reason) | Outcome::Error(reason) => Some(format!(
             "the plan could not be checked again after the run: {reason}"
         )),
     };
-    if plan.drift.is_some() {
-        plan.ok = false;
-    }
-    Ok(plan)
+    Ok(explain::verdict(&before.check, &scenario.expect, drift))
 }
 
 /// The plan could not be explained: a failed check, saying why.
@@ -75,19 +69,13 @@ fn unchecked_plan(scenario: &Scenario, reason: String) -> PlanVerdict {
     }
 }
 
-enum Measured {
-    Done(Box<Measurement>),
-    Skipped(String),
-    Failed(String),
-}
-
 /// Times the scenario on the engine's own threads (blocking work off the async runtime).
 async fn measure(
     database: &OpenDatabase,
     scenario: &Scenario,
     rng_seed: u64,
     ui: &Ui,
-) -> Result<Measured> {
+) -> Result<Outcome<Measurement>> {
     let bar = ui.scenario_bar(&scenario.name);
     let options = EngineOptions {
         rng_seed,
@@ -108,14 +96,9 @@ async fn measure(
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    match outcome {
-        Ok(ScenarioRun::Measured(measurement)) => Ok(Measured::Done(measurement)),
-        Ok(ScenarioRun::Skipped(reason)) => Ok(Measured::Skipped(reason)),
-        // The scenario itself cannot work here (bad SQL, wrong parameter type): this
-        // scenario errors, the others still run.
-        Err(Error::Config(reason)) => Ok(Measured::Failed(reason)),
-        Err(other) => Err(other),
-    }
+    // A scenario that cannot work here (bad SQL, wrong parameter type) is
+    // `Outcome::Error`: this scenario errors, the others still run.
+    outcome
 }
 
 fn unmeasured(scenario: &Scenario, status: Status, reason: String) -> ScenarioResult {
@@ -129,25 +112,20 @@ fn assemble(
     measurement: Measurement,
     plan: PlanVerdict,
 ) -> ScenarioResult {
-    let duration_s = measurement.duration.as_secs_f64();
-    let throughput_per_s = if duration_s > 0.0 {
-        measurement.iterations as f64 / duration_s
-    } else {
-        0.0
-    };
     let latency = bench::summarize(&measurement.latency);
     let observed = Observed {
         latency,
         errors: measurement.errors,
-        throughput_per_s,
+        throughput_per_s: measurement.throughput_per_s(),
     };
     let outcomes = verdict::evaluate(thresholds.map(Vec::as_slice).unwrap_or(&[]), &observed);
-    let (status, reason) = verdict::decide_status(
+    let decision = verdict::decide_status(
         &outcomes,
         Some(&plan),
         measurement.errors,
         measurement.first_error.as_deref(),
     );
+    let (status, reason) = (decision.status, failure_reason(&decision.causes));
     let has_latency = !measurement.latency.is_empty();
     ScenarioResult {
         name: scenario.name.clone(),
@@ -156,8 +134,8 @@ fn assemble(
         reason,
         iterations: measurement.iterations,
         errors: measurement.errors,
-        duration_s,
-        throughput_per_s,
+        duration_s: measurement.duration.as_secs_f64(),
+        throughput_per_s: observed.throughput_per_s,
         latency_us: has_latency.then_some(latency),
         service_time_us: measurement.service_time.as_ref().map(bench::summarize),
         thresholds: outcomes,

@@ -17,6 +17,7 @@ use crate::bench::schedule::{ClientPlan, client_plans};
 use crate::bench::session::ClientSession;
 use crate::config::model::{LoadAmount, Scenario};
 use crate::db::DbTarget;
+use crate::outcome::Outcome;
 
 /// How to run a scenario.
 #[derive(Debug, Clone)]
@@ -28,14 +29,6 @@ pub struct EngineOptions {
     /// Advanced by iterations done (or elapsed milliseconds for a `duration` run);
     /// the engine sets its length, the caller styles and finishes it.
     pub progress: Option<indicatif::ProgressBar>,
-}
-
-/// What running a scenario produced.
-#[derive(Debug)]
-pub enum ScenarioRun {
-    Measured(Box<Measurement>),
-    /// The scenario cannot run on this database; the reason names the relation or sample.
-    Skipped(String),
 }
 
 /// The merged measurement of all clients (warmup excluded).
@@ -70,16 +63,30 @@ impl Measurement {
 }
 
 /// Runs `scenario` against `target`. Blocking: call it from `spawn_blocking` or a plain thread.
-/// Errors: `Config` for a scenario that cannot work (bad SQL, parameter of the wrong type),
-/// `Environment` for the database, `Interrupted` when `opts.cancel` was set.
+/// `Outcome::Skip` when the scenario cannot run on this database (the reason names the
+/// relation or sample), `Outcome::Error` when it cannot work (bad SQL, a parameter of the
+/// wrong type). Errors: `Environment` for the database, `Interrupted` when `opts.cancel`
+/// was set.
 pub fn run_scenario(
     target: &DbTarget,
     scenario: &Scenario,
     opts: &EngineOptions,
-) -> crate::Result<ScenarioRun> {
+) -> crate::Result<Outcome<Measurement>> {
+    match measure_scenario(target, scenario, opts) {
+        Err(crate::Error::Config(reason)) => Ok(Outcome::Error(reason)),
+        other => other,
+    }
+}
+
+/// `run_scenario`, with a scenario that cannot work still reported as `Error::Config`.
+fn measure_scenario(
+    target: &DbTarget,
+    scenario: &Scenario,
+    opts: &EngineOptions,
+) -> crate::Result<Outcome<Measurement>> {
     let drawer = match preflight_on_own_thread(target, scenario, opts.rng_seed)? {
         Preflight::Ready(drawer) => *drawer,
-        Preflight::Skip(reason) => return Ok(ScenarioRun::Skipped(reason)),
+        Preflight::Skip(reason) => return Ok(Outcome::Skip(reason)),
     };
     let plans = client_plans(&scenario.load);
     let shared = SharedRun {
@@ -98,7 +105,7 @@ pub fn run_scenario(
     if opts.cancel.load(Ordering::SeqCst) {
         return Err(crate::Error::Interrupted);
     }
-    merge(scenario, outcomes).map(|m| ScenarioRun::Measured(Box::new(m)))
+    merge(scenario, outcomes).map(Outcome::Ok)
 }
 
 fn run_clients(

@@ -11,7 +11,7 @@ pub mod session;
 pub mod skip;
 pub mod value;
 
-pub use engine::{EngineOptions, Measurement, ScenarioRun, run_scenario};
+pub use engine::{EngineOptions, Measurement, run_scenario};
 pub use histogram::{encode_histogram, summarize};
 pub use params::{Captures, ParamDrawer, PrepareFailure};
 pub use value::{ParamValue, capture_column};

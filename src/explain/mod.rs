@@ -12,5 +12,5 @@ pub mod summary;
 pub use catalog::validate_expectations;
 pub use check::{PlanCheck, check, check_plans};
 pub use plan::{Plan, PlanNode, Relation, parse};
-pub use runner::{ExplainedScenario, ScenarioExplain, StepPlan, explain_scenario};
+pub use runner::{ExplainedScenario, StepPlan, explain_scenario};
 pub use summary::{describe, drift, plan_fingerprint, verdict};

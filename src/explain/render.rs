@@ -3,16 +3,17 @@
 
 use crate::config::Expectations;
 use crate::explain::plan::{Plan, PlanNode};
-use crate::explain::runner::{ExplainedScenario, ScenarioExplain};
+use crate::explain::runner::ExplainedScenario;
 use crate::explain::summary::describe;
+use crate::outcome::Outcome;
 
 /// A scenario's section of `explain` output: a verdict line, then each step's SQL (for
 /// multi-step scenarios), parameters and plan tree, then one line per failure.
-pub fn scenario(name: &str, outcome: &ScenarioExplain, expect: &Expectations) -> String {
+pub fn scenario(name: &str, outcome: &Outcome<ExplainedScenario>, expect: &Expectations) -> String {
     match outcome {
-        ScenarioExplain::Skipped { reason } => format!("{name}  SKIP  {reason}\n"),
-        ScenarioExplain::Failed { reason } => format!("{name}  ERROR  {reason}\n"),
-        ScenarioExplain::Explained(explained) => explained_scenario(name, explained, expect),
+        Outcome::Skip(reason) => format!("{name}  SKIP  {reason}\n"),
+        Outcome::Error(reason) => format!("{name}  ERROR  {reason}\n"),
+        Outcome::Ok(explained) => explained_scenario(name, explained, expect),
     }
 }
 
@@ -189,7 +190,7 @@ mod tests {
             diagnoses: vec![],
             fingerprint: String::new(),
         };
-        let text = scenario("like", &ScenarioExplain::Explained(explained), &expect);
+        let text = scenario("like", &Outcome::Ok(explained), &expect);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "like  FAIL  expect: no seq scan");
         assert!(
@@ -201,9 +202,7 @@ mod tests {
             lines[3],
             "  FAIL: expected no Seq Scan, but public.tech_conversations is read by Seq Scan"
         );
-        let skipped = ScenarioExplain::Skipped {
-            reason: "relation shared.design_jobs does not exist".into(),
-        };
+        let skipped = Outcome::Skip("relation shared.design_jobs does not exist".into());
         assert_eq!(
             scenario("x", &skipped, &expect),
             "x  SKIP  relation shared.design_jobs does not exist\n"

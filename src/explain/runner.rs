@@ -16,6 +16,7 @@ use crate::explain::check::{self, PlanCheck};
 use crate::explain::diagnose::{self, Diagnosis, Statement};
 use crate::explain::plan::{self, Plan};
 use crate::explain::summary::plan_fingerprint;
+use crate::outcome::Outcome;
 
 /// The plan of one step, with what it ran with.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -24,21 +25,6 @@ pub struct StepPlan {
     /// The drawn parameter values, as text.
     pub params: Vec<String>,
     pub plan: Plan,
-}
-
-/// What explaining a scenario gave.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
-pub enum ScenarioExplain {
-    Explained(ExplainedScenario),
-    /// The scenario cannot run here (missing relation or schema, empty sample): why.
-    Skipped {
-        reason: String,
-    },
-    /// A statement failed (syntax error, bad parameter, timeout): the server's message.
-    Failed {
-        reason: String,
-    },
 }
 
 /// The plans, the combined check over all steps, and the diagnoses of failed paths.
@@ -60,15 +46,18 @@ impl ExplainedScenario {
 
 /// Explains every step of `scenario`. Earlier steps also run for real (after their
 /// EXPLAIN is undone) so later steps get their captures and see their writes; all of it
-/// is rolled back. Errors only for connection-level problems (exit 3).
+/// is rolled back. `Outcome::Skip` when the scenario cannot run here (missing relation or
+/// schema, empty sample), `Outcome::Error` when a statement failed (syntax error, bad
+/// parameter, timeout) with the server's message. Errors only for connection-level
+/// problems (exit 3).
 pub async fn explain_scenario(
     client: &mut Client,
     scenario: &Scenario,
     rng_seed: u64,
-) -> crate::Result<ScenarioExplain> {
+) -> crate::Result<Outcome<ExplainedScenario>> {
     let mut drawer = match ParamDrawer::prepare(client, scenario, rng_seed).await {
         Ok(drawer) => drawer,
-        Err(PrepareFailure::Skip(reason)) => return Ok(ScenarioExplain::Skipped { reason }),
+        Err(PrepareFailure::Skip(reason)) => return Ok(Outcome::Skip(reason)),
         Err(PrepareFailure::Error(error)) => return Err(error),
     };
     let index_tables = match catalog::index_tables(client, &scenario.expect.indexes).await {
@@ -84,7 +73,7 @@ pub async fn explain_scenario(
         .await
         .map_err(|e| explain_error(scenario, "ROLLBACK", &e))?;
     match outcome {
-        Ok(explained) => Ok(ScenarioExplain::Explained(explained)),
+        Ok(explained) => Ok(Outcome::Ok(explained)),
         Err((doing, error)) => classify(scenario, &doing, error),
     }
 }
@@ -229,16 +218,16 @@ fn classify(
     scenario: &Scenario,
     doing: &str,
     error: tokio_postgres::Error,
-) -> crate::Result<ScenarioExplain> {
+) -> crate::Result<Outcome<ExplainedScenario>> {
     if let Some(reason) = skip::skip_reason(&error) {
-        return Ok(ScenarioExplain::Skipped { reason });
+        return Ok(Outcome::Skip(reason));
     }
     if error.as_db_error().is_some() {
         let reason = format!(
             "EXPLAIN failed at {doing}: {}",
             crate::error::describe_pg_error(&error)
         );
-        return Ok(ScenarioExplain::Failed { reason });
+        return Ok(Outcome::Error(reason));
     }
     Err(explain_error(scenario, doing, &error))
 }

@@ -6,15 +6,16 @@ use crate::explain::check::PlanCheck;
 use crate::explain::plan::Plan;
 use crate::results::PlanVerdict;
 
-/// The plan verdict written into results (`plan` in the JSON). `drift` is left for `run`.
-pub fn verdict(check: &PlanCheck, expect: &Expectations) -> PlanVerdict {
+/// The plan verdict written into results (`plan` in the JSON): the check, plus the drift
+/// message when the plan changed during the run, which fails the verdict too.
+pub fn verdict(check: &PlanCheck, expect: &Expectations, drift: Option<String>) -> PlanVerdict {
     PlanVerdict {
-        ok: check.ok,
+        ok: check.ok && drift.is_none(),
         indexes_used: check.indexes_used.clone(),
         seq_scans: check.seq_scans.clone(),
         expect: describe(expect),
         failures: check.failures.clone(),
-        drift: None,
+        drift,
     }
 }
 
@@ -124,12 +125,23 @@ mod tests {
             ..Expectations::default()
         };
         let result = check(&fixture("seq_scan_like"), &expect);
-        let verdict = verdict(&result, &expect);
+        let verdict = verdict(&result, &expect, None);
         assert!(!verdict.ok);
         assert_eq!(verdict.seq_scans, ["public.tech_conversations"]);
         assert_eq!(verdict.expect, "no seq scan");
         assert_eq!(verdict.failures.len(), 1);
         assert_eq!(verdict.drift, None);
+    }
+
+    #[test]
+    fn drift_fails_a_plan_that_passed_its_check() {
+        let expect = Expectations::default();
+        let result = check(&fixture("index_scan_status"), &expect);
+        assert!(verdict(&result, &expect, None).ok);
+        let drifted = verdict(&result, &expect, Some("plan changed".into()));
+        assert!(!drifted.ok);
+        assert_eq!(drifted.drift.as_deref(), Some("plan changed"));
+        assert!(drifted.failures.is_empty());
     }
 
     #[test]

@@ -162,7 +162,7 @@ fn latency_deltas(then: &LatencySummary, now: &LatencySummary) -> ScenarioDeltaV
 
 /// A delta as people read it: `+1.20ms (+12.0%)`, `-850µs (-4.1%)`.
 pub fn delta_text(delta: &Delta) -> String {
-    let change = super::cells::format_signed_latency_us(delta.change_us as f64);
+    let change = super::units::format_signed_latency_us(delta.change_us as f64);
     match delta.change_percent {
         Some(percent) => format!(
             "{change} ({})",

@@ -1,49 +1,14 @@
-//! The short texts every human-facing format shares: latencies ("850µs", "12.3ms"),
-//! threshold and plan verdicts, status names. Pure text; must not decide verdicts or
-//! know about any output format's markup or colours.
+//! The short texts every human-facing format shares: threshold and plan verdicts, the
+//! failure reason of a scenario, status names (values in units come from `units`). Pure
+//! text; must not decide verdicts or know about any output format's markup or colours.
 
+use super::units::{format_limit, format_measured};
+use crate::config::ThresholdExpr;
 use crate::results::{PlanVerdict, ScenarioResult, Status, ThresholdOutcome};
+use crate::verdict::Cause;
 
 /// Shown where there is no value (no measurement, no plan check).
 pub const NONE: &str = "—";
-
-/// A latency in microseconds with three significant digits and a unit:
-/// `850µs`, `1.50ms`, `12.3ms`, `250ms`, `1.52s`.
-pub fn format_latency_us(us: f64) -> String {
-    if !us.is_finite() {
-        return NONE.to_string();
-    }
-    if us < 0.0 {
-        return format!("-{}", format_latency_us(-us));
-    }
-    if us < 999.5 {
-        return format!("{:.0}µs", us);
-    }
-    if us < 999_500.0 {
-        return format!("{}ms", three_digits(us / 1_000.0));
-    }
-    format!("{}s", three_digits(us / 1_000_000.0))
-}
-
-/// A number with three significant digits (at least one), no unit.
-fn three_digits(value: f64) -> String {
-    if value < 9.995 {
-        format!("{value:.2}")
-    } else if value < 99.95 {
-        format!("{value:.1}")
-    } else {
-        format!("{value:.0}")
-    }
-}
-
-/// A signed latency difference: `+1.20ms`, `-850µs`, `±0µs`.
-pub fn format_signed_latency_us(us: f64) -> String {
-    if us == 0.0 {
-        return "±0µs".to_string();
-    }
-    let sign = if us > 0.0 { "+" } else { "-" };
-    format!("{sign}{}", format_latency_us(us.abs()))
-}
 
 /// A signed percentage with one decimal: `+12.0%`, `-4.1%`.
 pub fn format_signed_percent(percent: f64) -> String {
@@ -66,16 +31,34 @@ pub fn status_label(status: Status) -> &'static str {
 /// One threshold: `p95 < 5ms ✓`, or when broken `✗ p95 12.3ms ≥ 5ms`.
 pub fn threshold_text(outcome: &ThresholdOutcome) -> String {
     if outcome.ok {
-        return format!("{} ✓", outcome.expr);
+        format!("{} ✓", expression_text(&outcome.threshold))
+    } else {
+        format!("✗ {}", broken_threshold_text(outcome))
     }
-    match split_threshold(&outcome.expr) {
-        Some((metric, op, limit)) => format!(
-            "✗ {metric} {} {} {limit}",
-            format_actual(metric, outcome.actual_us),
-            negate_operator(op)
-        ),
-        None => format!("✗ {} (measured {})", outcome.expr, outcome.actual_us),
-    }
+}
+
+/// A threshold as written: `p95 < 5ms`, `errors == 0`, `throughput > 500/s`.
+fn expression_text(threshold: &ThresholdExpr) -> String {
+    let metric = threshold.metric;
+    format!(
+        "{} {} {}",
+        metric.name(),
+        threshold.comparison.symbol(),
+        format_limit(metric, threshold.limit)
+    )
+}
+
+/// A broken threshold, the measured value against the limit: `p95 12.3ms ≥ 5ms`.
+fn broken_threshold_text(outcome: &ThresholdOutcome) -> String {
+    let threshold = &outcome.threshold;
+    let metric = threshold.metric;
+    format!(
+        "{} {} {} {}",
+        metric.name(),
+        format_measured(metric, outcome.actual),
+        threshold.comparison.broken_symbol(),
+        format_limit(metric, threshold.limit)
+    )
 }
 
 /// All thresholds of a scenario, one per line; `—` when it has none.
@@ -85,35 +68,6 @@ pub fn thresholds_text(result: &ScenarioResult) -> String {
     }
     let lines: Vec<String> = result.thresholds.iter().map(threshold_text).collect();
     lines.join("\n")
-}
-
-/// `metric op limit` of an expression such as `p95 < 5ms` or `errors == 0`.
-fn split_threshold(expr: &str) -> Option<(&str, &str, &str)> {
-    let mut parts = expr.split_whitespace();
-    let (metric, op, limit) = (parts.next()?, parts.next()?, parts.next()?);
-    let known = ["<", "<=", ">", ">=", "==", "!="].contains(&op);
-    (known && parts.next().is_none()).then_some((metric, op, limit))
-}
-
-/// The operator that held instead of the one the threshold asked for.
-fn negate_operator(op: &str) -> &'static str {
-    match op {
-        "<" => "≥",
-        "<=" => ">",
-        ">" => "≤",
-        ">=" => "<",
-        "==" => "≠",
-        _ => "=",
-    }
-}
-
-/// The measured value of a metric in its own unit: a latency, a count or a rate.
-fn format_actual(metric: &str, actual: f64) -> String {
-    match metric {
-        "errors" => format!("{actual:.0}"),
-        "throughput" => format!("{actual:.1}/s"),
-        _ => format_latency_us(actual),
-    }
 }
 
 /// The plan verdict in a few words: `ok`, `drift`, `✗ seq scan on x`, or `—` when unchecked.
@@ -159,6 +113,32 @@ pub fn reason_text(result: &ScenarioResult) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("; "))
 }
 
+/// The reason a failed scenario gives, from its causes in order:
+/// `p95 12.3ms ≥ 5ms; plan: …; 3 query errors (first: …)`. `None` without causes.
+pub fn failure_reason(causes: &[Cause]) -> Option<String> {
+    let parts: Vec<String> = causes.iter().map(cause_text).collect();
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+fn cause_text(cause: &Cause) -> String {
+    match cause {
+        Cause::Threshold(outcome) => broken_threshold_text(outcome),
+        Cause::Plan(plan) if plan.failures.is_empty() => format!("plan: expected {}", plan.expect),
+        Cause::Plan(plan) => format!("plan: {}", plan.failures.join("; ")),
+        Cause::QueryErrors { count, first } => {
+            let noun = if *count == 1 {
+                "query error"
+            } else {
+                "query errors"
+            };
+            match first {
+                Some(first) => format!("{count} {noun} (first: {first})"),
+                None => format!("{count} {noun}"),
+            }
+        }
+    }
+}
+
 /// `tech_research 30000, tech_spec_sessions 10000`: row counts at the start of the run.
 pub fn dataset_text(dataset: &std::collections::BTreeMap<String, i64>) -> String {
     let parts: Vec<String> = dataset
@@ -180,37 +160,20 @@ pub fn truncate_chars(text: &str, max_chars: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{Metric, parse_threshold};
 
     #[test]
-    fn latencies_use_three_significant_digits_and_the_right_unit() {
-        assert_eq!(format_latency_us(0.0), "0µs");
-        assert_eq!(format_latency_us(850.0), "850µs");
-        assert_eq!(format_latency_us(999.4), "999µs");
-        assert_eq!(format_latency_us(999.6), "1.00ms");
-        assert_eq!(format_latency_us(1_500.0), "1.50ms");
-        assert_eq!(format_latency_us(12_345.0), "12.3ms");
-        assert_eq!(format_latency_us(99_990.0), "100ms");
-        assert_eq!(format_latency_us(250_000.0), "250ms");
-        assert_eq!(format_latency_us(999_700.0), "1.00s");
-        assert_eq!(format_latency_us(1_520_000.0), "1.52s");
-        assert_eq!(format_latency_us(125_000_000.0), "125s");
-        assert_eq!(format_latency_us(f64::NAN), "—");
-    }
-
-    #[test]
-    fn signed_values_show_their_sign() {
-        assert_eq!(format_signed_latency_us(1_200.0), "+1.20ms");
-        assert_eq!(format_signed_latency_us(-850.0), "-850µs");
-        assert_eq!(format_signed_latency_us(0.0), "±0µs");
+    fn signed_percentages_show_their_sign() {
         assert_eq!(format_signed_percent(12.04), "+12.0%");
         assert_eq!(format_signed_percent(-4.06), "-4.1%");
+        assert_eq!(format_signed_percent(0.0), "±0.0%");
     }
 
-    fn outcome(expr: &str, ok: bool, actual_us: f64) -> ThresholdOutcome {
+    fn outcome(expr: &str, ok: bool, actual: f64) -> ThresholdOutcome {
         ThresholdOutcome {
-            expr: expr.to_string(),
+            threshold: parse_threshold(expr, Metric::P95).expect("valid threshold"),
+            actual,
             ok,
-            actual_us,
         }
     }
 
@@ -219,6 +182,10 @@ mod tests {
         assert_eq!(
             threshold_text(&outcome("p95 < 5ms", true, 66.0)),
             "p95 < 5ms ✓"
+        );
+        assert_eq!(
+            threshold_text(&outcome("p50 <= 100us", true, 66.0)),
+            "p50 <= 100µs ✓"
         );
     }
 
@@ -237,8 +204,53 @@ mod tests {
             "✗ throughput 321.4/s ≤ 500/s"
         );
         assert_eq!(
-            threshold_text(&outcome("weird", false, 1.0)),
-            "✗ weird (measured 1)"
+            threshold_text(&outcome("p50 <= 1500us", false, 1_720.0)),
+            "✗ p50 1.72ms > 1.5ms"
+        );
+    }
+
+    #[test]
+    fn a_failure_reason_names_each_cause_in_order() {
+        let broken = [
+            outcome("p95 < 5ms", false, 6_000.0),
+            outcome("throughput >= 500/s", false, 420.0),
+        ];
+        let plan = PlanVerdict {
+            failures: vec!["no index".into(), "Seq Scan on x".into()],
+            ..PlanVerdict::default()
+        };
+        let causes = [
+            Cause::Threshold(&broken[0]),
+            Cause::Threshold(&broken[1]),
+            Cause::Plan(&plan),
+            Cause::QueryErrors {
+                count: 3,
+                first: Some("canceling statement due to statement timeout"),
+            },
+        ];
+        assert_eq!(
+            failure_reason(&causes).as_deref(),
+            Some(
+                "p95 6.00ms ≥ 5ms; throughput 420.0/s < 500/s; plan: no index; Seq Scan on x; \
+                 3 query errors (first: canceling statement due to statement timeout)"
+            )
+        );
+        assert_eq!(failure_reason(&[]), None);
+    }
+
+    #[test]
+    fn a_plan_without_failures_and_a_single_error_read_naturally() {
+        let plan = PlanVerdict {
+            expect: "index idx_x".into(),
+            ..PlanVerdict::default()
+        };
+        let one_error = Cause::QueryErrors {
+            count: 1,
+            first: None,
+        };
+        assert_eq!(
+            failure_reason(&[Cause::Plan(&plan), one_error]).as_deref(),
+            Some("plan: expected index idx_x; 1 query error")
         );
     }
 

@@ -1,7 +1,8 @@
 //! A hand-written inline SVG bar chart of p50/p95/p99 per scenario, for the HTML page.
 //! No dependencies and no external assets. Must escape every text it places.
 
-use super::cells::{format_latency_us, truncate_chars};
+use super::cells::truncate_chars;
+use super::units::format_latency_us;
 use crate::results::RunReport;
 
 const LABEL_WIDTH: f64 = 220.0;

@@ -9,6 +9,7 @@ use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, Te
 use super::Reporter;
 use super::cells::{reason_text, threshold_text};
 use super::rows::named_percentiles;
+use super::units::format_rate_per_s;
 use crate::Error;
 use crate::results::{RunReport, ScenarioResult, Status};
 
@@ -104,8 +105,10 @@ fn failure_description(result: &ScenarioResult, reason: &str) -> String {
 /// The measurements of a scenario in one short block of text.
 fn measurement_text(result: &ScenarioResult) -> String {
     let mut text = format!(
-        "iterations={} errors={} throughput={:.1}/s",
-        result.iterations, result.errors, result.throughput_per_s
+        "iterations={} errors={} throughput={}",
+        result.iterations,
+        result.errors,
+        format_rate_per_s(result.throughput_per_s)
     );
     if let Some(latency) = &result.latency_us {
         text.push_str(&format!("\nlatency {}", named_percentiles(latency, 4)));

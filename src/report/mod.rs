@@ -11,6 +11,7 @@ mod junit;
 mod markdown;
 pub mod rows;
 pub mod table;
+pub mod units;
 pub mod write;
 
 pub use baseline::{Comparison, Delta, ScenarioDelta, compare, load_baseline, save_baseline};

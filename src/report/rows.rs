@@ -2,7 +2,8 @@
 //! JUnit) shares: latency percentiles of a row, the not-passed list with its reasons,
 //! the kind of target. Pure text; must not know any format's markup nor decide statuses.
 
-use super::cells::{NONE, format_latency_us, reason_text};
+use super::cells::{NONE, reason_text};
+use super::units::format_latency_us;
 use crate::results::{DatabaseInfo, LatencySummary, RunReport, ScenarioResult, Status};
 
 /// The percentiles a latency row shows, in order.

@@ -9,8 +9,9 @@ use comfy_table::{
 };
 
 use super::baseline::{Comparison, p95_delta_cell};
-use super::cells::{format_latency_us, plan_text, status_label, thresholds_text, truncate_chars};
+use super::cells::{plan_text, status_label, thresholds_text, truncate_chars};
 use super::rows::{not_passed, percentile_texts};
+use super::units::format_latency_us;
 use crate::results::{RunReport, ScenarioResult, Status, Summary};
 
 /// The default layout width: a narrow CI log or terminal.

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use techspec_bench::config::{Metric, parse_threshold};
 use techspec_bench::results::{
     DatabaseInfo, LatencySummary, PlanVerdict, RESULTS_FORMAT, RunReport, ScenarioResult, Status,
     StepResult, Summary, ThresholdOutcome,
@@ -54,11 +55,11 @@ fn index_plan(index: &str) -> PlanVerdict {
     }
 }
 
-fn threshold(expr: &str, ok: bool, actual_us: f64) -> ThresholdOutcome {
+fn threshold(expr: &str, ok: bool, actual: f64) -> ThresholdOutcome {
     ThresholdOutcome {
-        expr: expr.to_string(),
+        threshold: parse_threshold(expr, Metric::P95).expect("a valid threshold"),
+        actual,
         ok,
-        actual_us,
     }
 }
 
