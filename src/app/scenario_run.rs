@@ -4,7 +4,6 @@
 use crate::app::database::OpenDatabase;
 use crate::app::ui::Ui;
 use crate::bench::{self, EngineOptions, Measurement, ScenarioRun};
-use crate::cli::RunArgs;
 use crate::config::{Scenario, ThresholdExpr};
 use crate::explain::{self, ExplainedScenario, ScenarioExplain};
 use crate::results::{PlanVerdict, ScenarioResult, Status, StepResult};
@@ -18,10 +17,9 @@ pub async fn run_one(
     client: &mut tokio_postgres::Client,
     scenario: &Scenario,
     thresholds: Option<&Vec<ThresholdExpr>>,
-    args: &RunArgs,
+    rng_seed: u64,
     ui: &Ui,
 ) -> Result<ScenarioResult> {
-    let rng_seed = args.selection.rng_seed;
     let before = match explain::explain_scenario(client, scenario, rng_seed).await? {
         ScenarioExplain::Explained(explained) => Ok(explained),
         ScenarioExplain::Skipped { reason } => {
