@@ -158,9 +158,9 @@ pub enum Target {
 }
 
 /// One requested output: a reporter and its target.
-pub struct Export {
-    pub reporter: Box<dyn Reporter>,
-    pub target: Target,
+struct Export {
+    reporter: Box<dyn Reporter>,
+    target: Target,
 }
 
 /// The outputs a run was asked for, in order (hyperfine's export manager). Calling
