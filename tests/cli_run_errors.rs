@@ -49,3 +49,61 @@ async fn failing_statements_fail_the_gate_without_stopping_the_run() {
         "{outcome:?}"
     );
 }
+
+#[test]
+fn an_unwritable_output_path_exits_2_before_any_database_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("not_a_directory");
+    std::fs::write(&blocker, b"x").unwrap();
+    let json = blocker.join("results.json");
+    let json = json.to_str().unwrap();
+    // TEST-NET-1 is never routed: reaching for the database would hang or fail with 3.
+    let started = std::time::Instant::now();
+    let outcome = run_tool(
+        "postgres://nobody@192.0.2.1:5432/none",
+        &["--connect-timeout", "30s", "run", "--json", json],
+    );
+    assert_exit(&outcome, 2);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "{outcome:?}"
+    );
+    assert!(
+        outcome.stderr.contains(&format!("--json {json}:")),
+        "{outcome:?}"
+    );
+    assert!(outcome.stderr.contains("not a directory"), "{outcome:?}");
+    assert!(
+        !outcome.text().contains("192.0.2.1"),
+        "the database was not reached for: {outcome:?}"
+    );
+}
+
+#[test]
+fn every_output_flag_is_checked_up_front() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("file");
+    std::fs::write(&blocker, b"x").unwrap();
+    let bad = blocker.join("out");
+    let bad = bad.to_str().unwrap();
+    for flag in [
+        "--json",
+        "--junit",
+        "--markdown",
+        "--html",
+        "--save-baseline",
+    ] {
+        let outcome = run_tool("postgres://nobody@192.0.2.1:5432/none", &["run", flag, bad]);
+        assert_exit(&outcome, 2);
+        assert!(
+            outcome.stderr.contains(&format!("{flag} {bad}:")),
+            "{outcome:?}"
+        );
+    }
+    let outcome = run_tool(
+        "postgres://nobody@192.0.2.1:5432/none",
+        &["explain", "--json", bad],
+    );
+    assert_exit(&outcome, 2);
+    assert!(outcome.stderr.contains("--json"), "{outcome:?}");
+}

@@ -5,10 +5,14 @@ mod report_fixtures;
 
 use std::fs;
 use std::path::Path;
+use std::sync::Arc;
 
 use report_fixtures::*;
 use techspec_bench::Error;
-use techspec_bench::report::{ResultSink, compare, load_baseline, save_baseline, write_atomic};
+use techspec_bench::report::{
+    HtmlReporter, JsonReporter, JunitReporter, MarkdownReporter, Reporter, ResultSink, Target,
+    WithBaseline, compare, load_baseline, save_baseline, write_atomic,
+};
 use techspec_bench::results::RunReport;
 
 fn entries(directory: &Path) -> Vec<String> {
@@ -73,21 +77,20 @@ fn write_atomic_failure_names_the_path_and_is_an_environment_error() {
 #[test]
 fn result_sink_writes_every_requested_format_and_rewrites_them() {
     let directory = tempfile::tempdir().unwrap();
-    let sink = ResultSink {
-        json: Some(directory.path().join("r.json")),
-        junit: Some(directory.path().join("r.xml")),
-        markdown: Some(directory.path().join("r.md")),
-        html: Some(directory.path().join("r.html")),
-        baseline: None,
-    };
+    let file = |name: &str| Target::File(directory.path().join(name));
+    let sink = ResultSink::default()
+        .with(JsonReporter, file("r.json"))
+        .with(JunitReporter, file("r.xml"))
+        .with(MarkdownReporter::default(), file("r.md"))
+        .with(HtmlReporter::default(), file("r.html"));
     let first = report_of(vec![passing()]);
-    sink.write_all(&first).unwrap();
+    sink.write_files(&first).unwrap();
     let after_one: RunReport =
         serde_json::from_slice(&fs::read(directory.path().join("r.json")).unwrap()).unwrap();
     assert_eq!(after_one, first);
 
     let second = full_report();
-    sink.write_all(&second).unwrap();
+    sink.write_files(&second).unwrap();
     let after_all: RunReport =
         serde_json::from_slice(&fs::read(directory.path().join("r.json")).unwrap()).unwrap();
     assert_eq!(after_all, second);
@@ -107,12 +110,10 @@ fn result_sink_writes_every_requested_format_and_rewrites_them() {
 #[test]
 fn result_sink_with_a_baseline_shows_deltas_in_markdown() {
     let directory = tempfile::tempdir().unwrap();
-    let sink = ResultSink {
-        markdown: Some(directory.path().join("r.md")),
-        baseline: Some(report_of(vec![passing()])),
-        ..ResultSink::default()
-    };
-    sink.write_all(&full_report()).unwrap();
+    let baseline = Some(Arc::new(report_of(vec![passing()])));
+    let markdown = WithBaseline::new(baseline, |baseline| MarkdownReporter { baseline });
+    let sink = ResultSink::default().with(markdown, Target::File(directory.path().join("r.md")));
+    sink.write_files(&full_report()).unwrap();
     let markdown = fs::read_to_string(directory.path().join("r.md")).unwrap();
     assert!(markdown.contains("Δ p95"), "{markdown}");
     assert!(markdown.contains("Informational only"), "{markdown}");
@@ -123,12 +124,13 @@ fn result_sink_writes_the_other_files_when_one_path_fails() {
     let directory = tempfile::tempdir().unwrap();
     let blocker = directory.path().join("file");
     fs::write(&blocker, b"x").unwrap();
-    let sink = ResultSink {
-        json: Some(blocker.join("r.json")),
-        markdown: Some(directory.path().join("r.md")),
-        ..ResultSink::default()
-    };
-    let error = sink.write_all(&full_report()).unwrap_err();
+    let sink = ResultSink::default()
+        .with(JsonReporter, Target::File(blocker.join("r.json")))
+        .with(
+            MarkdownReporter::default(),
+            Target::File(directory.path().join("r.md")),
+        );
+    let error = sink.write_files(&full_report()).unwrap_err();
     assert!(error.to_string().contains("r.json"), "{error}");
     assert!(directory.path().join("r.md").exists());
 }
@@ -137,7 +139,39 @@ fn result_sink_writes_the_other_files_when_one_path_fails() {
 fn an_empty_sink_writes_nothing() {
     let sink = ResultSink::default();
     assert!(sink.is_empty());
-    sink.write_all(&full_report()).unwrap();
+    sink.write_files(&full_report()).unwrap();
+}
+
+#[test]
+fn file_writes_leave_stdout_outputs_for_the_end() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("r.json");
+    let sink = ResultSink::default()
+        .with(JsonReporter, Target::Stdout)
+        .with(JsonReporter, Target::File(path.clone()));
+    sink.write_files(&full_report()).unwrap();
+    assert_eq!(entries(directory.path()), ["r.json"]);
+}
+
+#[test]
+fn a_reporter_with_a_baseline_compares_each_report_afresh() {
+    let baseline = Arc::new(report_of(vec![passing()]));
+    let markdown = WithBaseline::new(Some(Arc::clone(&baseline)), |baseline| MarkdownReporter {
+        baseline,
+    });
+    let report = full_report();
+    let expected = MarkdownReporter {
+        baseline: Some(compare(&report, &baseline)),
+    };
+    assert_eq!(
+        markdown.render(&report).unwrap(),
+        expected.render(&report).unwrap()
+    );
+    let without = WithBaseline::new(None, |baseline| MarkdownReporter { baseline });
+    assert_eq!(
+        without.render(&report).unwrap(),
+        MarkdownReporter::default().render(&report).unwrap()
+    );
 }
 
 #[test]

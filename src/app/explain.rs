@@ -1,16 +1,18 @@
 //! `techspec-bench explain`: show each scenario's plan and its verdict; exit 1 when an
 //! expectation fails. Must not time scenarios or hold SQL.
 
+use std::path::PathBuf;
+
 use serde::Serialize;
 
 use crate::app::database;
 use crate::app::dataset::ensure_dataset;
 use crate::app::ui::Ui;
 use crate::cli::{Cli, ExplainArgs};
-use crate::config;
+use crate::config::{self, Scenario};
 use crate::explain::{self, ExplainedScenario, render};
 use crate::outcome::Outcome;
-use crate::report::write_atomic;
+use crate::report::{check_writable, write_atomic};
 use crate::{Error, Result, exit_code};
 
 /// Sessions seeded on a throwaway cluster, as for `run`.
@@ -32,10 +34,39 @@ struct ExplainEntry<'a> {
     explained: Option<&'a ExplainedScenario>,
 }
 
+/// Everything `explain` needs from files and flags, validated before any database is touched.
+pub struct ExplainPlan {
+    pub scenarios: Vec<Scenario>,
+    /// Seed of the random parameter draws.
+    pub rng_seed: u64,
+    /// `--json`: where to write the plans and verdicts.
+    pub json: Option<PathBuf>,
+}
+
+impl ExplainPlan {
+    /// Loads and selects the scenarios and checks that the `--json` path is writable
+    /// (exit 2 on any problem).
+    pub fn check(args: &ExplainArgs) -> Result<ExplainPlan> {
+        let scenarios = config::load_scenarios(&args.selection.scenarios)?;
+        let scenarios = config::select(scenarios, &args.selection.filter)?;
+        if let Some(path) = &args.json {
+            check_writable("--json", path)?;
+        }
+        Ok(ExplainPlan {
+            scenarios,
+            rng_seed: args.selection.rng_seed,
+            json: args.json.clone(),
+        })
+    }
+}
+
 /// Runs `explain`.
 pub async fn run(cli: &Cli, args: &ExplainArgs) -> Result<i32> {
-    let scenarios = config::load_scenarios(&args.selection.scenarios)?;
-    let scenarios = config::select(scenarios, &args.selection.filter)?;
+    let ExplainPlan {
+        scenarios,
+        rng_seed,
+        json,
+    } = ExplainPlan::check(args)?;
     let ui = Ui::from_cli(cli);
     let database = database::open(cli, true).await?;
     let mut client = database.connect().await?;
@@ -43,8 +74,7 @@ pub async fn run(cli: &Cli, args: &ExplainArgs) -> Result<i32> {
     explain::validate_expectations(&client, &scenarios).await?;
     let mut outcomes = Vec::with_capacity(scenarios.len());
     for scenario in &scenarios {
-        let outcome =
-            explain::explain_scenario(&mut client, scenario, args.selection.rng_seed).await?;
+        let outcome = explain::explain_scenario(&mut client, scenario, rng_seed).await?;
         if !ui.quiet {
             println!(
                 "{}",
@@ -69,7 +99,7 @@ pub async fn run(cli: &Cli, args: &ExplainArgs) -> Result<i32> {
             },
         })
         .collect();
-    if let Some(path) = &args.json {
+    if let Some(path) = &json {
         let bytes = serde_json::to_vec_pretty(&entries)
             .map_err(|e| Error::environment(format!("cannot encode the plans as JSON: {e}")))?;
         write_atomic(path, &bytes)?;

@@ -2,6 +2,9 @@
 //! (plan check, timing, plan re-check), gate on thresholds and plans, write results after
 //! each scenario. Must not hold SQL or format output itself.
 
+use std::path::PathBuf;
+use std::sync::Arc;
+
 use crate::app::database::{self, OpenDatabase};
 use crate::app::dataset::ensure_dataset;
 use crate::app::scenario_run::run_one;
@@ -10,7 +13,10 @@ use crate::cli::{Cli, RunArgs};
 use crate::config::{self, Scenario, Thresholds};
 use crate::db::catalog;
 use crate::explain;
-use crate::report::{self, ResultSink};
+use crate::report::{
+    self, HtmlReporter, JsonReporter, JunitReporter, MarkdownReporter, Reporter, ResultSink,
+    SummaryReporter, TableReporter, Target, WithBaseline,
+};
 use crate::results::{DatabaseInfo, RESULTS_FORMAT, RunReport, Summary};
 use crate::{Result, TOOL_VERSION, verdict};
 
@@ -18,13 +24,24 @@ use crate::{Result, TOOL_VERSION, verdict};
 pub struct RunPlan {
     pub scenarios: Vec<Scenario>,
     pub thresholds: Thresholds,
-    pub baseline: Option<RunReport>,
+    /// Every output: result files, then the terminal table.
     pub sink: ResultSink,
+    /// `--save-baseline`: where to save the results once the run is over.
+    pub save_baseline: Option<PathBuf>,
+    /// `--seed`: seed the named database first.
+    pub seed: bool,
+    /// Sessions to seed.
+    pub sessions: u64,
+    /// `--strict`: skipped scenarios fail the gate.
+    pub strict: bool,
+    /// Seed of the random parameter draws.
+    pub rng_seed: u64,
 }
 
 impl RunPlan {
-    /// Loads and validates scenarios, thresholds and the baseline (exit 2 on any problem).
-    pub fn check(args: &RunArgs) -> Result<RunPlan> {
+    /// Loads and validates scenarios, thresholds and the baseline, and checks that every
+    /// output path is writable (exit 2 on any problem).
+    pub fn check(args: &RunArgs, ui: &Ui) -> Result<RunPlan> {
         let scenarios = config::load_scenarios(&args.selection.scenarios)?;
         let thresholds = config::load_thresholds(args.thresholds.as_deref(), &scenarios)?;
         let scenarios = config::select(scenarios, &args.selection.filter)?;
@@ -32,41 +49,118 @@ impl RunPlan {
             .baseline
             .as_deref()
             .map(report::load_baseline)
-            .transpose()?;
-        let sink = ResultSink::from_run_args(args, baseline.clone());
+            .transpose()?
+            .map(Arc::new);
+        let files = result_files(args, baseline.as_ref());
+        check_output_paths(&files, &args.save_baseline)?;
         Ok(RunPlan {
             scenarios,
             thresholds,
-            baseline,
-            sink,
+            sink: sink(files, baseline, ui),
+            save_baseline: args.save_baseline.clone(),
+            seed: args.seed,
+            sessions: args.sessions,
+            strict: args.strict,
+            rng_seed: args.selection.rng_seed,
         })
     }
 }
 
+/// A result file `run` can write: its flag, the path given (if any) and its reporter.
+type ResultFile<'a> = (&'static str, &'a Option<PathBuf>, Box<dyn Reporter>);
+
+/// Every result file format of `run`. A new format is its reporter plus one line here.
+fn result_files<'a>(args: &'a RunArgs, baseline: Option<&Arc<RunReport>>) -> Vec<ResultFile<'a>> {
+    let compared = || baseline.cloned();
+    vec![
+        ("--json", &args.json, Box::new(JsonReporter)),
+        ("--junit", &args.junit, Box::new(JunitReporter)),
+        (
+            "--markdown",
+            &args.markdown,
+            Box::new(WithBaseline::new(compared(), |baseline| MarkdownReporter {
+                baseline,
+            })),
+        ),
+        (
+            "--html",
+            &args.html,
+            Box::new(WithBaseline::new(compared(), |baseline| HtmlReporter {
+                baseline,
+            })),
+        ),
+    ]
+}
+
+/// Checks every output path before any database work, so a bad path fails at once.
+fn check_output_paths(files: &[ResultFile], save_baseline: &Option<PathBuf>) -> Result<()> {
+    let saved = ("--save-baseline", save_baseline);
+    let paths = files.iter().map(|(flag, path, _)| (*flag, *path));
+    for (flag, path) in paths.chain([saved]) {
+        if let Some(path) = path {
+            report::check_writable(flag, path)?;
+        }
+    }
+    Ok(())
+}
+
+/// The requested files, then the terminal output (the summary line alone with `-q`).
+fn sink(files: Vec<ResultFile>, baseline: Option<Arc<RunReport>>, ui: &Ui) -> ResultSink {
+    let mut sink = ResultSink::default();
+    for (_, path, reporter) in files {
+        if let Some(path) = path {
+            sink.add_boxed(reporter, Target::File(path.clone()));
+        }
+    }
+    if ui.quiet {
+        sink.add(SummaryReporter, Target::Stdout);
+    } else {
+        let (color, width) = (ui.color, report::table::stdout_width());
+        let table = move |baseline| TableReporter {
+            color,
+            width,
+            baseline,
+        };
+        sink.add(WithBaseline::new(baseline, table), Target::Stdout);
+    }
+    sink
+}
+
 /// Runs `run` and returns the gate's exit code.
 pub async fn run(cli: &Cli, args: &RunArgs) -> Result<i32> {
-    let plan = RunPlan::check(args)?;
     let ui = Ui::from_cli(cli);
+    let plan = RunPlan::check(args, &ui)?;
     let database = database::open(cli, true).await?;
     let mut client = database.connect().await?;
-    ensure_dataset(&database, &mut client, args.seed, args.sessions, &ui).await?;
+    ensure_dataset(&database, &mut client, plan.seed, plan.sessions, &ui).await?;
     explain::validate_expectations(&client, &plan.scenarios).await?;
     let mut report = new_report(&database, &client).await?;
     for scenario in &plan.scenarios {
         let thresholds = plan.thresholds.by_scenario.get(&scenario.name);
-        let result = run_one(&database, &mut client, scenario, thresholds, args, &ui).await?;
+        let result = run_one(
+            &database,
+            &mut client,
+            scenario,
+            thresholds,
+            plan.rng_seed,
+            &ui,
+        )
+        .await?;
         report.scenarios.push(result);
         report.summary = Summary::of(&report.scenarios);
-        plan.sink.write_all(&report)?;
+        plan.sink.write_files(&report)?;
     }
-    print_results(&report, &plan, &ui);
-    if let Some(note) = strict_skip_note(&report.summary, args.strict) {
+    plan.sink.write_stdout(&report)?;
+    if ui.verbose && !ui.quiet {
+        print!("{}", verbose_details(&report));
+    }
+    if let Some(note) = strict_skip_note(&report.summary, plan.strict) {
         println!("{note}");
     }
-    if let Some(path) = &args.save_baseline {
+    if let Some(path) = &plan.save_baseline {
         report::save_baseline(path, &report)?;
     }
-    Ok(verdict::gate_exit_code(&report.summary, args.strict))
+    Ok(verdict::gate_exit_code(&report.summary, plan.strict))
 }
 
 async fn new_report(database: &OpenDatabase, client: &tokio_postgres::Client) -> Result<RunReport> {
@@ -95,22 +189,6 @@ fn strict_skip_note(summary: &Summary, strict: bool) -> Option<String> {
         _ if !strict => None,
         1 => Some("--strict: 1 skipped scenario fails the gate".to_string()),
         n => Some(format!("--strict: {n} skipped scenarios fail the gate")),
-    }
-}
-
-fn print_results(report: &RunReport, plan: &RunPlan, ui: &Ui) {
-    if ui.quiet {
-        println!("{}", report::table::summary_line(&report.summary));
-        return;
-    }
-    let comparison = plan.baseline.as_ref().map(|b| report::compare(report, b));
-    let width = report::table::stdout_width();
-    print!(
-        "{}",
-        report::table::render_table_with_width(report, ui.color, comparison.as_ref(), width)
-    );
-    if ui.verbose {
-        print!("{}", verbose_details(report));
     }
 }
 

@@ -4,7 +4,6 @@
 use crate::app::database::OpenDatabase;
 use crate::app::ui::Ui;
 use crate::bench::{self, EngineOptions, Measurement};
-use crate::cli::RunArgs;
 use crate::config::{Scenario, ThresholdExpr};
 use crate::explain::{self, ExplainedScenario};
 use crate::outcome::Outcome;
@@ -20,10 +19,9 @@ pub async fn run_one(
     client: &mut tokio_postgres::Client,
     scenario: &Scenario,
     thresholds: Option<&Vec<ThresholdExpr>>,
-    args: &RunArgs,
+    rng_seed: u64,
     ui: &Ui,
 ) -> Result<ScenarioResult> {
-    let rng_seed = args.selection.rng_seed;
     let before = match explain::explain_scenario(client, scenario, rng_seed).await? {
         Outcome::Ok(explained) => Ok(explained),
         Outcome::Skip(reason) => return Ok(unmeasured(scenario, Status::Skip, reason)),

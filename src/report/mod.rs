@@ -1,6 +1,7 @@
-//! Renders a `RunReport` as bytes, one file per format (table, json, junit, markdown,
-//! html), compares with a baseline and writes files atomically. Must not measure or
-//! decide verdicts: it shows what `bench`, `verdict` and `explain` put in the report.
+//! Renders a `RunReport` as bytes, one reporter per format (table, json, junit, markdown,
+//! html), compares with a baseline, and sends each reporter's bytes to its target (a file
+//! written atomically, or stdout). Must not measure or decide verdicts: it shows what
+//! `bench`, `verdict` and `explain` put in the report.
 
 pub mod baseline;
 pub mod cells;
@@ -19,8 +20,8 @@ pub use html::HtmlReporter;
 pub use json::JsonReporter;
 pub use junit::JunitReporter;
 pub use markdown::MarkdownReporter;
-pub use table::render_table;
-pub use write::{ResultSink, write_atomic};
+pub use table::{SummaryReporter, TableReporter, render_table};
+pub use write::{ResultSink, Target, check_writable, write_atomic};
 
 use crate::results::RunReport;
 
@@ -29,4 +30,31 @@ use crate::results::RunReport;
 pub trait Reporter {
     /// The whole file for `report`.
     fn render(&self, report: &RunReport) -> crate::Result<Vec<u8>>;
+}
+
+/// A reporter that shows deltas against a baseline: every render compares the report with
+/// `baseline` afresh and hands the comparison (none without a baseline) to `make`, which
+/// builds the reporter to use (e.g. `|baseline| MarkdownReporter { baseline }`).
+#[derive(Debug, Clone)]
+pub struct WithBaseline<F> {
+    baseline: Option<std::sync::Arc<RunReport>>,
+    make: F,
+}
+
+impl<F> WithBaseline<F> {
+    /// Compares with `baseline` when there is one.
+    pub fn new(baseline: Option<std::sync::Arc<RunReport>>, make: F) -> Self {
+        WithBaseline { baseline, make }
+    }
+}
+
+impl<F, R> Reporter for WithBaseline<F>
+where
+    F: Fn(Option<Comparison>) -> R,
+    R: Reporter,
+{
+    fn render(&self, report: &RunReport) -> crate::Result<Vec<u8>> {
+        let comparison = self.baseline.as_deref().map(|b| compare(report, b));
+        (self.make)(comparison).render(report)
+    }
 }

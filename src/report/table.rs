@@ -1,6 +1,7 @@
 //! The terminal table `run` prints: one row per scenario, then the reasons of every
-//! non-pass, a summary line and notes. Must not print (it returns a String) nor decide
-//! statuses; colour only when the caller says so.
+//! non-pass, a summary line and notes; as a `Reporter` for stdout (`TableReporter`, or
+//! `SummaryReporter` for the summary line alone). Must not print (it returns text) nor
+//! decide statuses; colour only when the caller says so.
 
 use comfy_table::presets::UTF8_HORIZONTAL_ONLY;
 use comfy_table::{
@@ -8,6 +9,7 @@ use comfy_table::{
     TableStyle, Width,
 };
 
+use super::Reporter;
 use super::baseline::{Comparison, p95_delta_cell};
 use super::cells::{plan_text, status_label, thresholds_text, truncate_chars};
 use super::rows::{not_passed, percentile_texts};
@@ -30,6 +32,34 @@ const COMPACT_STYLE: TableStyle = UTF8_HORIZONTAL_ONLY.row_separator(LineStyle::
 /// The same with a dotted line between rows, which keeps wrapped cells readable.
 const SEPARATED_STYLE: TableStyle =
     UTF8_HORIZONTAL_ONLY.row_separator(LineStyle::none().fill('╌').junction('╌'));
+
+/// The terminal table as a [`Reporter`]: `render_table_with_width`'s text.
+#[derive(Debug, Clone)]
+pub struct TableReporter {
+    /// Colour the status column.
+    pub color: bool,
+    /// The terminal's width (see `stdout_width`).
+    pub width: u16,
+    /// Adds a Δ p95 column.
+    pub baseline: Option<Comparison>,
+}
+
+impl Reporter for TableReporter {
+    fn render(&self, report: &RunReport) -> crate::Result<Vec<u8>> {
+        let text = render_table_with_width(report, self.color, self.baseline.as_ref(), self.width);
+        Ok(text.into_bytes())
+    }
+}
+
+/// The summary line alone (for `-q`), ending with a newline.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SummaryReporter;
+
+impl Reporter for SummaryReporter {
+    fn render(&self, report: &RunReport) -> crate::Result<Vec<u8>> {
+        Ok(format!("{}\n", summary_line(&report.summary)).into_bytes())
+    }
+}
 
 /// The whole text `run` prints: table, reasons, summary, notes, laid out for
 /// `TABLE_WIDTH` columns. Ends with a newline.

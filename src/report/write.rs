@@ -1,13 +1,13 @@
 //! Writes result files so a crash never leaves half of one: a temporary file in the same
-//! directory, fsync, rename. `ResultSink` writes every requested format; the run command
-//! calls it after each scenario. Must not render formats itself (the reporters do).
+//! directory, fsync, rename. `ResultSink` is the list of requested outputs (reporter and
+//! target): files after each scenario, stdout at the end. `check_writable` proves an
+//! output path usable before any work. Must not render formats itself (the reporters do).
 
 use std::fs::{self, File};
-use std::io::Write;
+use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
 
-use super::baseline::compare;
-use super::{HtmlReporter, JsonReporter, JunitReporter, MarkdownReporter, Reporter};
+use super::Reporter;
 use crate::Error;
 use crate::results::RunReport;
 
@@ -82,58 +82,127 @@ fn write_error(path: &Path, doing: &str, error: &std::io::Error) -> Error {
     ))
 }
 
-/// The result files a run was asked for. `write_all` rewrites all of them; calling it after
-/// every scenario means a crash keeps everything measured so far.
-#[derive(Debug, Clone, Default)]
+/// Checks, before any work, that the output `path` given with `flag` can be written: it
+/// is not a directory, and its directory (or, when that is missing, the nearest existing
+/// ancestor, since `write_atomic` creates missing directories) is a directory where a
+/// temporary file can be created and removed. A configuration error (exit 2) otherwise.
+pub fn check_writable(flag: &str, path: &Path) -> crate::Result<()> {
+    let unwritable = |why: String| {
+        Error::config(format!(
+            "{flag} {}: cannot write results there: {why}",
+            path.display()
+        ))
+    };
+    if path.is_dir() {
+        return Err(unwritable(format!(
+            "it is a directory; name a file instead, e.g. {}",
+            path.join("results").display()
+        )));
+    }
+    let directory = existing_ancestor(parent_directory(path)).map_err(&unwritable)?;
+    let probe = tempfile::Builder::new()
+        .prefix(&temporary_prefix(path))
+        .suffix(".tmp")
+        .tempfile_in(directory);
+    match probe {
+        Ok(file) => file.close().map_err(|e| {
+            unwritable(format!(
+                "the test file in {} could not be removed ({e})",
+                directory.display()
+            ))
+        }),
+        Err(e) => Err(unwritable(format!(
+            "no file can be created in {} ({e}); make that directory writable, or choose \
+             another path",
+            directory.display()
+        ))),
+    }
+}
+
+/// `directory` itself or its nearest existing ancestor; an error saying how to fix it when
+/// that is not a directory or cannot be inspected.
+fn existing_ancestor(directory: &Path) -> Result<&Path, String> {
+    for candidate in directory.ancestors() {
+        let candidate = if candidate.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            candidate
+        };
+        match fs::metadata(candidate) {
+            Ok(found) if found.is_dir() => return Ok(candidate),
+            Ok(_) => {
+                return Err(format!(
+                    "{} is a file, not a directory; choose another path",
+                    candidate.display()
+                ));
+            }
+            Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {}
+            Err(e) => {
+                return Err(format!(
+                    "{} cannot be inspected ({e}); fix its permissions, or choose another path",
+                    candidate.display()
+                ));
+            }
+        }
+    }
+    Ok(Path::new("."))
+}
+
+/// Where one reporter's bytes go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A file, rewritten atomically after every scenario.
+    File(PathBuf),
+    /// Standard output, once, when the run is over (the terminal table).
+    Stdout,
+}
+
+/// One requested output: a reporter and its target.
+struct Export {
+    reporter: Box<dyn Reporter>,
+    target: Target,
+}
+
+/// The outputs a run was asked for, in order (hyperfine's export manager). Calling
+/// `write_files` after every scenario means a crash keeps everything measured so far;
+/// `write_stdout` prints the terminal outputs once at the end.
+#[derive(Default)]
 pub struct ResultSink {
-    pub json: Option<PathBuf>,
-    pub junit: Option<PathBuf>,
-    pub markdown: Option<PathBuf>,
-    pub html: Option<PathBuf>,
-    /// A baseline to show deltas against in markdown and HTML (informative only).
-    pub baseline: Option<RunReport>,
+    exports: Vec<Export>,
 }
 
 impl ResultSink {
-    /// The outputs named by `run`'s flags (`--json`, `--junit`, `--markdown`, `--html`).
-    /// `baseline` is what `load_baseline(--baseline)` returned, if given.
-    pub fn from_run_args(args: &crate::cli::RunArgs, baseline: Option<RunReport>) -> Self {
-        ResultSink {
-            json: args.json.clone(),
-            junit: args.junit.clone(),
-            markdown: args.markdown.clone(),
-            html: args.html.clone(),
-            baseline,
-        }
+    /// Adds an output; outputs are written in the order they were added.
+    pub fn add(&mut self, reporter: impl Reporter + 'static, target: Target) {
+        self.add_boxed(Box::new(reporter), target);
     }
 
-    /// True when no file was requested.
+    /// `add` for a reporter already boxed (e.g. picked from a list of formats).
+    pub fn add_boxed(&mut self, reporter: Box<dyn Reporter>, target: Target) {
+        self.exports.push(Export { reporter, target });
+    }
+
+    /// `add`, builder style.
+    pub fn with(mut self, reporter: impl Reporter + 'static, target: Target) -> Self {
+        self.add(reporter, target);
+        self
+    }
+
+    /// True when no output was requested.
     pub fn is_empty(&self) -> bool {
-        self.json.is_none()
-            && self.junit.is_none()
-            && self.markdown.is_none()
-            && self.html.is_none()
+        self.exports.is_empty()
     }
 
-    /// Renders and writes every requested file. Tries all of them even when one fails,
-    /// then reports every failure in one error.
-    pub fn write_all(&self, report: &RunReport) -> crate::Result<()> {
-        let comparison = self.baseline.as_ref().map(|b| compare(report, b));
-        let markdown = MarkdownReporter {
-            baseline: comparison.clone(),
-        };
-        let html = HtmlReporter {
-            baseline: comparison,
-        };
-        let outputs: [(&Option<PathBuf>, &dyn Reporter); 4] = [
-            (&self.json, &JsonReporter),
-            (&self.junit, &JunitReporter),
-            (&self.markdown, &markdown),
-            (&self.html, &html),
-        ];
-        let failures: Vec<String> = outputs
-            .into_iter()
-            .filter_map(|(path, reporter)| Some((path.as_deref()?, reporter)))
+    /// Renders and writes every file output. Tries all of them even when one fails, then
+    /// reports every failure in one error.
+    pub fn write_files(&self, report: &RunReport) -> crate::Result<()> {
+        let failures: Vec<String> = self
+            .exports
+            .iter()
+            .filter_map(|export| match &export.target {
+                Target::File(path) => Some((path, &export.reporter)),
+                Target::Stdout => None,
+            })
             .filter_map(|(path, reporter)| {
                 let written = reporter.render(report).and_then(|b| write_atomic(path, &b));
                 written.err().map(|error| error.to_string())
@@ -144,5 +213,107 @@ impl ResultSink {
         } else {
             Err(Error::environment(failures.join("\n")))
         }
+    }
+
+    /// Renders every stdout output and prints it, in order.
+    pub fn write_stdout(&self, report: &RunReport) -> crate::Result<()> {
+        let mut stdout = std::io::stdout().lock();
+        for export in self.exports.iter().filter(|e| e.target == Target::Stdout) {
+            let bytes = export.reporter.render(report)?;
+            stdout
+                .write_all(&bytes)
+                .and_then(|()| stdout.flush())
+                .map_err(|e| {
+                    Error::environment(format!(
+                        "cannot print the results on standard output: {e}; check that \
+                         whatever reads the output (a pipe, a file) is still open"
+                    ))
+                })?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries(directory: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(directory)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_path_in_a_writable_directory_passes_and_leaves_nothing_behind() {
+        let directory = tempfile::tempdir().unwrap();
+        fs::write(directory.path().join("old.json"), b"{}").unwrap();
+        check_writable("--json", &directory.path().join("old.json")).unwrap();
+        check_writable("--json", &directory.path().join("new.json")).unwrap();
+        assert_eq!(entries(directory.path()), ["old.json"]);
+    }
+
+    #[test]
+    fn missing_directories_pass_when_they_can_be_created_and_are_not_created() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("out/nested/junit.xml");
+        check_writable("--junit", &path).unwrap();
+        assert!(entries(directory.path()).is_empty());
+    }
+
+    #[test]
+    fn a_path_below_a_file_is_a_config_error_naming_flag_path_and_fix() {
+        let directory = tempfile::tempdir().unwrap();
+        let blocker = directory.path().join("file");
+        fs::write(&blocker, b"x").unwrap();
+        let path = blocker.join("sub/results.json");
+        let error = check_writable("--json", &path).unwrap_err();
+        assert!(matches!(error, Error::Config(_)), "{error:?}");
+        let message = error.to_string();
+        assert!(
+            message.starts_with(&format!("--json {}:", path.display())),
+            "{message}"
+        );
+        assert!(message.contains("is a file, not a directory"), "{message}");
+        assert!(message.contains("choose another path"), "{message}");
+    }
+
+    #[test]
+    fn a_directory_is_not_an_output_file() {
+        let directory = tempfile::tempdir().unwrap();
+        let error = check_writable("--html", directory.path()).unwrap_err();
+        assert!(matches!(error, Error::Config(_)), "{error:?}");
+        assert!(error.to_string().contains("is a directory"), "{error}");
+    }
+
+    #[test]
+    fn a_read_only_directory_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        if nix::unistd::geteuid().is_root() {
+            return; // root may write anywhere: nothing to refuse
+        }
+        let directory = tempfile::tempdir().unwrap();
+        let locked = directory.path().join("locked");
+        fs::create_dir(&locked).unwrap();
+        fs::set_permissions(&locked, fs::Permissions::from_mode(0o555)).unwrap();
+        let error = check_writable("--save-baseline", &locked.join("b.json")).unwrap_err();
+        fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
+        let message = error.to_string();
+        assert!(message.contains("--save-baseline"), "{message}");
+        assert!(
+            message.contains("make that directory writable"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_bare_file_name_is_checked_in_the_current_directory() {
+        assert_eq!(
+            existing_ancestor(parent_directory(Path::new("r.json"))),
+            Ok(Path::new("."))
+        );
     }
 }

@@ -1,10 +1,10 @@
-//! `seed` options: validated from the CLI flags into a typed `SeedOptions`.
-//! Must not touch the database or generate data.
+//! `seed` options: the typed `SeedOptions` and their validation (`app::seed` builds them
+//! from the command line). Must not know about the command-line parser, touch the
+//! database or generate data.
 
 use chrono::{DateTime, SubsecRound, Utc};
 
 use crate::Error;
-use crate::cli::SeedArgs;
 
 /// The largest `--sessions` accepted (far beyond any CI dataset; keeps arithmetic exact).
 pub const MAX_SESSIONS: u64 = 100_000_000;
@@ -49,29 +49,6 @@ impl Default for SeedOptions {
 }
 
 impl SeedOptions {
-    /// Validates the `seed` flags. Errors are configuration errors (exit 2) saying how to fix.
-    pub fn from_args(args: &SeedArgs, progress: bool) -> crate::Result<SeedOptions> {
-        let as_of = match &args.as_of {
-            Some(text) => parse_as_of(text)?,
-            None => Utc::now().trunc_subsecs(0),
-        };
-        let options = SeedOptions {
-            sessions: args.sessions,
-            rng_seed: args.rng_seed,
-            as_of,
-            clear: args.clear,
-            force: args.force,
-            research_per_session: args.research_per_session,
-            messages_per_session: args.messages_per_session,
-            trds_per_session: args.trds_per_session,
-            errors_per_session: args.errors_per_session,
-            sessions_per_design_job: args.sessions_per_design_job,
-            progress,
-        };
-        options.validate()?;
-        Ok(options)
-    }
-
     /// Checks the combination of values (also for options built in code).
     pub fn validate(&self) -> crate::Result<()> {
         if self.force && !self.clear {
@@ -124,41 +101,27 @@ pub fn parse_as_of(text: &str) -> crate::Result<DateTime<Utc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser;
 
-    fn args(extra: &[&str]) -> SeedArgs {
-        #[derive(Parser)]
-        struct Wrapper {
-            #[command(flatten)]
-            seed: SeedArgs,
-        }
-        let mut argv = vec!["seed"];
-        argv.extend_from_slice(extra);
-        Wrapper::try_parse_from(argv).unwrap().seed
+    fn options(change: impl FnOnce(&mut SeedOptions)) -> SeedOptions {
+        let mut options = SeedOptions::default();
+        change(&mut options);
+        options
     }
 
     #[test]
-    fn defaults_match_the_original_script() {
-        let options = SeedOptions::from_args(&args(&[]), false).unwrap();
-        assert_eq!(options.sessions, 10);
-        assert_eq!(options.research_per_session, 3.0);
-        assert_eq!(options.messages_per_session, 8.0);
-        assert_eq!(options.trds_per_session, 0.6);
-        assert_eq!(options.errors_per_session, 1.5);
-        assert_eq!(options.sessions_per_design_job, 2.0);
+    fn the_defaults_are_valid() {
+        assert!(SeedOptions::default().validate().is_ok());
     }
 
     #[test]
     fn as_of_is_parsed_as_rfc3339_in_utc() {
-        let options =
-            SeedOptions::from_args(&args(&["--as-of", "2026-01-01T02:00:00+02:00"]), false)
-                .unwrap();
-        assert_eq!(options.as_of.to_rfc3339(), "2026-01-01T00:00:00+00:00");
+        let as_of = parse_as_of("2026-01-01T02:00:00+02:00").unwrap();
+        assert_eq!(as_of.to_rfc3339(), "2026-01-01T00:00:00+00:00");
     }
 
     #[test]
     fn a_bad_as_of_is_a_config_error_with_an_example() {
-        let error = SeedOptions::from_args(&args(&["--as-of", "yesterday"]), false).unwrap_err();
+        let error = parse_as_of("yesterday").unwrap_err();
         assert_eq!(error.exit_code(), 2);
         assert!(
             error.to_string().contains("2026-01-01T00:00:00Z"),
@@ -168,22 +131,27 @@ mod tests {
 
     #[test]
     fn force_without_clear_is_a_config_error() {
-        let error = SeedOptions::from_args(&args(&["--force"]), false).unwrap_err();
+        let error = options(|o| o.force = true).validate().unwrap_err();
         assert_eq!(error.exit_code(), 2);
         assert!(error.to_string().contains("--clear"));
-        assert!(SeedOptions::from_args(&args(&["--force", "--clear"]), false).is_ok());
+        let both = options(|o| {
+            o.force = true;
+            o.clear = true;
+        });
+        assert!(both.validate().is_ok());
     }
 
     #[test]
     fn out_of_range_values_are_config_errors() {
-        for bad in [
-            &["--sessions", "0"][..],
-            &["--trds-per-session=-1"],
-            &["--messages-per-session", "NaN"],
-            &["--sessions-per-design-job", "0"],
-        ] {
-            let error = SeedOptions::from_args(&args(bad), false).unwrap_err();
-            assert_eq!(error.exit_code(), 2, "{bad:?}");
+        let bad: [fn(&mut SeedOptions); 4] = [
+            |o| o.sessions = 0,
+            |o| o.trds_per_session = -1.0,
+            |o| o.messages_per_session = f64::NAN,
+            |o| o.sessions_per_design_job = 0.0,
+        ];
+        for (index, change) in bad.into_iter().enumerate() {
+            let error = options(change).validate().unwrap_err();
+            assert_eq!(error.exit_code(), 2, "case {index}");
         }
     }
 }
