@@ -1,4 +1,4 @@
-//! The results of a run, shaped as the JSON format `techspec-bench/1` (DESIGN §4).
+//! The results of a run, shaped as the JSON format `techspec-bench/1`.
 //! Reporters read these; the engine and verdict fill them. Must not do I/O.
 
 use std::collections::BTreeMap;

@@ -88,7 +88,7 @@ pub fn decide_status(
     }
 }
 
-/// DESIGN §3: 1 when any scenario failed or errored, or was skipped under `--strict`; else 0.
+/// Exit 1 when any scenario failed or errored, or was skipped under `--strict`; else 0.
 pub fn gate_exit_code(summary: &Summary, strict: bool) -> i32 {
     if summary.fail > 0 || summary.error > 0 || (strict && summary.skip > 0) {
         exit_code::GATE_FAILED
@@ -331,7 +331,7 @@ mod tests {
     }
 
     #[test]
-    fn gate_exit_code_follows_design_section_3() {
+    fn gate_exit_code_is_1_on_failure_error_or_strict_skip() {
         let summary = |pass, fail, skip, error| Summary {
             pass,
             fail,

@@ -9,10 +9,10 @@ use tokio_postgres::GenericClient;
 use crate::Error;
 use crate::seed::tables::TECH_SPEC_TABLES;
 
-/// Sessions from which dropping and rebuilding keys and indexes is used. Measured on the
-/// 2-core dev machine (release build, same minute): 10,000 sessions 2.9-4.0 s deferred vs
-/// 4.2-4.6 s with everything in place; 100,000 sessions 27.7 s vs 47.6 s. Below about a
-/// thousand sessions the fixed cost of twenty DDL statements outweighs the gain.
+/// Sessions from which dropping and rebuilding keys and indexes is used. On two cores
+/// (release build): 10,000 sessions 2.9-4.0 s deferred vs 4.2-4.6 s with everything in
+/// place; 100,000 sessions 27.7 s vs 47.6 s. Below about a thousand sessions the fixed
+/// cost of twenty DDL statements outweighs the gain.
 pub const DEFER_FROM_SESSIONS: u64 = 1_000;
 
 /// How to treat indexes and foreign keys during the load (`None` = decide by size).

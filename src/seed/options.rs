@@ -30,7 +30,7 @@ pub struct SeedOptions {
 }
 
 impl Default for SeedOptions {
-    /// The defaults of the original seeding script (10 sessions), as of the current second.
+    /// The `seed` defaults (10 sessions, rng seed 42), as of the current second.
     fn default() -> Self {
         SeedOptions {
             sessions: 10,
@@ -138,7 +138,7 @@ mod tests {
     }
 
     #[test]
-    fn defaults_match_the_original_script() {
+    fn defaults_seed_ten_sessions() {
         let options = SeedOptions::from_args(&args(&[]), false).unwrap();
         assert_eq!(options.sessions, 10);
         assert_eq!(options.research_per_session, 3.0);
