@@ -18,7 +18,7 @@ async fn migrated(label: &str) -> common::TestDb {
 }
 
 #[tokio::test]
-async fn default_seed_writes_the_original_counts_and_every_foreign_key_resolves() {
+async fn default_seed_writes_the_default_counts_and_every_foreign_key_resolves() {
     let db = migrated("seed_defaults").await;
     let mut client = db.client().await;
     let outcome = seed(&mut client, &options()).await.unwrap();
