@@ -12,7 +12,6 @@ set -euo pipefail
 ADMIN_URL=${ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TSB=${TSB:-$ROOT/target/release/techspec-bench}
-EXAMPLE=$ROOT/target/release/examples/seed_speed
 SESSIONS=100000
 WITH_1M=0
 while [ $# -gt 0 ]; do
@@ -27,8 +26,8 @@ done
 for tool in psql pgbench cargo; do
   command -v "$tool" >/dev/null || { echo "missing $tool on PATH" >&2; exit 3; }
 done
-if [ ! -x "$TSB" ] || [ ! -x "$EXAMPLE" ]; then
-  (cd "$ROOT" && cargo build --release --bin techspec-bench --example seed_speed >&2)
+if [ ! -x "$TSB" ]; then
+  (cd "$ROOT" && cargo build --release --bin techspec-bench >&2)
 fi
 
 DBS=()
@@ -39,13 +38,9 @@ trap drop_dbs EXIT
 now() { date +%s.%N; }
 q() { psql -qAt "$1" -c "$2"; }
 
-# Applies the schema: the tool's migrate if it works on this branch, else the SQL files.
+# Applies the schema with the tool's migrate (with the `shared` stand-in).
 migrate() {
-  local url=$1
-  "$TSB" --database-url "$url" -q migrate --create-shared-stand-in >/dev/null 2>&1 || true
-  if [ "$(q "$url" "SELECT to_regclass('techspec_bench.seed_runs') IS NOT NULL")" != t ]; then
-    for f in "$ROOT"/migrations/*.sql; do psql -q -v ON_ERROR_STOP=1 "$url" -f "$f" >/dev/null; done
-  fi
+  "$TSB" --database-url "$1" -q migrate --create-shared-stand-in >/dev/null
 }
 
 TSB_TABLES="'shared.design_jobs','shared.design_outputs','shared.design_decisions','tech_spec_sessions',\
@@ -58,23 +53,16 @@ tsb_rows() {
 (SELECT count(*) FROM trd_documents)+(SELECT count(*) FROM tech_error_logs)"
 }
 
-# Seeds N sessions into a fresh migrated database; prints "seconds bytes rows how".
+# Seeds N sessions into a fresh migrated database; prints "seconds bytes rows".
 seed_run() {
-  local sessions=$1 url how=cli
+  local sessions=$1 url
   local db="bench_seed_${sessions}_$$"
   create_db "$db"; url=$(url_for "$db"); migrate "$url"
   local start end
   start=$(now)
-  "$TSB" --database-url "$url" -q seed --sessions "$sessions" --rng-seed 7 --as-of 2026-01-01T00:00:00Z >/dev/null 2>&1 || true
+  "$TSB" --database-url "$url" -q seed --sessions "$sessions" --rng-seed 7 --as-of 2026-01-01T00:00:00Z >/dev/null
   end=$(now)
-  if [ "$(q "$url" "SELECT count(*) FROM tech_spec_sessions")" != "$sessions" ]; then
-    # The CLI is not wired to seed on this build: measure the same library call instead.
-    how=library
-    start=$(now)
-    "$EXAMPLE" --database-url "$url" --sessions "$sessions" >/dev/null
-    end=$(now)
-  fi
-  echo "$(echo "$end - $start" | bc -l) $(tsb_bytes "$url") $(tsb_rows "$url") $how"
+  echo "$(echo "$end - $start" | bc -l) $(tsb_bytes "$url") $(tsb_rows "$url")"
   psql -q "$ADMIN_URL" -c "DROP DATABASE $db WITH (FORCE)" >/dev/null
 }
 
@@ -94,19 +82,18 @@ pgb_b=$(q "$PGB_URL" "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c 
 pgb_r=$(q "$PGB_URL" "SELECT (SELECT count(*) FROM pgbench_accounts)+(SELECT count(*) FROM pgbench_branches)+(SELECT count(*) FROM pgbench_tellers)")
 psql -q "$ADMIN_URL" -c "DROP DATABASE $PGB_DB WITH (FORCE)" >/dev/null
 
-read -r tsb_s tsb_b tsb_r how <<<"$(seed_run "$SESSIONS")"
+read -r tsb_s tsb_b tsb_r <<<"$(seed_run "$SESSIONS")"
 echo
 row "pgbench -i -s 10" "$pgb_s" "$pgb_b" "$pgb_r"
 row "techspec-bench seed --sessions $SESSIONS" "$tsb_s" "$tsb_b" "$tsb_r"
 awk -v a="$tsb_b" -v as="$tsb_s" -v b="$pgb_b" -v bs="$pgb_s" \
   'BEGIN { printf "ratio (seed MB/s / pgbench MB/s): %.2f   (goal >= 1.0)\n", (a/as)/(b/bs) }'
-[ "$how" = library ] && echo "(seed measured through the library API: examples/seed_speed, the CLI is not wired on this build)"
 
-read -r s10 b10 r10 _ <<<"$(seed_run 10000)"
+read -r s10 b10 r10 <<<"$(seed_run 10000)"
 row "seed --sessions 10000" "$s10" "$b10" "$r10"
 awk -v s="$s10" 'BEGIN { printf "10,000 sessions: %.2f s (goal < 2 s)\n", s }'
 if [ "$WITH_1M" = 1 ]; then
-  read -r s1m b1m r1m _ <<<"$(seed_run 1000000)"
+  read -r s1m b1m r1m <<<"$(seed_run 1000000)"
   row "seed --sessions 1000000" "$s1m" "$b1m" "$r1m"
 else
   echo "1,000,000 sessions: skipped (pass --with-1m; takes minutes)"

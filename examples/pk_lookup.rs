@@ -14,7 +14,7 @@ use techspec_bench::bench::{EngineOptions, run_scenario, summarize};
 use techspec_bench::config::model::{
     Expectations, IntDist, LoadAmount, LoadShape, Origin, ParamGen, Scenario, Step,
 };
-use techspec_bench::db::DbTarget;
+use techspec_bench::db::target::{self, Resolved};
 use techspec_bench::outcome::Outcome;
 
 #[derive(Parser)]
@@ -72,7 +72,13 @@ fn pk_lookup(args: &Args) -> Scenario {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
-    let target = DbTarget::from_url_for_tests(&args.url)?;
+    let env = |key: &str| std::env::var(key).ok();
+    let target = match target::resolve(Some(&args.url), &env, Duration::from_secs(10))? {
+        Resolved::Named(target, _) => target,
+        Resolved::Throwaway => {
+            return Err("--url is empty: name the database pgbench -i set up".into());
+        }
+    };
     let options = EngineOptions {
         rng_seed: 1,
         cancel: Arc::new(AtomicBool::new(false)),

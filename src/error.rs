@@ -1,7 +1,7 @@
 //! The error type every command returns, and the exit codes it maps to.
 //! Must not print anything: `main.rs` renders the error once.
 
-/// Process exit codes, as documented in DESIGN §3 and the README.
+/// Process exit codes, as documented in the README and docs/scenario-format.md.
 pub mod exit_code {
     /// Every gate passed (skips allowed unless `--strict`).
     pub const SUCCESS: i32 = 0;

@@ -1,5 +1,7 @@
 //! techspec-bench as a library: everything the binary does, callable from tests.
-//! Must not print to stdout or exit the process; `main.rs` does that.
+//! `app` owns terminal output (notes, tables, the progress bars it enables); the modules
+//! below it must not print (`seed` draws its per-table progress bars on stderr only when
+//! `app` asks for them). Only `main.rs` exits the process.
 
 pub mod app;
 pub mod bench;

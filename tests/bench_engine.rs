@@ -37,7 +37,7 @@ fn options(seed: u64) -> EngineOptions {
 }
 
 fn target(db: &common::TestDb) -> DbTarget {
-    DbTarget::from_url_for_tests(&db.url).unwrap()
+    common::target(&db.url)
 }
 
 fn measure(db: &common::TestDb, scenario: &Scenario) -> Measurement {

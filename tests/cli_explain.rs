@@ -1,7 +1,7 @@
 //! End-to-end tests of `techspec-bench explain` and of the plan column of `run` on named
 //! test databases: the shipped expectations on the default dataset, a failing plan named
 //! by node and relation, unknown indexes as configuration errors, and the small-table
-//! diagnosis (issue 5, "Done when"). Must not prepare data other than through the binary.
+//! diagnosis. Must not prepare data other than through the binary.
 
 mod cli_support;
 mod common;

@@ -1,6 +1,6 @@
 //! End-to-end tests of `techspec-bench run` against named test databases: the gate's exit
 //! codes and messages, configuration checked before the database, skips, safety of the
-//! dataset, result files and the measured numbers (issue 4, "Done when").
+//! dataset, result files and the measured numbers.
 //! Must not prepare data other than through the binary, nor touch any database but its own.
 
 mod cli_support;

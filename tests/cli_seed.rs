@@ -1,6 +1,6 @@
 //! End-to-end tests of `techspec-bench seed` through the binary on named test databases:
 //! printed counts, idempotence, --clear keeping foreign rows, determinism, the refusals,
-//! and interruption leaving nothing behind (issue 3, "Done when").
+//! and interruption leaving nothing behind.
 //! Must not prepare data other than through the binary, except rows a test says another
 //! service wrote.
 
@@ -43,7 +43,7 @@ async fn data_checksums(client: &tokio_postgres::Client) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn default_seed_prints_the_original_counts_and_every_foreign_key_resolves() {
+async fn default_seed_prints_the_default_counts_and_every_foreign_key_resolves() {
     let db = migrated("e2e_seed_default").await;
     let outcome = run_tool(&db.url, &["seed"]);
     assert_exit(&outcome, 0);

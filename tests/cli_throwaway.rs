@@ -1,18 +1,23 @@
 //! The throwaway cluster through the binary: `migrate` with nothing configured applies
-//! everything and leaves nothing behind, also when interrupted by SIGINT or SIGTERM
-//! mid-command. Must not need DATABASE_URL.
+//! everything and leaves nothing behind; a long `seed` interrupted by SIGINT or SIGTERM
+//! (while the cluster is set up, or mid-seed) leaves nothing behind either. Must not
+//! need DATABASE_URL.
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
 const NOTICE: &str = "using a throwaway PostgreSQL cluster (removed at exit)";
+
+/// Sessions for a seed that runs far longer than any test waits (it is always interrupted).
+const LONG_SEED_SESSIONS: &str = "2000000";
 
 /// Processes whose command line mentions `needle` (e.g. a cluster directory).
 fn processes_mentioning(needle: &Path) -> Vec<String> {
@@ -74,17 +79,50 @@ fn entries(dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-/// `migrate` on a throwaway cluster in `tmp` that pauses once its database is open, with
-/// stderr piped.
-fn spawn_paused_migrate(tmp: &Path) -> Child {
-    common::tool()
-        .arg("migrate")
+/// A long `seed` on a throwaway cluster in `tmp`, and the lines it writes to stderr as
+/// they come (read on a thread, so waiting for one can time out).
+fn spawn_long_seed(tmp: &Path) -> (Child, Receiver<String>) {
+    let mut child = common::tool()
+        .args(["seed", "--sessions", LONG_SEED_SESSIONS])
         .env("TMPDIR", tmp)
-        .env("TECHSPEC_BENCH_PAUSE_AFTER_OPEN_MS", "600000")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap()
+        .unwrap();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let (sender, lines) = channel();
+    std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (child, lines)
+}
+
+/// Waits (two minutes at most) for a stderr line starting with `prefix`.
+fn wait_for_line(lines: &Receiver<String>, prefix: &str) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut seen = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) if line.starts_with(prefix) => return,
+            Ok(line) => seen.push(line),
+            Err(RecvTimeoutError::Timeout) => {
+                panic!("no `{prefix}` line within 2 minutes: {seen:?}")
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                panic!("stderr ended before `{prefix}`: {seen:?}")
+            }
+        }
+    }
+}
+
+/// Every stderr line not read yet (the process has exited).
+fn remaining(lines: &Receiver<String>) -> String {
+    lines.iter().collect::<Vec<_>>().join("\n")
 }
 
 /// Sends `signal` to `child` and waits (a minute at most) for it to exit.
@@ -127,20 +165,15 @@ fn migrate_with_nothing_configured_uses_a_throwaway_cluster_and_removes_it() {
 
 fn interrupted_mid_command_leaves_nothing(signal: Signal) {
     let tmp = common::shared_tempdir();
-    let mut child = spawn_paused_migrate(tmp.path());
+    let (mut child, lines) = spawn_long_seed(tmp.path());
+    wait_for_line(&lines, &format!("seeding {LONG_SEED_SESSIONS} sessions"));
     let cluster_dir = wait_for_running_cluster(tmp.path(), &mut child);
     assert!(
         !processes_mentioning(&cluster_dir).is_empty(),
         "the server runs before the signal"
     );
     let status = signal_and_wait(&mut child, signal);
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
+    let stderr = remaining(&lines);
     assert_eq!(status.code(), Some(130), "{stderr}");
     assert!(stderr.contains("interrupted"), "{stderr}");
     assert_nothing_left(tmp.path());
@@ -159,15 +192,11 @@ fn sigterm_mid_command_stops_and_removes_the_cluster() {
 #[test]
 fn sigint_while_the_cluster_is_being_set_up_leaves_nothing() {
     let tmp = common::shared_tempdir();
-    let mut child = spawn_paused_migrate(tmp.path());
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut first_line = String::new();
-    stderr.read_line(&mut first_line).unwrap();
-    assert!(first_line.starts_with(NOTICE), "{first_line}");
+    let (mut child, lines) = spawn_long_seed(tmp.path());
+    wait_for_line(&lines, NOTICE);
     // The notice is printed before initdb runs: signal the set-up phase.
     let status = signal_and_wait(&mut child, Signal::SIGINT);
-    let mut rest = String::new();
-    stderr.read_to_string(&mut rest).unwrap();
+    let rest = remaining(&lines);
     assert_eq!(status.code(), Some(130), "{rest}");
     assert_nothing_left(tmp.path());
 }

@@ -1,4 +1,4 @@
-//! The shipped scenario files load, with the 14 scenarios of the issue, and match the
+//! The shipped scenario files load, with their 14 scenarios, and match the
 //! shipped thresholds.
 
 use std::path::Path;

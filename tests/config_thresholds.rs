@@ -157,7 +157,7 @@ fn a_missing_named_file_is_a_config_error() {
 }
 
 #[test]
-fn the_shipped_thresholds_match_the_issue() {
+fn the_shipped_thresholds_are_the_expected_p95_limits() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let thresholds =
         load_thresholds(Some(&root.join("thresholds.toml")), &shipped_scenarios()).expect("loads");

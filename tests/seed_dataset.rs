@@ -39,7 +39,7 @@ async fn seed_large(client: &mut tokio_postgres::Client) -> SeedReport {
 }
 
 #[tokio::test]
-async fn default_seed_writes_the_original_counts_and_every_foreign_key_resolves() {
+async fn default_seed_writes_the_default_counts_and_every_foreign_key_resolves() {
     let db = migrated("seed_defaults").await;
     let mut client = db.client().await;
     let outcome = seed(&mut client, &options()).await.unwrap();

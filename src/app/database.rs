@@ -1,8 +1,6 @@
 //! Opens the database a command works on: the named target, or a throwaway cluster
 //! that lives as long as the returned value. Must not run command logic.
 
-use std::time::Duration;
-
 use crate::cli::Cli;
 use crate::db::cluster::ThrowawayCluster;
 use crate::db::migrate::{self, MigrateOptions};
@@ -12,10 +10,6 @@ use crate::db::{self as db, DbTarget};
 /// The one line printed when a throwaway cluster is used.
 pub const THROWAWAY_NOTICE: &str = "using a throwaway PostgreSQL cluster (removed at exit); \
                                     pass --database-url or set DATABASE_URL to use your own database";
-
-/// Testing aid: milliseconds to wait after the database is opened, so tests can signal
-/// the process mid-command. Not for normal use.
-pub const PAUSE_AFTER_OPEN_ENV: &str = "TECHSPEC_BENCH_PAUSE_AFTER_OPEN_MS";
 
 /// The database of one command. A throwaway cluster is stopped and deleted when this
 /// value is dropped (on success, error or interruption alike).
@@ -47,7 +41,7 @@ impl OpenDatabase {
     }
 }
 
-/// Resolves the target (DESIGN §1) and, when none is named, prints one line and starts
+/// Resolves the target (see [`target::resolve`]) and, when none is named, prints one line and starts
 /// a throwaway cluster. With `allow_throwaway_setup`, a throwaway cluster is also
 /// migrated (with the `shared` stand-in) before this returns, ready to seed; a named
 /// database is never changed here.
@@ -80,15 +74,5 @@ pub async fn open(cli: &Cli, allow_throwaway_setup: bool) -> crate::Result<OpenD
             database
         }
     };
-    pause_for_tests().await;
     Ok(database)
-}
-
-async fn pause_for_tests() {
-    let pause = std::env::var(PAUSE_AFTER_OPEN_ENV)
-        .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    if let Some(millis) = pause {
-        tokio::time::sleep(Duration::from_millis(millis)).await;
-    }
 }

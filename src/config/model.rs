@@ -76,7 +76,7 @@ pub struct Capture {
     pub column: String,
 }
 
-/// A parameter generator (DESIGN §2.1).
+/// A parameter generator (see docs/scenario-format.md).
 #[derive(Debug, Clone, PartialEq)]
 pub enum ParamGen {
     /// `{ value = X }`

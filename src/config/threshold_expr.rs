@@ -1,4 +1,4 @@
-//! The threshold grammar (DESIGN §2.2): `"5ms"`, `"p95 < 30ms"`, `"errors == 0"`,
+//! The threshold grammar (docs/scenario-format.md): `"5ms"`, `"p95 < 30ms"`, `"errors == 0"`,
 //! `"throughput > 500/s"`. A small hand-written parser with helpful errors.
 //! Must not read files or know scenario names: `thresholds.rs` does that.
 //!

@@ -6,8 +6,7 @@ use std::collections::BTreeMap;
 
 use tokio_postgres::GenericClient;
 
-/// The eight tables of the Design Agent and Tech Spec schemas, schema-qualified, as
-/// `table_row_counts` reports them.
+/// The eight dataset tables, schema-qualified, as `table_row_counts` reports them.
 pub const DATASET_TABLES: [&str; 8] = [
     "shared.design_jobs",
     "shared.design_outputs",

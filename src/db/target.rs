@@ -49,7 +49,7 @@ pub enum Resolved {
     Throwaway,
 }
 
-/// Resolves the target from the flag value and an environment lookup, DESIGN §1 order:
+/// Resolves the target from the flag value and an environment lookup, in this order:
 /// `--database-url`, `DATABASE_URL`, then the libpq variables when `PGHOST` or
 /// `PGDATABASE` is set, else [`Resolved::Throwaway`].
 ///
@@ -221,10 +221,11 @@ pub fn display(config: &tokio_postgres::Config) -> String {
     )
 }
 
+#[cfg(test)]
 impl DbTarget {
     /// A target from a connection string, without TLS and without reading the
-    /// environment (tests). Never prints the password.
-    pub fn from_url_for_tests(url: &str) -> crate::Result<DbTarget> {
+    /// environment (unit tests only). Never prints the password.
+    pub(crate) fn from_url_for_tests(url: &str) -> crate::Result<DbTarget> {
         let mut target = named_target(url, &|_| None, Duration::from_secs(10))?;
         target.tls.mode = SslMode::Disable;
         target.config.ssl_mode(SslMode::Disable.negotiation());

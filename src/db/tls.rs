@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, SignatureScheme};
 
@@ -118,7 +119,7 @@ fn root_store(path: Option<&Path>) -> crate::Result<rustls::RootCertStore> {
     };
     let pem = std::fs::read(path).map_err(|e| unreadable(&e))?;
     let mut store = rustls::RootCertStore::empty();
-    for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
+    for cert in CertificateDer::pem_slice_iter(&pem) {
         store
             .add(cert.map_err(|e| unreadable(&e))?)
             .map_err(|e| unreadable(&e))?;

@@ -1,4 +1,4 @@
-//! The JSON results file, format `techspec-bench/1` (DESIGN §4): the `RunReport` as
+//! The JSON results file, format `techspec-bench/1`: the `RunReport` as
 //! serde writes it. Must not reshape or drop fields; readers rely on the format.
 
 use super::Reporter;

@@ -12,10 +12,10 @@ use crate::db::constraints::{self as db_constraints, ConstraintKind, Deferral};
 use crate::db::migrate;
 use crate::seed::tables::TECH_SPEC_TABLES;
 
-/// Sessions from which dropping and rebuilding keys and indexes is used. Measured on a
-/// 2-core machine (release build, same minute): 10,000 sessions 2.9-4.0 s deferred vs
-/// 4.2-4.6 s with everything in place; 100,000 sessions 27.7 s vs 47.6 s. Below about a
-/// thousand sessions the fixed cost of twenty DDL statements outweighs the gain.
+/// Sessions from which dropping and rebuilding keys and indexes is used. On two cores
+/// (release build): 10,000 sessions 2.9-4.0 s deferred vs 4.2-4.6 s with everything in
+/// place; 100,000 sessions 27.7 s vs 47.6 s. Below about a thousand sessions the fixed
+/// cost of twenty DDL statements outweighs the gain.
 pub const DEFER_FROM_SESSIONS: u64 = 1_000;
 
 /// How to treat indexes and foreign keys during the load (`None` = decide by size).

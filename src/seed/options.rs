@@ -30,7 +30,7 @@ pub struct SeedOptions {
 }
 
 impl Default for SeedOptions {
-    /// The defaults of the original seeding script (10 sessions), as of the current second.
+    /// The `seed` defaults (10 sessions, rng seed 42), as of the current second.
     fn default() -> Self {
         SeedOptions {
             sessions: 10,

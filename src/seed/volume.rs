@@ -100,7 +100,7 @@ mod tests {
     }
 
     #[test]
-    fn defaults_give_the_original_counts() {
+    fn defaults_give_the_documented_counts() {
         let counts: Vec<u64> = volume(10)
             .row_counts()
             .into_iter()

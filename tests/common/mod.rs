@@ -8,6 +8,8 @@ use std::time::Duration;
 use techspec_bench::config::model::{
     Expectations, LoadAmount, LoadShape, Origin, ParamGen, Scenario, Step,
 };
+use techspec_bench::db::DbTarget;
+use techspec_bench::db::target::{self, Resolved};
 use tokio_postgres::NoTls;
 
 /// The admin URL of the server tests run against (`DATABASE_URL`).
@@ -105,6 +107,19 @@ pub async fn connect(url: &str) -> tokio_postgres::Client {
     client
 }
 
+/// The target of `url`, resolved as `--database-url` is, without TLS and without
+/// reading the environment (no password file, no `PG*` variables).
+pub fn target(url: &str) -> DbTarget {
+    let without_tls = |key: &str| (key == "PGSSLMODE").then(|| "disable".to_string());
+    match target::resolve(Some(url), &without_tls, Duration::from_secs(10)) {
+        Ok(Resolved::Named(target, _)) => target,
+        other => panic!(
+            "cannot resolve the test database {}: {other:?}",
+            redact(url)
+        ),
+    }
+}
+
 /// `url` with its database replaced by `dbname`.
 pub fn with_database(url: &str, dbname: &str) -> String {
     let mut parsed = url::Url::parse(url).expect("DATABASE_URL must be a postgres:// URL");
@@ -123,7 +138,7 @@ fn redact(url: &str) -> String {
 }
 
 /// Environment variables that choose a database or change the throwaway cluster.
-pub const CONNECTION_ENV: [&str; 11] = [
+pub const CONNECTION_ENV: [&str; 10] = [
     "DATABASE_URL",
     "PGHOST",
     "PGPORT",
@@ -134,7 +149,6 @@ pub const CONNECTION_ENV: [&str; 11] = [
     "PGSSLROOTCERT",
     "PGPASSFILE",
     "TECHSPEC_BENCH_PG_BINDIR",
-    "TECHSPEC_BENCH_PAUSE_AFTER_OPEN_MS",
 ];
 
 /// The techspec-bench binary, with none of `CONNECTION_ENV` inherited (so without
