@@ -1,6 +1,5 @@
 //! Helpers shared by the seed integration tests: options with a fixed clock, row counts
 //! and checksums. Must not be used outside tests.
-#![allow(dead_code)]
 
 use techspec_bench::seed::{SeedOptions, parse_as_of};
 

@@ -4,8 +4,8 @@
 //! Must not prepare data other than through the binary, except rows a test says another
 //! service wrote.
 
-mod cli_support;
-mod common;
+use crate::cli_support;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

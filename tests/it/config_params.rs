@@ -1,7 +1,7 @@
 //! Scenario statements, one element at a time: `$n` placeholders, parameter generators,
 //! captures between steps and plan expectations.
 
-mod config_support;
+use crate::config_support;
 
 use config_support::{assert_error, load_one};
 use techspec_bench::config::{IntDist, NoSeqScan, ParamGen};

@@ -1,8 +1,8 @@
 //! An interrupted seed (lost connection, or the seeding future dropped mid-COPY) leaves
 //! the database exactly as it was. Must not depend on timing beyond "the COPY has started".
 
-mod common;
-mod seed_support;
+use crate::common;
+use crate::seed_support;
 
 use std::time::Duration;
 

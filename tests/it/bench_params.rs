@@ -2,7 +2,7 @@
 //! the type the server infers, read back, captured from rows, and samples loaded or skipped.
 //! Must not run the engine.
 
-mod common;
+use crate::common;
 
 use techspec_bench::bench::{Captures, ParamDrawer, ParamValue, PrepareFailure, capture_column};
 use techspec_bench::config::model::{LoadAmount, ParamGen, Scenario};

@@ -1,7 +1,6 @@
 //! Shared helpers of the end-to-end tests of the binary (cli_run, cli_explain, cli_seed):
 //! run the tool on a test database, prepare datasets through the binary, checksum tables.
 //! Must not prepare data by any other route than the binary's own commands.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,7 +1,7 @@
 //! sslmode against the DATABASE_URL server: what is encrypted and what is verified.
 //! Must not touch databases other than its own.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
 //! Snapshot and behaviour tests of every output format, on fixture reports.
 
-mod report_fixtures;
+use crate::report_fixtures;
 
 use report_fixtures::*;
 use techspec_bench::report::{

@@ -2,7 +2,7 @@
 //! indexes, idempotence, drift, the shared-schema rule, status, concurrency, catalog.
 //! Must not touch databases other than its own.
 
-mod common;
+use crate::common;
 
 use techspec_bench::db::catalog;
 use techspec_bench::db::migrate::{self, EMBEDDED, MigrateOptions, MigrationStatus, Outcome};

@@ -3,7 +3,7 @@
 //! (while the cluster is set up, or mid-seed) leaves nothing behind either. Must not
 //! need DATABASE_URL.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -2,8 +2,7 @@
 //! scenario, one that times out is measured as query errors, and the run goes on.
 //! Must not share databases with other tests.
 
-mod cli_support;
-mod common;
+use crate::cli_support;
 
 use cli_support::{assert_exit, fixture, migrated, read_json, run_tool, scenario};
 

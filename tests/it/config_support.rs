@@ -1,6 +1,5 @@
 //! Helpers shared by the config integration tests: write a scenario file, load it,
 //! and assert on configuration errors. Must not touch a database.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 

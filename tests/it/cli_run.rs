@@ -3,8 +3,8 @@
 //! dataset, result files and the measured numbers.
 //! Must not prepare data other than through the binary, nor touch any database but its own.
 
-mod cli_support;
-mod common;
+use crate::cli_support;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

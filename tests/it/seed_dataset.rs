@@ -1,8 +1,8 @@
 //! Integration tests of `seed` on a migrated database: counts, foreign keys, idempotence,
 //! --clear, determinism, and the refusals. Must not depend on the CLI wiring.
 
-mod common;
-mod seed_support;
+use crate::common;
+use crate::seed_support;
 
 use seed_support::{
     checksums, counts, design_job_exists, insert_foreign_design_job, options, record_stand_in,

@@ -2,7 +2,7 @@
 //! Each valid form loads into the model; each invalid one is a configuration error
 //! (exit 2) naming file:line:column and the fix.
 
-mod config_support;
+use crate::config_support;
 
 use std::time::Duration;
 

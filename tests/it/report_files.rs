@@ -1,7 +1,7 @@
 //! Result files on disk: atomic writes, the sink that rewrites every format after each
 //! scenario, and loading baselines.
 
-mod report_fixtures;
+use crate::report_fixtures;
 
 use std::fs;
 use std::path::Path;

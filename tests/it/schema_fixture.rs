@@ -1,7 +1,7 @@
 //! Checks that the migration files apply as plain SQL on a fresh database (the fixture
 //! other integration tests build on). Must not depend on the tool's migration runner.
 
-mod common;
+use crate::common;
 
 #[tokio::test]
 async fn migration_files_create_the_eight_tables_and_fifteen_indexes() {

@@ -1,6 +1,5 @@
 //! Test harness: one fresh database per test on a shared server, dropped at the end.
 //! Must not be used by the binary; only integration tests include it.
-#![allow(dead_code)]
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;

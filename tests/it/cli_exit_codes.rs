@@ -1,7 +1,7 @@
 //! Exit codes and messages of the binary that need no database: usage errors (2),
 //! unreachable server and missing PostgreSQL install (3). Must not need DATABASE_URL.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -2,7 +2,7 @@
 //! open-loop rate, multi-step captures, transactions, timeouts, skips and determinism.
 //! Must not depend on the seed module: each test inserts the few rows it needs.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;

@@ -3,8 +3,7 @@
 //! by node and relation, unknown indexes as configuration errors, and the small-table
 //! diagnosis. Must not prepare data other than through the binary.
 
-mod cli_support;
-mod common;
+use crate::cli_support;
 
 use cli_support::{assert_exit, fixture, migrated, read_json, run_tool, seeded};
 

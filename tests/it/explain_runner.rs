@@ -1,7 +1,7 @@
 //! Integration tests of `explain`: EXPLAIN ANALYZE of scenarios on a real PostgreSQL with
 //! the Tech Spec schema and rows generated in SQL; checks, diagnoses, validation, rollback.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

@@ -1,6 +1,5 @@
 //! Fixture `RunReport`s for the reporter tests: one scenario of each status, one with
 //! steps, one with a rate (service time). Must not touch a database or the file system.
-#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 
