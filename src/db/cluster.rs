@@ -8,6 +8,10 @@
 //! runs in its own process group (a terminal Ctrl-C reaches the tool, which then stops
 //! the server), and keeps the default durability settings (fsync on).
 //! `TECHSPEC_BENCH_PG_BINDIR` replaces the search for the binaries (see `pg_install`).
+//!
+//! Should the tool die without stopping the server (SIGKILL), the server gets SIGQUIT
+//! from the kernel and shuts down at once (see `spawner`); the directory stays, marked
+//! with its owner's pid, and the next start removes it (see `leftovers`).
 
 use std::fs::File;
 use std::os::unix::process::CommandExt;
@@ -20,6 +24,9 @@ use nix::unistd::{Pid, User};
 
 use crate::db::tls::{SslMode, TlsSettings};
 use crate::db::{DbTarget, pg_install};
+
+pub mod leftovers;
+mod spawner;
 
 /// The port number in the socket file name (`.s.PGSQL.5432`); no TCP port is opened.
 const SOCKET_PORT: u16 = 5432;
@@ -49,12 +56,14 @@ impl ThrowawayCluster {
     pub async fn start(connect_timeout: Duration) -> crate::Result<ThrowawayCluster> {
         let bindir = pg_install::find(&|key| std::env::var(key).ok())?;
         let owner = server_owner()?;
+        leftovers::remove_leftovers(&std::env::temp_dir());
         let dir = tempfile::Builder::new()
-            .prefix("techspec-bench-")
+            .prefix(leftovers::DIR_PREFIX)
             .tempdir()
             .map_err(|e| {
                 crate::Error::environment(format!("cannot create a temporary directory: {e}"))
             })?;
+        leftovers::mark(dir.path())?;
         let mut cluster = ThrowawayCluster {
             dir: Some(dir),
             child: None,
@@ -253,8 +262,8 @@ impl ThrowawayCluster {
     }
 }
 
-fn spawn(mut command: Command, name: &str) -> crate::Result<Child> {
-    command.spawn().map_err(|e| {
+fn spawn(command: Command, name: &str) -> crate::Result<Child> {
+    spawner::spawn_tied(command).map_err(|e| {
         crate::Error::environment(format!(
             "cannot start {name} for the throwaway cluster: {e}"
         ))
