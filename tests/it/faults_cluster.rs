@@ -2,7 +2,7 @@
 //! seconds, and the next start removes the directory left behind (and nothing else).
 //! Must not need DATABASE_URL.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
