@@ -1,4 +1,7 @@
 //! techspec-bench as a library: everything the binary does, callable from tests.
+//! Layers: `config` reads scenarios, `db` talks to PostgreSQL, `params` draws parameter
+//! values for both `bench` (timed runs) and `explain` (plan checks), which do not import
+//! each other; `verdict` and `report` judge and render what they produced, `app` wires it.
 //! Must not print to stdout or exit the process; `main.rs` does that.
 
 pub mod app;
@@ -8,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod explain;
+pub mod params;
 pub mod report;
 pub mod results;
 pub mod seed;

@@ -11,11 +11,11 @@ use hdrhistogram::Histogram;
 use indicatif::ProgressBar;
 
 use crate::bench::histogram::{new_latency_histogram, record};
-use crate::bench::params::{ParamDrawer, PrepareFailure};
 use crate::bench::schedule::ClientPlan;
 use crate::bench::session::ClientSession;
 use crate::config::model::Scenario;
 use crate::db::DbTarget;
+use crate::params::{ParamDrawer, PrepareFailure};
 
 /// State shared by the clients of one scenario run.
 pub struct SharedRun {

@@ -12,11 +12,11 @@ use tokio_postgres::types::ToSql;
 
 use crate::bench::client::{ClientOutcome, SharedRun, StartLine, run_client};
 use crate::bench::histogram::{merge_into, new_latency_histogram};
-use crate::bench::params::{Captures, ParamDrawer, PrepareFailure};
 use crate::bench::schedule::{ClientPlan, client_plans};
 use crate::bench::session::ClientSession;
 use crate::config::model::{LoadAmount, Scenario};
 use crate::db::DbTarget;
+use crate::params::{Captures, ParamDrawer, PrepareFailure};
 
 /// How to run a scenario.
 #[derive(Debug, Clone)]
