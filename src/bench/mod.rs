@@ -1,12 +1,17 @@
 //! Executes scenarios: client threads, open-loop rate, steps, captures, HdrHistograms,
-//! with parameter values drawn by `params`. Must not evaluate thresholds, format output
-//! or check plans.
+//! with parameter values drawn by `params`. The database sits behind the `Executor` trait
+//! (`PgExecutor` in production, the scripted `mock` in unit tests). Must not evaluate
+//! thresholds, format output or check plans.
 
 pub mod client;
 pub mod engine;
+pub mod executor;
 pub mod histogram;
+#[cfg(test)]
+pub mod mock;
 pub mod schedule;
 pub mod session;
 
 pub use engine::{EngineOptions, Measurement, ScenarioRun, run_scenario};
+pub use executor::{Executor, PgExecutor, Session};
 pub use histogram::{encode_histogram, summarize};
