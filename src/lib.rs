@@ -1,4 +1,7 @@
 //! techspec-bench as a library: everything the binary does, callable from tests.
+//! Layers: `config` reads scenarios, `db` talks to PostgreSQL, `params` draws parameter
+//! values for both `bench` (timed runs) and `explain` (plan checks), which do not import
+//! each other; `verdict` and `report` judge and render what they produced, `app` wires it.
 //! `app` owns terminal output (notes, tables, the progress bars it enables); the modules
 //! below it must not print (`seed` draws its per-table progress bars on stderr only when
 //! `app` asks for them). Only `main.rs` exits the process.
@@ -11,6 +14,7 @@ pub mod db;
 pub mod error;
 pub mod explain;
 pub mod outcome;
+pub mod params;
 pub mod report;
 pub mod results;
 pub mod seed;

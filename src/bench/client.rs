@@ -1,6 +1,7 @@
-//! One benchmark client: an OS thread with its own current_thread runtime holding its
-//! connection (keeping client and connection on one thread is what makes the loop cheap),
-//! warmup, then the measured loop (closed or open) into per-client histograms.
+//! One benchmark client: an OS thread with its own current_thread runtime holding the
+//! session its `Executor` opened (keeping client and connection on one thread is what
+//! makes the loop cheap), warmup, then the measured loop (closed or open) into per-client
+//! histograms. A failed iteration counts once; Ctrl-C stops warmup, waits and the loop.
 //! Must not merge results across clients or decide verdicts.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -10,12 +11,11 @@ use std::time::{Duration, Instant};
 use hdrhistogram::Histogram;
 use indicatif::ProgressBar;
 
+use crate::bench::executor::{Executor, Session};
 use crate::bench::histogram::{new_latency_histogram, record};
-use crate::bench::params::{ParamDrawer, PrepareFailure};
 use crate::bench::schedule::ClientPlan;
-use crate::bench::session::ClientSession;
 use crate::config::model::Scenario;
-use crate::db::DbTarget;
+use crate::params::{ParamDrawer, PrepareFailure};
 
 /// State shared by the clients of one scenario run.
 pub struct SharedRun {
@@ -110,8 +110,8 @@ impl ClientOutcome {
 }
 
 /// Runs one client to completion on the calling thread (spawn it on its own thread).
-pub fn run_client(
-    target: &DbTarget,
+pub fn run_client<E: Executor>(
+    executor: &E,
     scenario: &Scenario,
     plan: &ClientPlan,
     mut drawer: ParamDrawer,
@@ -127,7 +127,13 @@ pub fn run_client(
             crate::Error::environment(format!("cannot start a benchmark client runtime: {e}"))
         });
     let session = match &runtime {
-        Ok(rt) => rt.block_on(open_and_warm_up(target, scenario, plan, &mut drawer)),
+        Ok(rt) => rt.block_on(open_and_warm_up(
+            executor,
+            scenario,
+            plan,
+            &mut drawer,
+            &shared.cancel,
+        )),
         Err(e) => Err(crate::Error::environment(e.to_string())),
     };
     if session.is_err() {
@@ -141,13 +147,15 @@ pub fn run_client(
     Ok(runtime.block_on(measure(&session, scenario, plan, &mut drawer, shared)))
 }
 
-async fn open_and_warm_up(
-    target: &DbTarget,
+async fn open_and_warm_up<E: Executor>(
+    executor: &E,
     scenario: &Scenario,
     plan: &ClientPlan,
     drawer: &mut ParamDrawer,
-) -> crate::Result<ClientSession> {
-    let session = ClientSession::open(target, scenario)
+    cancel: &AtomicBool,
+) -> crate::Result<E::Session> {
+    let session = executor
+        .open(scenario, plan.index)
         .await
         .map_err(|failure| match failure {
             PrepareFailure::Error(e) => e,
@@ -155,6 +163,9 @@ async fn open_and_warm_up(
             PrepareFailure::Skip(reason) => crate::Error::environment(reason),
         })?;
     for _ in 0..plan.warmup {
+        if cancel.load(Ordering::Relaxed) {
+            break;
+        }
         // Warmup errors are not recorded; the measured loop reports them.
         let _ = session.run_iteration(scenario, drawer, None).await;
         if session.is_closed() {
@@ -166,8 +177,8 @@ async fn open_and_warm_up(
 
 /// The measured loop: closed (next iteration as soon as the last ends) or open
 /// (iteration k at its scheduled start, latency counted from that start).
-async fn measure(
-    session: &ClientSession,
+async fn measure<S: Session>(
+    session: &S,
     scenario: &Scenario,
     plan: &ClientPlan,
     drawer: &mut ParamDrawer,
@@ -184,21 +195,16 @@ async fn measure(
             break;
         }
         let scheduled = plan.schedule.map(|s| start + s.offset(k));
-        if let Some(at) = scheduled {
-            sleep_until(at, &shared.cancel);
+        if scheduled.is_some_and(|at| !sleep_until(at, &shared.cancel)) {
+            break;
         }
         let sent = Instant::now();
         let times = (!step_times.is_empty()).then_some(step_times.as_mut_slice());
         let iteration = session.run_iteration(scenario, drawer, times);
-        let (result, unresponsive) = match guard {
-            Some(limit) => match tokio::time::timeout(limit, iteration).await {
-                Ok(result) => (result, false),
-                Err(_) => (Err(no_response(limit)), true),
-            },
-            None => (iteration.await, false),
-        };
+        let (result, unresponsive) = guarded(guard, iteration).await;
         now = Instant::now();
         outcome.iterations += 1;
+        let succeeded = result.is_ok();
         match result {
             Ok(()) => record_success(
                 &mut outcome,
@@ -214,7 +220,13 @@ async fn measure(
             break;
         }
         if session.is_closed() {
-            outcome.count_error("the connection to the server was lost".to_string());
+            // A failed iteration that lost the connection is counted already; after a
+            // success, the next attempt (when one is due) is the one that cannot run.
+            if succeeded && !plan.is_done(k + 1, now - start) {
+                outcome.iterations += 1;
+                outcome.count_error("the connection to the server was lost".to_string());
+                progress.tick(now, start);
+            }
             break;
         }
     }
@@ -234,6 +246,20 @@ fn response_guard(scenario: &Scenario) -> Option<Duration> {
             .saturating_mul(statements)
             .saturating_add(Duration::from_secs(10))
     })
+}
+
+/// Awaits `iteration` within `limit`: its result, and true when the server stopped answering.
+async fn guarded(
+    limit: Option<Duration>,
+    iteration: impl Future<Output = Result<(), String>>,
+) -> (Result<(), String>, bool) {
+    match limit {
+        Some(limit) => match tokio::time::timeout(limit, iteration).await {
+            Ok(result) => (result, false),
+            Err(_) => (Err(no_response(limit)), true),
+        },
+        None => (iteration.await, false),
+    }
 }
 
 fn no_response(limit: Duration) -> String {
@@ -261,11 +287,15 @@ fn record_success(
 
 /// Sleeps until `at` (blocking this client's own thread is fine: nothing else runs on it
 /// between iterations), waking at least every 50 ms to notice Ctrl-C.
-fn sleep_until(at: Instant, cancel: &AtomicBool) {
+/// False when Ctrl-C came first.
+fn sleep_until(at: Instant, cancel: &AtomicBool) -> bool {
     loop {
+        if cancel.load(Ordering::Relaxed) {
+            return false;
+        }
         let now = Instant::now();
-        if now >= at || cancel.load(Ordering::Relaxed) {
-            return;
+        if now >= at {
+            return true;
         }
         std::thread::sleep((at - now).min(Duration::from_millis(50)));
     }

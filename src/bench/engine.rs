@@ -1,23 +1,22 @@
 //! Runs one scenario end to end: a preflight on its own connection (relations, samples,
 //! parameter types), one OS thread per client, and the merge of their histograms.
-//! Must not evaluate thresholds or format output.
+//! Generic over the `Executor` that talks to the database. Must not evaluate thresholds
+//! or format output.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use bytes::BytesMut;
 use hdrhistogram::Histogram;
-use tokio_postgres::types::ToSql;
 
 use crate::bench::client::{ClientOutcome, SharedRun, StartLine, run_client};
+use crate::bench::executor::{Executor, PgExecutor};
 use crate::bench::histogram::{merge_into, new_latency_histogram};
-use crate::bench::params::{Captures, ParamDrawer, PrepareFailure};
 use crate::bench::schedule::{ClientPlan, client_plans};
-use crate::bench::session::ClientSession;
 use crate::config::model::{LoadAmount, Scenario};
 use crate::db::DbTarget;
 use crate::outcome::Outcome;
+use crate::params::{ParamDrawer, PrepareFailure};
 
 /// How to run a scenario.
 #[derive(Debug, Clone)]
@@ -72,19 +71,30 @@ pub fn run_scenario(
     scenario: &Scenario,
     opts: &EngineOptions,
 ) -> crate::Result<Outcome<Measurement>> {
-    match measure_scenario(target, scenario, opts) {
+    run_with(&PgExecutor::new(target), scenario, opts)
+}
+
+/// `run_scenario` with the database behind `executor` (`PgExecutor` for PostgreSQL).
+/// A scenario that cannot work here (bad SQL, wrong parameter type) is an error outcome;
+/// `Err` is left for the environment and interruption.
+pub fn run_with<E: Executor>(
+    executor: &E,
+    scenario: &Scenario,
+    opts: &EngineOptions,
+) -> crate::Result<Outcome<Measurement>> {
+    match measure_scenario(executor, scenario, opts) {
         Err(crate::Error::Config(reason)) => Ok(Outcome::Error(reason)),
         other => other,
     }
 }
 
-/// `run_scenario`, with a scenario that cannot work still reported as `Error::Config`.
-fn measure_scenario(
-    target: &DbTarget,
+/// `run_with`, with a scenario that cannot work still reported as `Error::Config`.
+fn measure_scenario<E: Executor>(
+    executor: &E,
     scenario: &Scenario,
     opts: &EngineOptions,
 ) -> crate::Result<Outcome<Measurement>> {
-    let drawer = match preflight_on_own_thread(target, scenario, opts.rng_seed)? {
+    let drawer = match preflight_on_own_thread(executor, scenario, opts.rng_seed)? {
         Preflight::Ready(drawer) => *drawer,
         Preflight::Skip(reason) => return Ok(Outcome::Skip(reason)),
     };
@@ -101,15 +111,15 @@ fn measure_scenario(
             LoadAmount::Duration(limit) => u64::try_from(limit.as_millis()).unwrap_or(u64::MAX),
         });
     }
-    let outcomes = run_clients(target, scenario, &plans, &drawer, &shared);
+    let outcomes = run_clients(executor, scenario, &plans, &drawer, &shared);
     if opts.cancel.load(Ordering::SeqCst) {
         return Err(crate::Error::Interrupted);
     }
     merge(scenario, outcomes).map(Outcome::Ok)
 }
 
-fn run_clients(
-    target: &DbTarget,
+fn run_clients<E: Executor>(
+    executor: &E,
     scenario: &Scenario,
     plans: &[ClientPlan],
     drawer: &ParamDrawer,
@@ -123,7 +133,7 @@ fn run_clients(
                 std::thread::Builder::new()
                     .name(format!("bench-client-{}", plan.index))
                     .spawn_scoped(scope, move || {
-                        run_client(target, scenario, plan, client_drawer, shared)
+                        run_client(executor, scenario, plan, client_drawer, shared)
                     })
             })
             .collect();
@@ -200,8 +210,8 @@ enum Preflight {
 
 /// The preflight runs on a fresh thread so `run_scenario` works from any context
 /// (including a thread that is inside a tokio runtime).
-fn preflight_on_own_thread(
-    target: &DbTarget,
+fn preflight_on_own_thread<E: Executor>(
+    executor: &E,
     scenario: &Scenario,
     rng_seed: u64,
 ) -> crate::Result<Preflight> {
@@ -215,7 +225,7 @@ fn preflight_on_own_thread(
                     .map_err(|e| {
                         crate::Error::environment(format!("cannot start a runtime: {e}"))
                     })?;
-                runtime.block_on(preflight(target, scenario, rng_seed))
+                runtime.block_on(preflight(executor, scenario, rng_seed))
             });
         match spawned {
             Ok(handle) => handle.join().unwrap_or_else(|_| {
@@ -228,66 +238,19 @@ fn preflight_on_own_thread(
     })
 }
 
-/// Connects once: prepares every step (a missing relation skips the scenario), runs the
-/// samples, and checks that a drawn value of every parameter encodes for its column type.
-async fn preflight(
-    target: &DbTarget,
+/// The executor's preflight: a scenario that cannot run here is a skip naming why.
+async fn preflight<E: Executor>(
+    executor: &E,
     scenario: &Scenario,
     rng_seed: u64,
 ) -> crate::Result<Preflight> {
-    let attempt = async {
-        let session = ClientSession::open(target, scenario).await?;
-        let drawer = ParamDrawer::prepare(&session.client, scenario, rng_seed).await?;
-        Ok::<_, PrepareFailure>((session, drawer))
-    };
-    let (session, drawer) = match attempt.await {
-        Ok(ready) => ready,
-        Err(PrepareFailure::Skip(reason)) => return Ok(Preflight::Skip(reason)),
-        Err(PrepareFailure::Error(e)) => return Err(e),
-    };
-    check_parameters(scenario, &session, &mut drawer.fork(u32::MAX))?;
-    Ok(Preflight::Ready(Box::new(drawer)))
+    match executor.preflight(scenario, rng_seed).await {
+        Ok(drawer) => Ok(Preflight::Ready(Box::new(drawer))),
+        Err(PrepareFailure::Skip(reason)) => Ok(Preflight::Skip(reason)),
+        Err(PrepareFailure::Error(e)) => Err(e),
+    }
 }
 
-/// Each step's generators match its `$n` count, and a drawn value of each encodes for
-/// the parameter's type (captured values are checked as empty arrays).
-fn check_parameters(
-    scenario: &Scenario,
-    session: &ClientSession,
-    drawer: &mut ParamDrawer,
-) -> crate::Result<()> {
-    let at = format!(
-        "scenario `{}` ({}:{})",
-        scenario.name,
-        scenario.origin.file.display(),
-        scenario.origin.line
-    );
-    for (index, (step, statement)) in scenario.steps.iter().zip(&session.statements).enumerate() {
-        let types = statement.params();
-        if types.len() != step.params.len() {
-            return Err(crate::Error::config(format!(
-                "{at}: step {} has {} parameter generator(s) but its SQL uses {} (`{}`); give one per $n",
-                index + 1,
-                step.params.len(),
-                types.len(),
-                step.sql
-            )));
-        }
-        for (n, (value, ty)) in drawer
-            .draw(step, &Captures::new())
-            .iter()
-            .zip(types)
-            .enumerate()
-        {
-            if let Err(e) = value.to_sql_checked(ty, &mut BytesMut::new()) {
-                return Err(crate::Error::config(format!(
-                    "{at}: step {}, parameter ${}: {e}; change its generator to produce a {} value",
-                    index + 1,
-                    n + 1,
-                    ty.name()
-                )));
-            }
-        }
-    }
-    Ok(())
-}
+#[cfg(test)]
+#[path = "engine_tests.rs"]
+mod tests;

@@ -1,17 +1,17 @@
-//! Executes scenarios: client threads, open-loop rate, parameters, steps, captures,
-//! HdrHistograms. Must not evaluate thresholds or format output.
+//! Executes scenarios: client threads, open-loop rate, steps, captures, HdrHistograms,
+//! with parameter values drawn by `params`. The database sits behind the `Executor` trait
+//! (`PgExecutor` in production, the scripted `mock` in unit tests). Must not evaluate
+//! thresholds, format output or check plans.
 
 pub mod client;
 pub mod engine;
+pub mod executor;
 pub mod histogram;
-pub mod numeric;
-pub mod params;
+#[cfg(test)]
+pub mod mock;
 pub mod schedule;
 pub mod session;
-pub mod skip;
-pub mod value;
 
 pub use engine::{EngineOptions, Measurement, run_scenario};
+pub use executor::{Executor, PgExecutor, Session};
 pub use histogram::{encode_histogram, summarize};
-pub use params::{Captures, ParamDrawer, PrepareFailure};
-pub use value::{ParamValue, capture_column};

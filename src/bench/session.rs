@@ -7,11 +7,11 @@ use std::time::{Duration, Instant};
 use futures_util::{TryStreamExt, pin_mut};
 use tokio_postgres::{Client, Row, Statement};
 
-use crate::bench::params::{Captures, ParamDrawer, PrepareFailure};
-use crate::bench::{skip, value};
 use crate::config::model::{Scenario, Step, TransactionMode};
 use crate::db::DbTarget;
+use crate::db::missing;
 use crate::error::describe_pg_error;
+use crate::params::{Captures, ParamDrawer, PrepareFailure, value};
 
 /// A connected client with the scenario's statements prepared.
 pub struct ClientSession {
@@ -151,7 +151,7 @@ fn prepare_failure(
     index: usize,
     error: &tokio_postgres::Error,
 ) -> PrepareFailure {
-    if let Some(reason) = skip::skip_reason(error) {
+    if let Some(reason) = missing::skip_reason(error) {
         return PrepareFailure::Skip(reason);
     }
     let message = format!(

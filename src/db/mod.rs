@@ -1,8 +1,9 @@
 //! Everything the tool itself says to PostgreSQL: target resolution, TLS, connections,
 //! the throwaway cluster, migrations, catalog reads, the DDL it issues (bulk-load keys and
-//! indexes, TRUNCATE, ANALYZE, load settings) and the bookkeeping of seed runs. The
-//! user's SQL is run by `bench` and `explain` by design; `seed` generates, encodes and
-//! COPYs rows. Must not format reports.
+//! indexes, TRUNCATE, ANALYZE, load settings), the bookkeeping of seed runs, and the
+//! recognition of "does not exist" errors that make a scenario skip. The user's SQL is run
+//! by `bench` and `explain` by design; `seed` generates, encodes and COPYs rows. Must not
+//! format reports.
 
 pub mod catalog;
 pub mod cluster;
@@ -11,6 +12,7 @@ pub mod conninfo;
 pub mod constraints;
 pub mod ddl;
 pub mod migrate;
+pub mod missing;
 pub mod pg_install;
 pub mod pgpass;
 pub mod seed_runs;

@@ -7,9 +7,9 @@
 use tokio_postgres::Client;
 
 use crate::Error;
-use crate::bench::skip;
 use crate::config::{NoSeqScan, ParamGen, Scenario};
 use crate::db::catalog::{self as db_catalog, QualifiedName, UserRelations};
+use crate::db::missing;
 use crate::explain::check::IndexTables;
 use crate::explain::plan::Relation;
 
@@ -119,7 +119,7 @@ async fn relations_exist(client: &Client, scenario: &Scenario) -> crate::Result<
     for sql in statements {
         match client.prepare(sql).await {
             Ok(_) => {}
-            Err(e) if skip::missing_relation(&e).is_some() => return Ok(false),
+            Err(e) if missing::missing_relation(&e).is_some() => return Ok(false),
             Err(e) if e.as_db_error().is_some() => {}
             Err(e) => {
                 return Err(Error::database(

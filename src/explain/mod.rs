@@ -1,5 +1,6 @@
 //! EXPLAIN JSON -> plan tree (pure) -> expectation checks (pure), plus the thin async
-//! shell that runs EXPLAIN. Must not time scenarios.
+//! shell that runs EXPLAIN with parameters drawn by `params`, as a run draws them.
+//! Must not time scenarios or import `bench`.
 
 pub mod catalog;
 pub mod check;

@@ -7,16 +7,16 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Row, Transaction};
 
 use crate::Error;
-use crate::bench::params::{Captures, ParamDrawer, PrepareFailure};
-use crate::bench::skip;
-use crate::bench::value::{ParamValue, capture_column};
 use crate::config::{Scenario, Step};
+use crate::db::missing;
 use crate::explain::catalog;
 use crate::explain::check::{self, PlanCheck};
 use crate::explain::diagnose::{self, Diagnosis, Statement};
 use crate::explain::plan::{self, Plan};
 use crate::explain::summary::plan_fingerprint;
 use crate::outcome::Outcome;
+use crate::params::value::{ParamValue, capture_column};
+use crate::params::{Captures, ParamDrawer, PrepareFailure};
 
 /// The plan of one step, with what it ran with.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -219,7 +219,7 @@ fn classify(
     doing: &str,
     error: tokio_postgres::Error,
 ) -> crate::Result<Outcome<ExplainedScenario>> {
-    if let Some(reason) = skip::skip_reason(&error) {
+    if let Some(reason) = missing::skip_reason(&error) {
         return Ok(Outcome::Skip(reason));
     }
     if error.as_db_error().is_some() {

@@ -1,5 +1,6 @@
 //! Integration tests of the scenario engine against a real PostgreSQL: latency accuracy,
-//! open-loop rate, multi-step captures, transactions, timeouts, skips and determinism.
+//! open-loop rate, multi-step captures, transactions, timeouts, lost connections, skips
+//! and determinism.
 //! Must not depend on the seed module: each test inserts the few rows it needs.
 
 use crate::common;
@@ -203,6 +204,27 @@ fn an_error_inside_a_transaction_is_counted_and_rolled_back() {
         count(&rt, &db, "SELECT count(*) FROM shared.design_jobs"),
         1
     );
+}
+
+#[test]
+fn a_connection_killed_by_the_server_is_one_error_per_attempt_and_stops_the_client() {
+    let rt = runtime();
+    let db = rt.block_on(common::TestDb::create("bench_killed"));
+    let suicide = scenario(
+        vec![step(
+            "SELECT pg_terminate_backend(pg_backend_pid())",
+            vec![],
+        )],
+        LoadAmount::Iterations(5),
+    );
+    let m = measure(&db, &suicide);
+    // The killed iteration fails; at most one more finds the connection closed.
+    assert!(
+        (1..=2).contains(&m.iterations),
+        "{} iterations",
+        m.iterations
+    );
+    assert_eq!(m.errors, m.iterations, "{:?}", m.first_error);
 }
 
 #[test]

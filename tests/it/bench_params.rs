@@ -4,8 +4,8 @@
 
 use crate::common;
 
-use techspec_bench::bench::{Captures, ParamDrawer, ParamValue, PrepareFailure, capture_column};
 use techspec_bench::config::model::{LoadAmount, ParamGen, Scenario};
+use techspec_bench::params::{Captures, ParamDrawer, ParamValue, PrepareFailure, capture_column};
 use tokio_postgres::types::ToSql;
 
 fn scenario_with(params: Vec<ParamGen>) -> Scenario {

@@ -8,9 +8,9 @@ use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution, Zipf};
 
-use crate::bench::skip;
-use crate::bench::value::ParamValue;
 use crate::config::model::{IntDist, Literal, ParamGen, Scenario, Step};
+use crate::db::missing;
+use crate::params::value::ParamValue;
 
 /// Arrays captured by earlier steps of the current iteration, by name.
 pub type Captures = HashMap<String, ParamValue>;
@@ -136,7 +136,7 @@ async fn load_sample(
     let rows = client
         .query(sql, &[])
         .await
-        .map_err(|e| match skip::skip_reason(&e) {
+        .map_err(|e| match missing::skip_reason(&e) {
             Some(reason) => PrepareFailure::Skip(reason),
             None => PrepareFailure::Error(crate::Error::database(
                 format!("scenario `{}`: sample `{sql}` failed", scenario.name),

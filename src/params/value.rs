@@ -7,7 +7,7 @@ use bytes::BytesMut;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
 use tokio_postgres::types::{FromSql, IsNull, Kind, ToSql, Type, to_sql_checked};
 
-use crate::bench::numeric;
+use crate::params::numeric;
 
 type BoxError = Box<dyn StdError + Sync + Send>;
 

@@ -1,0 +1,149 @@
+//! The seam between the engine and the database. An `Executor` runs the preflight and
+//! opens one `Session` per client; a `Session` runs iterations. `PgExecutor` is the real
+//! one: tokio-postgres, one connection per client with its statements prepared once.
+//! The engine is generic over these traits, so the per-iteration path has no boxing or
+//! dynamic dispatch; a scripted executor stands in for PostgreSQL in unit tests.
+//! Must not time or record anything, nor spawn threads or runtimes (the engine does).
+
+use std::future::Future;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use tokio_postgres::types::ToSql;
+
+use crate::bench::session::ClientSession;
+use crate::config::model::Scenario;
+use crate::db::DbTarget;
+use crate::params::{Captures, ParamDrawer, PrepareFailure};
+
+/// Opens what the engine runs a scenario with. Shared by every client thread, hence `Sync`;
+/// its futures run on each client's own current_thread runtime, so they need not be `Send`.
+pub trait Executor: Sync {
+    type Session: Session;
+
+    /// Checks once that `scenario` can run (relations exist, samples have rows, parameters
+    /// encode) and returns the seeded drawer the clients fork. `Skip` when it cannot run here.
+    fn preflight(
+        &self,
+        scenario: &Scenario,
+        rng_seed: u64,
+    ) -> impl Future<Output = Result<ParamDrawer, PrepareFailure>>;
+
+    /// Opens the session of client `client` (0-based), ready to run iterations.
+    fn open(
+        &self,
+        scenario: &Scenario,
+        client: u32,
+    ) -> impl Future<Output = Result<Self::Session, PrepareFailure>>;
+}
+
+/// One client's connection to the database.
+pub trait Session {
+    /// Runs one iteration: all steps in order, wrapped in the scenario's transaction.
+    /// With `step_times` (one slot per step), fills each step's duration.
+    /// Errors are the text reported to the user (server message, SQLSTATE, statement).
+    fn run_iteration(
+        &self,
+        scenario: &Scenario,
+        drawer: &mut ParamDrawer,
+        step_times: Option<&mut [Duration]>,
+    ) -> impl Future<Output = Result<(), String>>;
+
+    /// True when the connection is gone (every further iteration would fail).
+    fn is_closed(&self) -> bool;
+}
+
+/// The real executor: connects to `target` with tokio-postgres.
+pub struct PgExecutor<'a> {
+    target: &'a DbTarget,
+}
+
+impl<'a> PgExecutor<'a> {
+    pub fn new(target: &'a DbTarget) -> PgExecutor<'a> {
+        PgExecutor { target }
+    }
+}
+
+impl Executor for PgExecutor<'_> {
+    type Session = ClientSession;
+
+    /// Connects once: prepares every step (a missing relation skips the scenario), runs the
+    /// samples, and checks that a drawn value of every parameter encodes for its column type.
+    async fn preflight(
+        &self,
+        scenario: &Scenario,
+        rng_seed: u64,
+    ) -> Result<ParamDrawer, PrepareFailure> {
+        let session = ClientSession::open(self.target, scenario).await?;
+        let drawer = ParamDrawer::prepare(&session.client, scenario, rng_seed).await?;
+        check_parameters(scenario, &session, &mut drawer.fork(u32::MAX))
+            .map_err(PrepareFailure::Error)?;
+        Ok(drawer)
+    }
+
+    async fn open(
+        &self,
+        scenario: &Scenario,
+        _client: u32,
+    ) -> Result<ClientSession, PrepareFailure> {
+        ClientSession::open(self.target, scenario).await
+    }
+}
+
+impl Session for ClientSession {
+    fn run_iteration(
+        &self,
+        scenario: &Scenario,
+        drawer: &mut ParamDrawer,
+        step_times: Option<&mut [Duration]>,
+    ) -> impl Future<Output = Result<(), String>> {
+        ClientSession::run_iteration(self, scenario, drawer, step_times)
+    }
+
+    fn is_closed(&self) -> bool {
+        ClientSession::is_closed(self)
+    }
+}
+
+/// Each step's generators match its `$n` count, and a drawn value of each encodes for
+/// the parameter's type (captured values are checked as empty arrays).
+fn check_parameters(
+    scenario: &Scenario,
+    session: &ClientSession,
+    drawer: &mut ParamDrawer,
+) -> crate::Result<()> {
+    let at = format!(
+        "scenario `{}` ({}:{})",
+        scenario.name,
+        scenario.origin.file.display(),
+        scenario.origin.line
+    );
+    for (index, (step, statement)) in scenario.steps.iter().zip(&session.statements).enumerate() {
+        let types = statement.params();
+        if types.len() != step.params.len() {
+            return Err(crate::Error::config(format!(
+                "{at}: step {} has {} parameter generator(s) but its SQL uses {} (`{}`); give one per $n",
+                index + 1,
+                step.params.len(),
+                types.len(),
+                step.sql
+            )));
+        }
+        for (n, (value, ty)) in drawer
+            .draw(step, &Captures::new())
+            .iter()
+            .zip(types)
+            .enumerate()
+        {
+            if let Err(e) = value.to_sql_checked(ty, &mut BytesMut::new()) {
+                return Err(crate::Error::config(format!(
+                    "{at}: step {}, parameter ${}: {e}; change its generator to produce a {} value",
+                    index + 1,
+                    n + 1,
+                    ty.name()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
