@@ -35,6 +35,12 @@ impl SourceText {
 
     /// A TOML syntax or shape error, with a did-you-mean when it is an unknown key.
     pub fn toml_error(&self, error: &toml::de::Error) -> Error {
+        self.toml_error_hinted(error, "change this value to the type the message names")
+    }
+
+    /// Like `toml_error`; `wrong_type_hint` answers a value of the wrong type under a key
+    /// that has no built-in example (a scenario name in a thresholds file).
+    pub fn toml_error_hinted(&self, error: &toml::de::Error, wrong_type_hint: &str) -> Error {
         let span = error.span().unwrap_or(0..0);
         let message = error.message().trim_end();
         match unknown_field(message) {
@@ -58,22 +64,117 @@ impl SourceText {
             }
             None => {
                 let message = readable_types(message);
-                let hint = match message.strip_prefix("missing field `") {
-                    Some(rest) => format!("add `{}` to this table", rest.trim_end_matches('`')),
-                    None => "fix the TOML at this position".to_string(),
-                };
+                let hint = self.toml_hint(&message, span.start, wrong_type_hint);
                 self.error_at(span, &message, &hint)
             }
+        }
+    }
+
+    /// How to fix a TOML error that is not an unknown key: the missing key to add, an
+    /// example of the key whose value has the wrong type, or the TOML basics.
+    fn toml_hint(&self, message: &str, offset: usize, wrong_type_hint: &str) -> String {
+        if let Some(rest) = message.strip_prefix("missing field `") {
+            return format!("add `{}` to this table", rest.trim_end_matches('`'));
+        }
+        if message.starts_with("duplicate key") {
+            return "a key may appear once per table: remove or rename one of them".to_string();
+        }
+        let shape_error = [
+            "invalid type:",
+            "invalid value:",
+            "invalid length",
+            "integer `",
+        ]
+        .iter()
+        .any(|prefix| message.starts_with(prefix));
+        if !shape_error {
+            return "fix the TOML syntax at this position: key = value, strings in \"double quotes\", lists in [brackets]; integers fit in 64 bits".to_string();
+        }
+        match key_before(&self.text, offset).and_then(example_of) {
+            Some(example) => format!("write e.g. {example}"),
+            None => wrong_type_hint.to_string(),
         }
     }
 }
 
 /// serde names Rust types ("expected i64"); say what to write instead.
 fn readable_types(message: &str) -> String {
+    if let Some(number) = message
+        .strip_prefix("invalid type: integer `")
+        .and_then(|rest| rest.split_once("` as i128"))
+        .map(|(number, _)| number)
+    {
+        return format!(
+            "integer `{number}` is too large: integers here are at most {}",
+            i64::MAX
+        );
+    }
     message
         .replace("expected i64", "expected an integer")
         .replace("expected u64", "expected an integer >= 0")
         .replace("expected f64", "expected a number")
+        .replace("a sequence", "a list [...]")
+        .replace("invalid type: sequence", "invalid type: list")
+        .replace("a map", "a table { ... }")
+        .replace("invalid type: map", "invalid type: table")
+}
+
+/// An example of each configuration key, for values of the wrong type.
+const KEY_EXAMPLES: &[(&str, &str)] = &[
+    ("iterations", "iterations = 1000"),
+    ("duration", "duration = \"10s\""),
+    ("warmup", "warmup = 100"),
+    ("clients", "clients = 4"),
+    ("rate", "rate = 100"),
+    ("statement_timeout", "statement_timeout = \"5s\""),
+    ("name", "name = \"session_by_id\""),
+    (
+        "description",
+        "description = \"One session by primary key\"",
+    ),
+    ("sql", "sql = \"SELECT * FROM t WHERE id = $1\""),
+    ("params", "params = [{ int = [1, 100] }]"),
+    ("transaction", "transaction = \"rollback\""),
+    ("expect", "expect = { index = \"tech_spec_sessions_pkey\" }"),
+    ("capture", "capture = { ids = \"id\" }"),
+    ("value", "value = 7"),
+    ("int", "int = [1, 100]"),
+    ("float", "float = [0.5, 2.5]"),
+    ("choice", "choice = [\"pending\", \"failed\"]"),
+    ("uuid", "uuid = \"v4\""),
+    ("sample", "sample = \"SELECT id FROM t\""),
+    ("captured", "captured = \"ids\""),
+    ("dist", "dist = \"zipf\""),
+    ("s", "s = 1.1"),
+    ("index", "index = \"tech_spec_sessions_pkey\""),
+    ("indexes", "indexes = [\"a_idx\", \"b_idx\"]"),
+    ("any_index_on", "any_index_on = [\"shared.design_jobs\"]"),
+    ("no_seq_scan", "no_seq_scan = true"),
+    ("node", "node = \"Index Only Scan\""),
+    ("max_buffers", "max_buffers = 10"),
+    ("max_row_estimate_error", "max_row_estimate_error = 10"),
+    ("metric", "metric = \"p95\""),
+    ("defaults", "[defaults]"),
+    ("scenario", "[[scenario]]"),
+    ("step", "[[scenario.step]]"),
+    ("thresholds", "[thresholds]"),
+];
+
+fn example_of(key: &str) -> Option<&'static str> {
+    KEY_EXAMPLES
+        .iter()
+        .find(|(known, _)| *known == key)
+        .map(|(_, example)| *example)
+}
+
+/// The key whose value starts at `offset` (`key = value`, the last part of a dotted key).
+fn key_before(text: &str, offset: usize) -> Option<&str> {
+    let before = text.get(..offset)?.trim_end().strip_suffix('=')?.trim_end();
+    let start = before
+        .trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        .len();
+    let key = &before[start..];
+    (!key.is_empty()).then_some(key)
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -207,6 +308,38 @@ mod tests {
             message.contains("missing field `n`") && message.contains("add `n` to this table"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn a_wrong_type_is_answered_with_an_example_of_its_key() {
+        let source = SourceText {
+            name: "s.toml".into(),
+            text: "[x]\nclients = \"4\"\n".into(),
+        };
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Shape {
+            x: Inner,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Inner {
+            clients: i64,
+        }
+        let error = toml::from_str::<Shape>(&source.text).unwrap_err();
+        let message = source.toml_error(&error).to_string();
+        assert!(
+            message.starts_with("s.toml:2:11: invalid type"),
+            "{message}"
+        );
+        assert!(
+            message.contains("help: write e.g. clients = 4"),
+            "{message}"
+        );
+        assert_eq!(key_before("a.b = 1", 6), Some("b"));
+        assert_eq!(key_before("a = [1, 2]", 5), None);
+        assert_eq!(key_before("µ = 1", 5), None);
+        assert_eq!(key_before("x", 9), None);
     }
 
     #[test]

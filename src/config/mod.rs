@@ -4,6 +4,7 @@
 
 pub mod diagnostics;
 mod expect;
+mod load_shape;
 pub mod model;
 mod params;
 pub mod raw;

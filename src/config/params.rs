@@ -35,11 +35,7 @@ pub fn param_gen(
         return int_gen(source, entry, bounds);
     }
     if let Some(bounds) = &raw.float {
-        let [low, high] = pair(source, span.clone(), bounds, "float")?;
-        if !(low.is_finite() && high.is_finite()) {
-            return Err(source.error_at(span, "float bounds must be finite numbers", ""));
-        }
-        return Ok(ParamGen::Float { low, high });
+        return float_gen(source, span, bounds);
     }
     if let Some(choices) = &raw.choice {
         if choices.is_empty() {
@@ -141,6 +137,30 @@ fn int_gen(source: &SourceText, entry: &Spanned<RawParam>, bounds: &[i64]) -> Re
     }
 }
 
+/// `float = [lo, hi]`: finite bounds, low first, a range whose width is a finite number.
+fn float_gen(
+    source: &SourceText,
+    span: std::ops::Range<usize>,
+    bounds: &[f64],
+) -> Result<ParamGen> {
+    if bounds.iter().any(|bound| !bound.is_finite()) {
+        return Err(source.error_at(
+            span,
+            "float bounds must be finite numbers (not nan or inf)",
+            "write two numbers, e.g. float = [0.5, 2.5]",
+        ));
+    }
+    let [low, high] = pair(source, span.clone(), bounds, "float")?;
+    if !(high - low).is_finite() {
+        return Err(source.error_at(
+            span,
+            &format!("the `float` range [{low:e}, {high:e}] is too wide to draw from"),
+            "narrow the bounds so that high - low stays below 1.7e308",
+        ));
+    }
+    Ok(ParamGen::Float { low, high })
+}
+
 /// `[lo, hi]` with lo <= hi.
 fn pair<T: PartialOrd + Copy + std::fmt::Display>(
     source: &SourceText,
@@ -229,7 +249,12 @@ fn literal(
                 "a parameter value must be a string, integer, float or boolean, found {}",
                 other.type_str()
             ),
-            "write dates and times as strings, e.g. value = \"2026-01-01T00:00:00Z\"",
+            match other {
+                toml::Value::Datetime(_) => {
+                    "write dates and times as strings, e.g. value = \"2026-01-01T00:00:00Z\""
+                }
+                _ => "write one scalar per value, e.g. value = 7 or choice = [\"a\", \"b\"]",
+            },
         )),
     }
 }

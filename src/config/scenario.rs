@@ -1,24 +1,23 @@
-//! Scenario files -> validated `Scenario`s: names, load shape, transaction, timeout,
-//! and the checks across files (unique names). Must not touch the database.
+//! Scenario files -> validated `Scenario`s: names, transaction, the write guard, and the
+//! checks across files (unique names, no file without a scenario). Must not touch the
+//! database.
 
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use toml::Spanned;
 
 use super::diagnostics::{SourceText, suggestion_suffix};
 use super::expect::build_expectations;
-use super::model::{LoadAmount, LoadShape, Origin, Scenario, TransactionMode};
+pub use super::load_shape::DEFAULT_STATEMENT_TIMEOUT;
+use super::load_shape::{check_defaults, load_shape, statement_timeout};
+use super::model::{Origin, Scenario, TransactionMode};
 use super::raw::{RawDefaults, RawScenario, RawScenarioFile};
 use super::sources::{ScenarioSource, scenario_sources};
 use super::sql_scan::SqlScan;
 use super::steps::build_steps;
 use crate::{Error, Result};
-
-/// Statement timeout when neither the scenario nor `[defaults]` sets one.
-pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Loads and validates every scenario, in file order.
 ///
@@ -30,14 +29,18 @@ pub fn load_scenarios(paths: &[PathBuf]) -> Result<Vec<Scenario>> {
     let mut scenarios = Vec::new();
     let mut seen: HashMap<String, String> = HashMap::new();
     for file in &sources {
-        for (scenario, name_position) in load_file(file)? {
+        for (scenario, name_span) in load_file(file)? {
             if let Some(first) = seen.get(&scenario.name) {
-                return Err(Error::config(format!(
-                    "{name_position}: scenario name `{}` is already used at {first}; names must be unique across all scenario files: rename one",
-                    scenario.name
-                )));
+                return Err(file.source.error_at(
+                    name_span,
+                    &format!(
+                        "scenario name `{}` is already used at {first}",
+                        scenario.name
+                    ),
+                    "names must be unique across all scenario files: rename one of them",
+                ));
             }
-            seen.insert(scenario.name.clone(), name_position);
+            seen.insert(scenario.name.clone(), file.source.position(name_span.start));
             scenarios.push(scenario);
         }
     }
@@ -49,23 +52,31 @@ pub fn load_scenarios(paths: &[PathBuf]) -> Result<Vec<Scenario>> {
     Ok(scenarios)
 }
 
-/// One file's scenarios, each with the "file:line:column" of its name.
-fn load_file(file: &ScenarioSource) -> Result<Vec<(Scenario, String)>> {
+/// One file's scenarios, each with the span of its name.
+fn load_file(file: &ScenarioSource) -> Result<Vec<(Scenario, Range<usize>)>> {
     let source = &file.source;
     let raw: RawScenarioFile =
         toml::from_str(&source.text).map_err(|error| source.toml_error(&error))?;
     let defaults = raw.defaults.unwrap_or_default();
+    check_defaults(source, &defaults)?;
+    if raw.scenario.is_empty() {
+        return Err(source.error_at(
+            0..0,
+            "no scenario found: this file has no [[scenario]] entry",
+            "add a [[scenario]] with name, sql and iterations, or stop passing this file to --scenarios",
+        ));
+    }
     raw.scenario
         .iter()
         .map(|entry| {
             let scenario = build_scenario(source, &file.group, &file.path, entry, &defaults)?;
-            let name_at = entry
+            let name_span = entry
                 .get_ref()
                 .name
                 .as_ref()
-                .map(|n| n.span().start)
-                .unwrap_or(entry.span().start);
-            Ok((scenario, source.position(name_at)))
+                .map(Spanned::span)
+                .unwrap_or(entry.span());
+            Ok((scenario, name_span))
         })
         .collect()
 }
@@ -127,11 +138,14 @@ fn scenario_name(source: &SourceText, raw: &RawScenario, header: Range<usize>) -
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if !valid {
-        let suggestion: String = text
-            .to_lowercase()
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-            .collect();
+        let suggestion: String = match text.trim() {
+            "" => "my_scenario".to_string(),
+            _ => text
+                .to_lowercase()
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect(),
+        };
         return Err(source.error_at(
             name.span(),
             &format!("scenario name `{text}` is not [a-z0-9_]+"),
@@ -155,134 +169,6 @@ fn transaction_mode(source: &SourceText, raw: &RawScenario) -> Result<Option<Tra
                 suggestion_suffix(other, ["rollback", "commit"])
             ),
             "write transaction = \"rollback\" or \"commit\"",
-        )),
-    }
-}
-
-/// The load shape: scenario values override `[defaults]`; iterations and duration
-/// are one choice (a scenario's own choice replaces the default one).
-fn load_shape(
-    source: &SourceText,
-    raw: &RawScenario,
-    defaults: &RawDefaults,
-    header: Range<usize>,
-) -> Result<LoadShape> {
-    let amount = match load_amount(source, raw.iterations.as_ref(), raw.duration.as_ref())? {
-        Some(amount) => amount,
-        None => load_amount(
-            source,
-            defaults.iterations.as_ref(),
-            defaults.duration.as_ref(),
-        )?
-        .ok_or_else(|| {
-            source.error_at(
-                header,
-                "this scenario has no load amount",
-                "set iterations = N or duration = \"10s\" here or in [defaults]",
-            )
-        })?,
-    };
-    let warmup = match raw.warmup.as_ref().or(defaults.warmup.as_ref()) {
-        None => 0,
-        Some(w) => u64::try_from(*w.get_ref()).map_err(|_| {
-            source.error_at(
-                w.span(),
-                "`warmup` must be >= 0",
-                "warmup counts iterations per client that are run but not recorded",
-            )
-        })?,
-    };
-    let clients = match raw.clients.as_ref().or(defaults.clients.as_ref()) {
-        None => 1,
-        Some(c) => u32::try_from(*c.get_ref())
-            .ok()
-            .filter(|&n| n >= 1)
-            .ok_or_else(|| {
-                source.error_at(
-                    c.span(),
-                    "`clients` must be >= 1",
-                    "each client is one connection, e.g. clients = 4",
-                )
-            })?,
-    };
-    let rate = match raw.rate.as_ref().or(defaults.rate.as_ref()) {
-        None => None,
-        Some(r) if r.get_ref().is_finite() && *r.get_ref() > 0.0 => Some(*r.get_ref()),
-        Some(r) => {
-            return Err(source.error_at(
-                r.span(),
-                "`rate` must be > 0",
-                "iterations per second across all clients, e.g. rate = 100",
-            ));
-        }
-    };
-    Ok(LoadShape {
-        amount,
-        warmup,
-        clients,
-        rate,
-    })
-}
-
-fn load_amount(
-    source: &SourceText,
-    iterations: Option<&Spanned<i64>>,
-    duration: Option<&Spanned<String>>,
-) -> Result<Option<LoadAmount>> {
-    match (iterations, duration) {
-        (Some(_), Some(d)) => Err(source.error_at(
-            d.span(),
-            "both `iterations` and `duration` are set",
-            "keep one: a run stops after N iterations or after a duration",
-        )),
-        (Some(i), None) => u64::try_from(*i.get_ref())
-            .ok()
-            .filter(|&n| n >= 1)
-            .map(|n| Some(LoadAmount::Iterations(n)))
-            .ok_or_else(|| {
-                source.error_at(
-                    i.span(),
-                    "`iterations` must be >= 1",
-                    "e.g. iterations = 1000",
-                )
-            }),
-        (None, Some(d)) => Ok(Some(LoadAmount::Duration(positive_duration(
-            source, d, "duration",
-        )?))),
-        (None, None) => Ok(None),
-    }
-}
-
-fn statement_timeout(
-    source: &SourceText,
-    raw: &RawScenario,
-    defaults: &RawDefaults,
-) -> Result<Duration> {
-    match raw
-        .statement_timeout
-        .as_ref()
-        .or(defaults.statement_timeout.as_ref())
-    {
-        None => Ok(DEFAULT_STATEMENT_TIMEOUT),
-        Some(text) => positive_duration(source, text, "statement_timeout"),
-    }
-}
-
-fn positive_duration(source: &SourceText, text: &Spanned<String>, key: &str) -> Result<Duration> {
-    match humantime::parse_duration(text.get_ref()) {
-        Ok(duration) if !duration.is_zero() => Ok(duration),
-        Ok(_) => Err(source.error_at(
-            text.span(),
-            &format!("`{key}` must be > 0"),
-            "e.g. \"10s\" or \"500ms\"",
-        )),
-        Err(error) => Err(source.error_at(
-            text.span(),
-            &format!(
-                "`{key}` = \"{}\" is not a duration: {error}",
-                text.get_ref()
-            ),
-            "write a number with a unit, e.g. \"10s\", \"500ms\" or \"2m\"",
         )),
     }
 }

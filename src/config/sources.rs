@@ -130,16 +130,35 @@ fn read_scenario_file(path: &Path) -> Result<ScenarioSource> {
 }
 
 fn read_text(path: &Path, what: &str) -> Result<SourceText> {
-    let text = std::fs::read_to_string(path).map_err(|error| {
+    let bytes = std::fs::read(path).map_err(|error| {
         Error::config(format!(
             "{}: cannot read this {what} file: {error}; check the path (relative paths start from the current directory)",
             path.display()
         ))
     })?;
-    Ok(SourceText {
-        name: path.display().to_string(),
-        text,
-    })
+    let name = path.display().to_string();
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(SourceText { name, text }),
+        Err(error) => Err(not_utf8(name, error.as_bytes())),
+    }
+}
+
+/// A file that is not UTF-8 (TOML always is): the position of the first bad byte.
+fn not_utf8(name: String, bytes: &[u8]) -> Error {
+    let at = match std::str::from_utf8(bytes) {
+        Ok(_) => bytes.len(),
+        Err(error) => error.valid_up_to(),
+    };
+    let byte = bytes.get(at).copied().unwrap_or_default();
+    let source = SourceText {
+        name,
+        text: String::from_utf8_lossy(bytes).into_owned(),
+    };
+    source.error_at(
+        at..at + 1,
+        &format!("this file is not valid UTF-8 (byte 0x{byte:02X})"),
+        "save the file as UTF-8: TOML files are always UTF-8 (a Latin-1 é is the byte 0xE9)",
+    )
 }
 
 /// All `*.toml` files directly in `dir`, sorted by name.
@@ -188,6 +207,25 @@ mod tests {
         let error = scenario_sources(&[PathBuf::from("/nonexistent/x.toml")]).unwrap_err();
         assert_eq!(error.exit_code(), 2);
         assert!(error.to_string().contains("/nonexistent/x.toml"), "{error}");
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_located_at_its_first_bad_byte() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("latin1.toml");
+        std::fs::write(&path, b"a = 1\nname = \"caf\xe9\"\n").expect("write");
+        let error = scenario_sources(std::slice::from_ref(&path)).unwrap_err();
+        assert_eq!(error.exit_code(), 2);
+        let message = error.to_string();
+        let position = format!(
+            "{}:2:12: this file is not valid UTF-8 (byte 0xE9)",
+            path.display()
+        );
+        assert!(message.starts_with(&position), "{message}");
+        assert!(
+            message.contains("help: save the file as UTF-8"),
+            "{message}"
+        );
     }
 
     #[test]

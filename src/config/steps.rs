@@ -14,6 +14,9 @@ use crate::Result;
 
 type RawParams = Spanned<Vec<Spanned<RawParam>>>;
 
+/// PostgreSQL's protocol counts a statement's parameters in 16 bits.
+const MAX_PLACEHOLDER: usize = 65535;
+
 /// The validated steps of a scenario; `header` is the span of its `[[scenario]]` line.
 pub fn build_steps(
     source: &SourceText,
@@ -117,13 +120,24 @@ fn step_params(
             "parameters are numbered from $1",
         ));
     }
+    if scan.max_placeholder > MAX_PLACEHOLDER {
+        return Err(source.error_at(
+            sql.span(),
+            &format!(
+                "the SQL uses a placeholder above ${MAX_PLACEHOLDER}, the most PostgreSQL allows"
+            ),
+            "number the parameters $1, $2, ... in order, one `params` entry each",
+        ));
+    }
     let entries: &[Spanned<RawParam>] = params.map(|p| p.get_ref().as_slice()).unwrap_or(&[]);
     if entries.len() != scan.max_placeholder {
         let span = params.map(Spanned::span).unwrap_or(sql.span());
+        let uses = match scan.max_placeholder {
+            0 => "no $n parameter".to_string(),
+            n => format!("{n} parameter(s) (highest ${n})"),
+        };
         let message = format!(
-            "the SQL uses {} parameter(s) (highest ${}) but `params` has {} entr{}",
-            scan.max_placeholder,
-            scan.max_placeholder,
+            "the SQL uses {uses} but `params` has {} entr{}",
             entries.len(),
             if entries.len() == 1 { "y" } else { "ies" }
         );

@@ -126,6 +126,12 @@ pub fn parse_threshold(text: &str, default_metric: Metric) -> Result<ThresholdEx
         .map_err(|_| format!("`{number}` is not a number; write digits such as 5 or 1.5"))?;
     let (scale, canonical_unit) = parse_unit(unit.trim(), metric, number)?;
     let limit = limit_value * scale;
+    if !limit.is_finite() {
+        let shown: String = number.chars().take(20).collect();
+        return Err(format!(
+            "the limit `{shown}…` is too large to compare with; write a realistic limit such as 5s"
+        ));
+    }
     Ok(ThresholdExpr {
         text: format!(
             "{} {} {limit_value}{canonical_unit}",
@@ -181,6 +187,12 @@ fn parse_comparison(text: &str, metric: Metric) -> Result<(Comparison, &str), St
 
 /// Splits "1.5ms" into ("1.5", "ms"); the number is digits with an optional fraction.
 fn split_number(text: &str, metric: Metric) -> Result<(&str, &str), String> {
+    if let Some(size) = text.strip_prefix('-') {
+        return Err(format!(
+            "a limit is never negative (found `{text}`): latencies, counts and rates are >= 0; write e.g. `{}`",
+            size.trim_start()
+        ));
+    }
     let end = text
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(text.len());
@@ -219,6 +231,9 @@ fn parse_unit(unit: &str, metric: Metric, number: &str) -> Result<(f64, &'static
             "errors is a count of failed queries and takes no unit (found `{unit}`); write e.g. \"errors == 0\""
         )),
         Metric::Throughput if unit == "/s" => Ok((1.0, "/s")),
+        Metric::Throughput if unit.is_empty() => Err(format!(
+            "throughput is measured per second: write `{number}/s` (found no unit)"
+        )),
         Metric::Throughput => Err(format!(
             "throughput is measured per second: write `{number}/s` (found unit `{unit}`)"
         )),

@@ -86,6 +86,10 @@ fn bad_comparisons_and_numbers_are_explained() {
     assert!(parse_error("p95 <").contains("found nothing"));
     assert!(parse_error("").contains("empty threshold"));
     assert!(parse_error("p95 < 5ms extra").contains("unknown unit"));
+    assert!(parse_error("p95 < -5ms").contains("never negative"));
+    assert!(parse_error("-1/s").contains("never negative"));
+    let huge = format!("p95 < {}ms", "9".repeat(400));
+    assert!(parse_error(&huge).contains("too large"));
 }
 
 #[test]

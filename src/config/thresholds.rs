@@ -32,7 +32,12 @@ pub const DEFAULT_METRIC: Metric = Metric::P95;
 pub fn load_thresholds(path: Option<&Path>, scenarios: &[Scenario]) -> Result<Thresholds> {
     let (source, origin) = thresholds_source(path)?;
     let raw: RawThresholdsFile =
-        toml::from_str(&source.text).map_err(|error| source.toml_error(&error))?;
+        toml::from_str(&source.text).map_err(|error| {
+            source.toml_error_hinted(
+                &error,
+                "write one threshold or a list of them, e.g. name = \"p95 < 5ms\" or name = [\"p95 < 5ms\", \"errors == 0\"]",
+            )
+        })?;
     let default_metric = match raw.defaults.and_then(|defaults| defaults.metric) {
         None => DEFAULT_METRIC,
         Some(metric) => Metric::parse(metric.get_ref()).map_err(|message| {
@@ -82,7 +87,7 @@ pub fn load_thresholds(path: Option<&Path>, scenarios: &[Scenario]) -> Result<Th
                     let hint = format!(
                         "write e.g. \"p95 < 5ms\", \"errors == 0\" or \"throughput > 500/s\"; metrics: {METRIC_NAMES}; units: us µs ms s"
                     );
-                    source.error_at(text.span(), &format!("bad threshold \"{}\": {message}", text.get_ref()), &hint)
+                    source.error_at(text.span(), &format!("bad threshold \"{}\": {message}", shortened(text.get_ref())), &hint)
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -91,4 +96,12 @@ pub fn load_thresholds(path: Option<&Path>, scenarios: &[Scenario]) -> Result<Th
             .insert(name.get_ref().clone(), parsed);
     }
     Ok(thresholds)
+}
+
+/// At most 60 characters of `text`, for quoting a long value back in a message.
+fn shortened(text: &str) -> String {
+    match text.char_indices().nth(60) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
 }

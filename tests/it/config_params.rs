@@ -22,7 +22,7 @@ fn each_placeholder_needs_one_generator() {
     assert_error(
         &format!("{base}sql = \"SELECT 1\"\nparams = [{{ value = 1 }}]\n"),
         "5:10",
-        &["0 parameter(s)"],
+        &["uses no $n parameter"],
     );
     assert_error(&format!("{base}sql = \"SELECT $0\"\n"), "4:7", &["$0"]);
     let in_literal = load_one(&format!(
