@@ -12,7 +12,7 @@
 //! configuration is checked first, so the answer is exit 2 without a panic.
 //! Must not need a database.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

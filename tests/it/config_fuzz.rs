@@ -17,10 +17,10 @@ const PARSER_CASES: u32 = 12_000;
 const LOADER_CASES: u32 = 2_000;
 
 const SHIPPED_SCENARIOS: &[&str] = &[
-    include_str!("../scenarios/queries.toml"),
-    include_str!("../scenarios/cross_schema.toml"),
+    include_str!("../../scenarios/queries.toml"),
+    include_str!("../../scenarios/cross_schema.toml"),
 ];
-const SHIPPED_THRESHOLDS: &str = include_str!("../thresholds.toml");
+const SHIPPED_THRESHOLDS: &str = include_str!("../../thresholds.toml");
 
 /// Pieces of the threshold grammar, and near misses, to build expressions from.
 const THRESHOLD_TOKENS: &[&str] = &[
