@@ -6,17 +6,16 @@ use crate::cli::{Cli, MigrateArgs};
 use crate::db::migrate::{
     self, AppliedMigration, MigrateOptions, MigrationState, MigrationStatus, Outcome,
 };
+use crate::error::ErrorClass;
 use crate::{Error, Result, exit_code};
 
 /// Runs `migrate`: applies (the command itself is the user's consent to write to a
 /// named database), or lists with `--status` (read-only; exit 3 when there is drift).
 pub async fn run(cli: &Cli, args: &MigrateArgs) -> Result<i32> {
     let database = database::open(cli, false).await?;
-    let in_target = |error: Error| match error {
-        Error::Environment(message) => {
-            Error::environment(format!("{}: {message}", database.target.display))
-        }
-        other => other,
+    let in_target = |error: Error| match error.class() {
+        ErrorClass::Environment => error.in_context(&database.target.display),
+        _ => error,
     };
     let mut client = database.connect().await?;
     if args.status {

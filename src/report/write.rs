@@ -16,23 +16,23 @@ use crate::results::RunReport;
 /// replaced file keeps its permissions.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> crate::Result<()> {
     let directory = parent_directory(path);
-    fs::create_dir_all(directory).map_err(|e| write_error(path, "create its directory", &e))?;
+    fs::create_dir_all(directory).map_err(|e| write_error(path, "create its directory", e))?;
     let mut temporary = tempfile::Builder::new()
         .prefix(&temporary_prefix(path))
         .suffix(".tmp")
         .tempfile_in(directory)
-        .map_err(|e| write_error(path, "create a temporary file next to it", &e))?;
+        .map_err(|e| write_error(path, "create a temporary file next to it", e))?;
     temporary
         .write_all(bytes)
-        .map_err(|e| write_error(path, "write", &e))?;
+        .map_err(|e| write_error(path, "write", e))?;
     set_permissions(path, temporary.as_file())?;
     temporary
         .as_file()
         .sync_all()
-        .map_err(|e| write_error(path, "flush to disk", &e))?;
+        .map_err(|e| write_error(path, "flush to disk", e))?;
     temporary
         .persist(path)
-        .map_err(|e| write_error(path, "rename the temporary file onto it", &e.error))?;
+        .map_err(|e| write_error(path, "rename the temporary file onto it", e.error))?;
     sync_directory(directory);
     Ok(())
 }
@@ -64,7 +64,7 @@ fn set_permissions(path: &Path, temporary: &File) -> crate::Result<()> {
     };
     temporary
         .set_permissions(permissions)
-        .map_err(|e| write_error(path, "set permissions of", &e))
+        .map_err(|e| write_error(path, "set permissions of", e))
 }
 
 /// Makes the rename itself durable. Best effort: some file systems refuse to sync a directory.
@@ -74,12 +74,18 @@ fn sync_directory(directory: &Path) {
     }
 }
 
-fn write_error(path: &Path, doing: &str, error: &std::io::Error) -> Error {
-    Error::environment(format!(
-        "cannot write results to {}: could not {doing}: {error}; check that the directory \
-         exists and is writable and that the disk is not full, or choose another path",
-        path.display()
-    ))
+fn write_error(path: &Path, doing: &str, error: std::io::Error) -> Error {
+    Error::io(
+        format!(
+            "cannot write results to {}: could not {doing}",
+            path.display()
+        ),
+        error,
+        Some(
+            "check that the directory exists and is writable and that the disk is not full, \
+             or choose another path",
+        ),
+    )
 }
 
 /// Checks, before any work, that the output `path` given with `flag` can be written: it

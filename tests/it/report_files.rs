@@ -68,7 +68,8 @@ fn write_atomic_failure_names_the_path_and_is_an_environment_error() {
     fs::write(&blocker, b"file").unwrap();
     let path = blocker.join("results.json");
     let error = write_atomic(&path, b"x").unwrap_err();
-    assert!(matches!(error, Error::Environment(_)), "{error:?}");
+    assert!(matches!(error, Error::Io { .. }), "{error:?}");
+    assert_eq!(error.exit_code(), 3);
     let message = error.to_string();
     assert!(message.contains(&path.display().to_string()), "{message}");
     assert!(message.contains("choose another path"), "{message}");
