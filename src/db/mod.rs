@@ -14,6 +14,7 @@ pub mod migrate;
 pub mod pg_install;
 pub mod pgpass;
 pub mod seed_runs;
+pub mod service;
 pub mod target;
 pub mod tls;
 
