@@ -443,6 +443,11 @@ mod tests {
             "db.example:5432:app:alice:frompgpass\n",
         )
         .unwrap();
+        std::fs::set_permissions(
+            dir.path().join(".pgpass"),
+            std::os::unix::fs::PermissionsExt::from_mode(0o600),
+        )
+        .unwrap();
         let home = dir.path().to_str().unwrap().to_string();
         let env = env_of(&[("HOME", &home)]);
         let (target, _) =
