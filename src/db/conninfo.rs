@@ -1,11 +1,14 @@
 //! Parses a connection string (a `postgres://` URL or a libpq `key=value` string) and
-//! takes out the keys the tool handles itself (`sslmode`, `sslrootcert`, `passfile`),
-//! which tokio-postgres does not know. Pure: must not read the environment or files,
-//! and must never put a value (a password) into an error message.
+//! takes out the keys the tool handles itself (`sslmode`, `sslrootcert`, `passfile`,
+//! `service`), which tokio-postgres does not know; fills what a string leaves out from a
+//! service's parameters. Pure: must not read the environment or files, and must never
+//! put a value (a password) into an error message.
 
 use std::path::PathBuf;
 
-use crate::db::tls::SslMode;
+use tokio_postgres::config::Host;
+
+use crate::db::tls::{RootCert, SslMode};
 
 /// A connection string split into what tokio-postgres parses and what the tool parses.
 #[derive(Debug, Clone)]
@@ -15,13 +18,31 @@ pub struct ConnInfo {
     /// `sslmode`, when the string gave one.
     pub ssl_mode: Option<SslMode>,
     /// `sslrootcert`, when the string gave one.
-    pub ssl_root_cert: Option<PathBuf>,
+    pub ssl_root_cert: Option<RootCert>,
     /// `passfile`, when the string gave one.
     pub passfile: Option<PathBuf>,
+    /// `service` (a section of pg_service.conf), when the string gave one.
+    pub service: Option<String>,
 }
 
 /// Keys the tool takes out of the string before tokio-postgres sees it.
-const OWN_KEYS: [&str; 3] = ["sslmode", "sslrootcert", "passfile"];
+const OWN_KEYS: [&str; 4] = ["sslmode", "sslrootcert", "passfile", "service"];
+/// The keys a service (pg_service.conf section) may set.
+pub const SERVICE_KEYS: [&str; 13] = [
+    "host",
+    "hostaddr",
+    "port",
+    "dbname",
+    "user",
+    "password",
+    "options",
+    "application_name",
+    "connect_timeout",
+    "sslmode",
+    "sslrootcert",
+    "passfile",
+    "target_session_attrs",
+];
 /// libpq keys the tool does not support (client certificates).
 const UNSUPPORTED_KEYS: [&str; 3] = ["sslcert", "sslkey", "sslpassword"];
 
@@ -35,6 +56,18 @@ pub fn parse(text: &str) -> crate::Result<ConnInfo> {
     } else {
         split_key_values(trimmed)?
     };
+    build(&rest, own)
+}
+
+/// Builds a [`ConnInfo`] from `key=value` pairs (a pg_service.conf section), with the
+/// same keys and checks as a key=value string.
+pub fn from_pairs(pairs: Vec<(String, String)>) -> crate::Result<ConnInfo> {
+    let (rest, own) = split_pairs(pairs)?;
+    build(&rest, own)
+}
+
+/// The tokio-postgres part parsed, and the tool's own keys read.
+fn build(rest: &str, own: Pairs) -> crate::Result<ConnInfo> {
     let config: tokio_postgres::Config = if rest.trim().is_empty() {
         tokio_postgres::Config::new()
     } else {
@@ -50,15 +83,75 @@ pub fn parse(text: &str) -> crate::Result<ConnInfo> {
         ssl_mode: None,
         ssl_root_cert: None,
         passfile: None,
+        service: None,
     };
     for (key, value) in own {
         match key.as_str() {
             "sslmode" => info.ssl_mode = Some(SslMode::parse(&value)?),
-            "sslrootcert" => info.ssl_root_cert = Some(PathBuf::from(value)),
+            "sslrootcert" => info.ssl_root_cert = Some(RootCert::from_setting(&value)),
+            "service" => info.service = Some(value),
             _ => info.passfile = Some(PathBuf::from(value)),
         }
     }
     Ok(info)
+}
+
+impl ConnInfo {
+    /// Fills what this string left out from `service` (a service's parameters), as
+    /// libpq does: the string's own values win. Hosts and host addresses go together.
+    pub fn fill_missing_from(&mut self, service: ConnInfo) {
+        let (config, defaults) = (&mut self.config, &service.config);
+        if config.get_hosts().is_empty() && config.get_hostaddrs().is_empty() {
+            for host in defaults.get_hosts() {
+                match host {
+                    Host::Tcp(name) => config.host(name),
+                    Host::Unix(dir) => config.host_path(dir),
+                };
+            }
+            for addr in defaults.get_hostaddrs() {
+                config.hostaddr(*addr);
+            }
+        }
+        if config.get_ports().is_empty() {
+            for port in defaults.get_ports() {
+                config.port(*port);
+            }
+        }
+        fill_scalars(config, defaults);
+        self.ssl_mode = self.ssl_mode.or(service.ssl_mode);
+        self.ssl_root_cert = self.ssl_root_cert.take().or(service.ssl_root_cert);
+        self.passfile = self.passfile.take().or(service.passfile);
+    }
+}
+
+/// User, password, database, options, application name, connect timeout and
+/// target_session_attrs, where `config` has none.
+fn fill_scalars(config: &mut tokio_postgres::Config, defaults: &tokio_postgres::Config) {
+    if let (None, Some(user)) = (config.get_user(), defaults.get_user()) {
+        config.user(user);
+    }
+    if let (None, Some(password)) = (config.get_password(), defaults.get_password()) {
+        config.password(password);
+    }
+    if let (None, Some(dbname)) = (config.get_dbname(), defaults.get_dbname()) {
+        config.dbname(dbname);
+    }
+    if let (None, Some(options)) = (config.get_options(), defaults.get_options()) {
+        config.options(options);
+    }
+    if let (None, Some(name)) = (
+        config.get_application_name(),
+        defaults.get_application_name(),
+    ) {
+        config.application_name(name);
+    }
+    if let (None, Some(timeout)) = (config.get_connect_timeout(), defaults.get_connect_timeout()) {
+        config.connect_timeout(*timeout);
+    }
+    let any = tokio_postgres::config::TargetSessionAttrs::Any;
+    if config.get_target_session_attrs() == any {
+        config.target_session_attrs(defaults.get_target_session_attrs());
+    }
 }
 
 type Pairs = Vec<(String, String)>;
@@ -107,9 +200,14 @@ fn check_supported(key: &str) -> crate::Result<()> {
 
 /// Splits a key=value string: our keys out, the rest re-quoted for tokio-postgres.
 fn split_key_values(text: &str) -> crate::Result<(String, Pairs)> {
+    split_pairs(tokenize_key_values(text)?)
+}
+
+/// Our keys out, the rest quoted into a key=value string for tokio-postgres.
+fn split_pairs(pairs: Pairs) -> crate::Result<(String, Pairs)> {
     let mut kept = Vec::new();
     let mut own = Vec::new();
-    for (key, value) in tokenize_key_values(text)? {
+    for (key, value) in pairs {
         check_supported(&key)?;
         if OWN_KEYS.contains(&key.as_str()) {
             own.push((key, value));
@@ -190,7 +288,10 @@ mod tests {
         let info = parse("postgres://u:pw@db.example:6543/app?sslmode=verify-full&sslrootcert=%2Fca.pem&application_name=x")
             .unwrap();
         assert_eq!(info.ssl_mode, Some(SslMode::VerifyFull));
-        assert_eq!(info.ssl_root_cert, Some(PathBuf::from("/ca.pem")));
+        assert_eq!(
+            info.ssl_root_cert,
+            Some(RootCert::File(PathBuf::from("/ca.pem")))
+        );
         assert_eq!(info.config.get_user(), Some("u"));
         assert_eq!(info.config.get_password(), Some(&b"pw"[..]));
         assert_eq!(info.config.get_dbname(), Some("app"));
@@ -236,5 +337,50 @@ mod tests {
         let config: tokio_postgres::Config =
             format!("password={}", quote_value(value)).parse().unwrap();
         assert_eq!(config.get_password(), Some(value.as_bytes()));
+    }
+
+    #[test]
+    fn service_and_system_roots_are_read_as_own_keys() {
+        let info = parse("postgres://h/d?service=ci&sslrootcert=system").unwrap();
+        assert_eq!(info.service.as_deref(), Some("ci"));
+        assert_eq!(info.ssl_root_cert, Some(RootCert::System));
+        let kv = parse("service='my ci' dbname=d").unwrap();
+        assert_eq!(kv.service.as_deref(), Some("my ci"));
+    }
+
+    #[test]
+    fn a_service_fills_only_what_the_string_left_out() {
+        let pairs = |list: &[(&str, &str)]| {
+            list.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<Vec<_>>()
+        };
+        let service = from_pairs(pairs(&[
+            ("host", "svc-host"),
+            ("port", "7000"),
+            ("user", "svc-user"),
+            ("password", "svc-pw"),
+            ("dbname", "svc-db"),
+            ("application_name", "svc-app"),
+            ("connect_timeout", "4"),
+            ("sslmode", "require"),
+            ("passfile", "/svc/pgpass"),
+        ]))
+        .unwrap();
+        let mut info = parse("host=own-host user=me dbname=own-db sslmode=disable").unwrap();
+        info.fill_missing_from(service);
+        let config = &info.config;
+        assert_eq!(config.get_hosts(), &[Host::Tcp("own-host".into())]);
+        assert_eq!(config.get_ports(), &[7000]);
+        assert_eq!(config.get_user(), Some("me"));
+        assert_eq!(config.get_password(), Some(&b"svc-pw"[..]));
+        assert_eq!(config.get_dbname(), Some("own-db"));
+        assert_eq!(config.get_application_name(), Some("svc-app"));
+        assert_eq!(
+            config.get_connect_timeout(),
+            Some(&std::time::Duration::from_secs(4))
+        );
+        assert_eq!(info.ssl_mode, Some(SslMode::Disable));
+        assert_eq!(info.passfile, Some(PathBuf::from("/svc/pgpass")));
     }
 }

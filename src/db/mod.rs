@@ -16,6 +16,7 @@ pub mod missing;
 pub mod pg_install;
 pub mod pgpass;
 pub mod seed_runs;
+pub mod service;
 pub mod target;
 pub mod tls;
 

@@ -1,7 +1,10 @@
 //! Looks a password up in a libpq password file (`~/.pgpass` format:
 //! `hostname:port:database:username:password`, `*` matches anything, `\:` and `\\`
-//! escape). Must not print or log anything it reads.
+//! escape). A file that is not a regular file, or that group or others may access, is
+//! ignored with one warning on stderr naming it, as libpq does. Must not print or log
+//! anything it reads.
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 /// What a password-file line is matched against.
@@ -33,10 +36,30 @@ pub fn file_path(
 }
 
 /// Reads the file and returns the password of the first matching line. A missing or
-/// unreadable file means no password (libpq does the same).
+/// unreadable file means no password; an insecure one too, after a warning on stderr
+/// (libpq does the same).
 pub fn lookup_file(path: &Path, query: &PgpassQuery<'_>) -> Option<String> {
+    let metadata = std::fs::metadata(path).ok()?;
+    if let Some(problem) = insecure(metadata.is_file(), metadata.permissions().mode()) {
+        eprintln!("warning: password file {} {problem}", path.display());
+        return None;
+    }
     let contents = std::fs::read_to_string(path).ok()?;
     lookup(&contents, query)
+}
+
+/// Why a password file must be ignored, from its type and mode bits (`None`: safe).
+pub fn insecure(is_regular_file: bool, mode: u32) -> Option<String> {
+    if !is_regular_file {
+        return Some("is not a plain file, so it is ignored".to_string());
+    }
+    (mode & 0o077 != 0).then(|| {
+        format!(
+            "has group or world access (mode {:04o}), so it is ignored; permissions should be \
+             u=rw (0600) or less: chmod 600 it",
+            mode & 0o7777
+        )
+    })
 }
 
 /// The password of the first line of `contents` matching `query`.
@@ -157,5 +180,28 @@ mod tests {
             Some(PathBuf::from("/home/me/.pgpass"))
         );
         assert_eq!(file_path(None, &|_| None), None);
+    }
+
+    #[test]
+    fn group_or_world_access_makes_the_file_insecure() {
+        assert_eq!(insecure(true, 0o100600), None);
+        assert_eq!(insecure(true, 0o100400), None);
+        for mode in [0o100640, 0o100604, 0o100660, 0o100610] {
+            let problem = insecure(true, mode).expect("insecure");
+            assert!(problem.contains("0600"), "{problem}");
+        }
+        assert!(insecure(false, 0o040700).is_some());
+    }
+
+    #[test]
+    fn an_insecure_file_gives_no_password() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pgpass");
+        std::fs::write(&path, "*:*:*:*:secret\n").unwrap();
+        let wanted = query("h", 5432, "d", "u");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert_eq!(lookup_file(&path, &wanted), None);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(lookup_file(&path, &wanted).as_deref(), Some("secret"));
     }
 }

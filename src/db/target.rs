@@ -1,5 +1,5 @@
-//! Resolves where to connect (flag, DATABASE_URL, libpq variables, ~/.pgpass, or a
-//! throwaway cluster) and redacts passwords. Pure: must not connect or read the process env
+//! Resolves where to connect (flag, DATABASE_URL, libpq variables and services,
+//! ~/.pgpass, or a throwaway cluster) and redacts passwords. Pure: must not connect or read the process env
 //! directly (the environment is passed in, so resolution is unit-testable).
 
 use std::path::PathBuf;
@@ -7,9 +7,13 @@ use std::time::Duration;
 
 use tokio_postgres::config::Host;
 
-use crate::db::conninfo;
 use crate::db::pgpass::{self, PgpassQuery};
-use crate::db::tls::{SslMode, TlsSettings};
+use crate::db::tls::{RootCert, SslMode, TlsSettings};
+use crate::db::{conninfo, service};
+
+/// The `application_name` of the tool's sessions unless the string, the service or
+/// `PGAPPNAME` gives one, so the load is easy to find in `pg_stat_activity`.
+pub const DEFAULT_APPLICATION_NAME: &str = "techspec-bench";
 
 /// A resolved connection target.
 #[derive(Clone)]
@@ -50,15 +54,17 @@ pub enum Resolved {
 }
 
 /// Resolves the target from the flag value and an environment lookup, in this order:
-/// `--database-url`, `DATABASE_URL`, then the libpq variables when `PGHOST` or
-/// `PGDATABASE` is set, else [`Resolved::Throwaway`].
+/// `--database-url`, `DATABASE_URL`, then the libpq variables when `PGHOST`,
+/// `PGDATABASE` or `PGSERVICE` is set, else [`Resolved::Throwaway`].
 ///
-/// A connection string's own values win; values it leaves out come from the libpq
+/// Each value comes from, in order (as libpq does): the connection string; the
+/// service it names (`service=`, else `PGSERVICE`; see [`service`]); the libpq
 /// variables (`PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGDATABASE`, `PGSSLMODE`,
-/// `PGSSLROOTCERT`) as libpq does, then from defaults (host `localhost`, port 5432,
-/// user `$USER`, database = user). With no password, the password file (`passfile`,
-/// `PGPASSFILE` or `~/.pgpass`) is consulted. A `connect_timeout` in the string wins
-/// over `connect_timeout`.
+/// `PGSSLROOTCERT`, `PGCONNECT_TIMEOUT`, `PGAPPNAME`); then the defaults (host
+/// `localhost`, port 5432, user `$USER`, database = user, application name
+/// `techspec-bench`, the `connect_timeout` argument). With no password, the password
+/// file (`passfile`, `PGPASSFILE` or `~/.pgpass`) is consulted. `verify-ca` and
+/// `verify-full` without a root certificate are refused here (exit 3).
 pub fn resolve(
     flag: Option<&str>,
     env: &dyn Fn(&str) -> Option<String>,
@@ -69,7 +75,10 @@ pub fn resolve(
         (text.to_string(), TargetSource::Flag, "--database-url")
     } else if let Some(text) = env("DATABASE_URL") {
         (text, TargetSource::DatabaseUrlEnv, "DATABASE_URL")
-    } else if env("PGHOST").is_some() || env("PGDATABASE").is_some() {
+    } else if ["PGHOST", "PGDATABASE", "PGSERVICE"]
+        .iter()
+        .any(|key| env(key).is_some())
+    {
         (
             String::new(),
             TargetSource::LibpqEnv,
@@ -91,7 +100,10 @@ fn named_target(
     env: &dyn Fn(&str) -> Option<String>,
     connect_timeout: Duration,
 ) -> crate::Result<DbTarget> {
-    let info = conninfo::parse(text)?;
+    let mut info = conninfo::parse(text)?;
+    if let Some(name) = info.service.take().or_else(|| env("PGSERVICE")) {
+        info.fill_missing_from(service::lookup(&name, env)?);
+    }
     let mut config = info.config;
     fill_from_environment(&mut config, env)?;
     if config.get_password().is_none()
@@ -102,31 +114,50 @@ fn named_target(
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(connect_timeout);
     }
-    let mode = match (info.ssl_mode, env("PGSSLMODE")) {
-        (Some(mode), _) => mode,
-        (None, Some(text)) => {
-            SslMode::parse(&text).map_err(|e| crate::Error::config(format!("PGSSLMODE: {e}")))?
-        }
-        (None, None) => SslMode::default(),
-    };
-    let root_cert = info
-        .ssl_root_cert
-        .or_else(|| env("PGSSLROOTCERT").map(PathBuf::from))
-        .or_else(|| {
-            let default = PathBuf::from(env("HOME")?).join(".postgresql/root.crt");
-            default.is_file().then_some(default)
-        });
-    config.ssl_mode(mode.negotiation());
+    let tls = tls_settings(info.ssl_mode, info.ssl_root_cert, env)?;
+    config.ssl_mode(tls.mode.negotiation());
     let display = display(&config);
+    tls.check().map_err(|error| match error {
+        crate::Error::Environment(message) => {
+            crate::Error::environment(format!("cannot connect to {display}: {message}"))
+        }
+        other => other,
+    })?;
     Ok(DbTarget {
         config,
-        tls: TlsSettings { mode, root_cert },
+        tls,
         display,
         throwaway: false,
     })
 }
 
-/// Fills host, port, user, password, database and application name like libpq.
+/// sslmode and root certificate: the string's (or service's), else `PGSSLMODE` and
+/// `PGSSLROOTCERT`, else `~/.postgresql/root.crt` when it exists. With
+/// `sslrootcert=system` the default mode is `verify-full`, as in libpq.
+fn tls_settings(
+    mode: Option<SslMode>,
+    root_cert: Option<RootCert>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> crate::Result<TlsSettings> {
+    let root_cert = root_cert
+        .or_else(|| env("PGSSLROOTCERT").map(|value| RootCert::from_setting(&value)))
+        .or_else(|| {
+            let default = PathBuf::from(env("HOME")?).join(".postgresql/root.crt");
+            default.is_file().then_some(RootCert::File(default))
+        });
+    let mode = match (mode, env("PGSSLMODE")) {
+        (Some(mode), _) => mode,
+        (None, Some(text)) => {
+            SslMode::parse(&text).map_err(|e| crate::Error::config(format!("PGSSLMODE: {e}")))?
+        }
+        (None, None) if root_cert == Some(RootCert::System) => SslMode::VerifyFull,
+        (None, None) => SslMode::default(),
+    };
+    Ok(TlsSettings { mode, root_cert })
+}
+
+/// Fills host, port, user, password, database, connect timeout and application name
+/// like libpq.
 fn fill_from_environment(
     config: &mut tokio_postgres::Config,
     env: &dyn Fn(&str) -> Option<String>,
@@ -160,10 +191,32 @@ fn fill_from_environment(
         let dbname = env("PGDATABASE").or_else(|| config.get_user().map(str::to_string));
         config.dbname(dbname.unwrap_or_else(|| "postgres".to_string()));
     }
+    if config.get_connect_timeout().is_none()
+        && let Some(timeout) = connect_timeout_from_env(env)?
+    {
+        config.connect_timeout(timeout);
+    }
     if config.get_application_name().is_none() {
-        config.application_name("techspec-bench");
+        let name = env("PGAPPNAME").unwrap_or_else(|| DEFAULT_APPLICATION_NAME.to_string());
+        config.application_name(&name);
     }
     Ok(())
+}
+
+/// `PGCONNECT_TIMEOUT` in whole seconds; 0 or less means "not set" (the tool always
+/// bounds the wait, by the `connect_timeout` argument then).
+fn connect_timeout_from_env(
+    env: &dyn Fn(&str) -> Option<String>,
+) -> crate::Result<Option<Duration>> {
+    let Some(text) = env("PGCONNECT_TIMEOUT") else {
+        return Ok(None);
+    };
+    let seconds = text.trim().parse::<i64>().map_err(|_| {
+        crate::Error::config(format!(
+            "PGCONNECT_TIMEOUT=`{text}` is not a whole number of seconds (e.g. PGCONNECT_TIMEOUT=30)"
+        ))
+    })?;
+    Ok((seconds > 0).then(|| Duration::from_secs(seconds.unsigned_abs())))
 }
 
 fn password_from_file(
@@ -355,12 +408,18 @@ mod tests {
             ("PGPASSWORD", "pw"),
             ("USER", "osuser"),
             ("PGSSLMODE", "verify-full"),
+            ("PGSSLROOTCERT", "/etc/ca.pem"),
         ]);
         let (target, _) = named(resolve(Some("postgres://h"), &env, TIMEOUT).unwrap());
         assert_eq!(target.display, "postgres://osuser@h:5432/osuser");
         assert_eq!(target.config.get_password(), Some(&b"pw"[..]));
         assert_eq!(target.tls.mode, SslMode::VerifyFull);
+        assert_eq!(
+            target.tls.root_cert,
+            Some(RootCert::File("/etc/ca.pem".into()))
+        );
         assert_eq!(target.config.get_connect_timeout(), Some(&TIMEOUT));
+        assert_eq!(target.config.get_application_name(), Some("techspec-bench"));
         let (own, _) = named(
             resolve(
                 Some("postgres://h?sslmode=disable&connect_timeout=3"),
@@ -382,6 +441,11 @@ mod tests {
         std::fs::write(
             dir.path().join(".pgpass"),
             "db.example:5432:app:alice:frompgpass\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(
+            dir.path().join(".pgpass"),
+            std::os::unix::fs::PermissionsExt::from_mode(0o600),
         )
         .unwrap();
         let home = dir.path().to_str().unwrap().to_string();
@@ -413,5 +477,136 @@ mod tests {
         let error = resolve(None, &env, TIMEOUT).unwrap_err();
         assert_eq!(error.exit_code(), 2);
         assert!(error.to_string().contains("PGPORT"));
+    }
+
+    #[test]
+    fn verifying_modes_without_a_root_certificate_are_refused_naming_the_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().to_str().unwrap().to_string();
+        let env = env_of(&[("HOME", &home)]);
+        for mode in ["verify-ca", "verify-full"] {
+            let url = format!("postgres://u:hunter2pw@db.example/app?sslmode={mode}");
+            let error = resolve(Some(&url), &env, TIMEOUT).unwrap_err();
+            assert_eq!(error.exit_code(), 3);
+            let text = error.to_string();
+            assert!(text.contains("postgres://u@db.example:5432/app"), "{text}");
+            assert!(
+                text.contains("PGSSLROOTCERT") && !text.contains("hunter2pw"),
+                "{text}"
+            );
+        }
+        std::fs::create_dir(dir.path().join(".postgresql")).unwrap();
+        std::fs::write(dir.path().join(".postgresql/root.crt"), "").unwrap();
+        let (target, _) = named(
+            resolve(
+                Some("postgres://db.example/app?sslmode=verify-ca"),
+                &env,
+                TIMEOUT,
+            )
+            .unwrap(),
+        );
+        assert_eq!(
+            target.tls.root_cert,
+            Some(RootCert::File(dir.path().join(".postgresql/root.crt")))
+        );
+    }
+
+    #[test]
+    fn sslrootcert_system_defaults_to_verify_full_and_refuses_weaker_modes() {
+        let (target, _) = named(
+            resolve(
+                Some("postgres://db.example/app?sslrootcert=system"),
+                &|_| None,
+                TIMEOUT,
+            )
+            .unwrap(),
+        );
+        assert_eq!(target.tls.mode, SslMode::VerifyFull);
+        assert_eq!(target.tls.root_cert, Some(RootCert::System));
+        let env = env_of(&[("PGSSLROOTCERT", "system"), ("PGSSLMODE", "verify-ca")]);
+        let error = resolve(Some("postgres://db.example/app"), &env, TIMEOUT).unwrap_err();
+        assert_eq!(error.exit_code(), 2);
+        assert!(error.to_string().starts_with("--database-url:"), "{error}");
+    }
+
+    #[test]
+    fn pgconnect_timeout_and_pgappname_fill_what_the_string_leaves_out() {
+        let env = env_of(&[("PGCONNECT_TIMEOUT", "25"), ("PGAPPNAME", "nightly-gate")]);
+        let (target, _) = named(resolve(Some("postgres://h/d"), &env, TIMEOUT).unwrap());
+        assert_eq!(
+            target.config.get_connect_timeout(),
+            Some(&Duration::from_secs(25))
+        );
+        assert_eq!(target.config.get_application_name(), Some("nightly-gate"));
+        let (own, _) = named(
+            resolve(
+                Some("postgres://h/d?connect_timeout=3&application_name=mine"),
+                &env,
+                TIMEOUT,
+            )
+            .unwrap(),
+        );
+        assert_eq!(
+            own.config.get_connect_timeout(),
+            Some(&Duration::from_secs(3))
+        );
+        assert_eq!(own.config.get_application_name(), Some("mine"));
+        let zero = env_of(&[("PGCONNECT_TIMEOUT", "0")]);
+        let (fallback, _) = named(resolve(Some("postgres://h/d"), &zero, TIMEOUT).unwrap());
+        assert_eq!(fallback.config.get_connect_timeout(), Some(&TIMEOUT));
+        let bad = env_of(&[("PGCONNECT_TIMEOUT", "10s")]);
+        let error = resolve(Some("postgres://h/d"), &bad, TIMEOUT).unwrap_err();
+        assert_eq!(error.exit_code(), 2);
+        assert!(error.to_string().contains("PGCONNECT_TIMEOUT"), "{error}");
+    }
+
+    /// A service file in a temp dir, and an environment naming it.
+    fn service_env(
+        contents: &str,
+        extra: &[(&str, &str)],
+    ) -> (tempfile::TempDir, impl Fn(&str) -> Option<String> + use<>) {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("services.conf");
+        std::fs::write(&file, contents).unwrap();
+        let file = file.to_str().unwrap().to_string();
+        let mut pairs = vec![("PGSERVICEFILE", file.as_str())];
+        pairs.extend_from_slice(extra);
+        (dir, env_of(&pairs))
+    }
+
+    #[test]
+    fn a_service_sits_between_the_string_and_the_libpq_variables() {
+        let services = "[ci]\nhost=svc-host\nport=7000\nuser=svc-user\ndbname=svc-db\n";
+        let (_dir, env) = service_env(
+            services,
+            &[
+                ("PGSERVICE", "ci"),
+                ("PGPORT", "6000"),
+                ("PGUSER", "env-user"),
+            ],
+        );
+        let (target, source) = named(resolve(None, &env, TIMEOUT).unwrap());
+        assert_eq!(source, TargetSource::LibpqEnv);
+        assert_eq!(target.display, "postgres://svc-user@svc-host:7000/svc-db");
+        let (own, _) =
+            named(resolve(Some("host=own user=me dbname=own_db"), &env, TIMEOUT).unwrap());
+        assert_eq!(own.display, "postgres://me@own:7000/own_db");
+        let (kv, _) = named(resolve(Some("service=ci dbname=x"), &env, TIMEOUT).unwrap());
+        assert_eq!(kv.display, "postgres://svc-user@svc-host:7000/x");
+    }
+
+    #[test]
+    fn service_in_the_string_wins_over_pgservice_and_unknown_services_are_config_errors() {
+        let services = "[a]\nhost=host-a\n[b]\nhost=host-b\n";
+        let (_dir, env) = service_env(services, &[("PGSERVICE", "a"), ("PGUSER", "u")]);
+        let (target, _) = named(resolve(Some("service=b dbname=d"), &env, TIMEOUT).unwrap());
+        assert_eq!(target.display, "postgres://u@host-b:5432/d");
+        let error = resolve(Some("service=nope"), &env, TIMEOUT).unwrap_err();
+        assert_eq!(error.exit_code(), 2);
+        let text = error.to_string();
+        assert!(
+            text.starts_with("--database-url:") && text.contains("`nope`"),
+            "{text}"
+        );
     }
 }

@@ -137,7 +137,7 @@ fn redact(url: &str) -> String {
 }
 
 /// Environment variables that choose a database or change the throwaway cluster.
-pub const CONNECTION_ENV: [&str; 10] = [
+pub const CONNECTION_ENV: [&str; 15] = [
     "DATABASE_URL",
     "PGHOST",
     "PGPORT",
@@ -147,6 +147,11 @@ pub const CONNECTION_ENV: [&str; 10] = [
     "PGSSLMODE",
     "PGSSLROOTCERT",
     "PGPASSFILE",
+    "PGSERVICE",
+    "PGSERVICEFILE",
+    "PGSYSCONFDIR",
+    "PGCONNECT_TIMEOUT",
+    "PGAPPNAME",
     "TECHSPEC_BENCH_PG_BINDIR",
 ];
 

@@ -46,8 +46,11 @@ async fn each_sslmode_encrypts_and_verifies_as_documented() {
     if server_ssl == "on" {
         assert!(encrypted(&required.unwrap()).await, "require must encrypt");
         // The bundled public roots do not vouch for a test server's certificate (and not for an IP).
-        let Err(error) =
-            techspec_bench::db::connect(&target_with(&db.url, "sslmode=verify-full")).await
+        let Err(error) = techspec_bench::db::connect(&target_with(
+            &db.url,
+            "sslmode=verify-full&sslrootcert=system",
+        ))
+        .await
         else {
             panic!("verify-full must reject an unverifiable certificate");
         };
@@ -59,5 +62,17 @@ async fn each_sslmode_encrypts_and_verifies_as_documented() {
         };
         assert_eq!(error.exit_code(), 3);
         assert!(error.to_string().contains("TLS"), "{error}");
+    }
+}
+
+#[test]
+fn verifying_modes_without_a_root_certificate_are_refused_before_connecting() {
+    let url = common::admin_url();
+    for mode in ["verify-ca", "verify-full"] {
+        let separator = if url.contains('?') { '&' } else { '?' };
+        let full = format!("{url}{separator}sslmode={mode}");
+        let error = target::resolve(Some(&full), &|_| None, Duration::from_secs(10)).unwrap_err();
+        assert_eq!(error.exit_code(), 3, "{error}");
+        assert!(error.to_string().contains("sslrootcert=system"), "{error}");
     }
 }
