@@ -2,7 +2,6 @@
 //! on (a test CA, and a server certificate for `db.example` only) or off, stopped and
 //! deleted on drop. Certificates are made with the `openssl` command. Must not be used by
 //! the binary, and must not touch the DATABASE_URL server.
-#![allow(dead_code)]
 
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;

@@ -1,8 +1,8 @@
 //! sslmode against a private server with a test CA: what each mode accepts and refuses.
 //! Each test starts its own cluster (see tls_support); must not need DATABASE_URL.
 
-mod common;
-mod tls_support;
+use crate::common;
+use crate::tls_support;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! pg_stat_activity, services from pg_service.conf, and an insecure password file.
 //! Must not touch databases other than its own.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::os::unix::fs::PermissionsExt;
