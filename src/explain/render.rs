@@ -242,6 +242,53 @@ mod tests {
     }
 
     #[test]
+    fn a_generic_plan_is_shown_beside_the_custom_one_and_fails_only_when_forced() {
+        use crate::config::NoSeqScan;
+        use crate::explain::check::check;
+        use crate::explain::runner::StepPlan;
+        let expect = Expectations {
+            no_seq_scan: NoSeqScan::AllTables,
+            ..Expectations::default()
+        };
+        let custom = fixture("index_scan_status");
+        let generic = fixture("seq_scan_like");
+        let mut explained = ExplainedScenario {
+            check: check(&custom, &expect),
+            steps: vec![StepPlan {
+                sql: "SELECT 1".into(),
+                params: vec![],
+                plan: custom,
+                generic_plan: Some(generic.clone()),
+            }],
+            diagnoses: vec![],
+            fingerprint: String::new(),
+            generic_check: Some(check(&generic, &expect)),
+            plan_cache_mode: Some("auto".into()),
+        };
+        let auto = scenario("s", &Outcome::Ok(explained.clone()), &expect);
+        assert!(auto.starts_with("s  PASS"), "{auto}");
+        assert!(
+            auto.contains("  custom plan (for these values):\n"),
+            "{auto}"
+        );
+        assert!(
+            auto.contains("  generic plan (for any values):\n"),
+            "{auto}"
+        );
+        assert!(
+            auto.contains("  NOTE (if PostgreSQL switches to the generic plan): generic plan: expected no Seq Scan"),
+            "{auto}"
+        );
+        explained.plan_cache_mode = Some("force_generic_plan".into());
+        let forced = scenario("s", &Outcome::Ok(explained), &expect);
+        assert!(forced.starts_with("s  FAIL"), "{forced}");
+        assert!(
+            forced.contains("  FAIL: generic plan: expected no Seq Scan"),
+            "{forced}"
+        );
+    }
+
+    #[test]
     fn every_fixture_renders_a_line_per_node() {
         for kind in ALL_FIXTURES {
             let plan = fixture(kind);

@@ -24,6 +24,7 @@ mod config_thresholds;
 mod db_cluster;
 mod db_migrate;
 mod db_tls;
+mod explain_generic;
 mod explain_runner;
 mod faults_cluster;
 mod report_files;
