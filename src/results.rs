@@ -200,6 +200,42 @@ pub struct PlanVerdict {
     /// Set when the plan after the run differs from the plan before it.
     #[serde(default)]
     pub drift: Option<String>,
+    /// The plans the timed loop ran (custom, and generic when PostgreSQL used one), with
+    /// their executions and checks. Empty when the server keeps no counts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timed: Vec<TimedPlan>,
+}
+
+/// Which plan a prepared statement ran with.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum PlanKind {
+    /// Planned for the bound parameter values (what EXPLAIN with values shows).
+    Custom,
+    /// Planned once for any values, reused by the prepared statement.
+    Generic,
+}
+
+impl PlanKind {
+    /// Lowercase name, as in the JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlanKind::Custom => "custom",
+            PlanKind::Generic => "generic",
+        }
+    }
+}
+
+/// One kind of plan the timed loop ran: how often (all steps and clients, warmup
+/// included) and whether it met the expectations.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TimedPlan {
+    pub kind: PlanKind,
+    pub executions: u64,
+    pub ok: bool,
+    /// One message per broken expectation; empty when `ok`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failures: Vec<String>,
 }
 
 /// Per-step latency of a multi-step scenario.

@@ -1,5 +1,6 @@
-//! `techspec-bench explain`: show each scenario's plan and its verdict; exit 1 when an
-//! expectation fails. Must not time scenarios or hold SQL.
+//! `techspec-bench explain`: show each scenario's custom plan (for drawn values) and
+//! generic plan (for any values) and the verdict; exit 1 when an expectation fails on the
+//! custom plan, or on the generic plan when the server always uses it. Must not time scenarios or hold SQL.
 
 use std::path::PathBuf;
 
@@ -10,7 +11,7 @@ use crate::app::dataset::ensure_dataset;
 use crate::app::ui::Ui;
 use crate::cli::{Cli, ExplainArgs};
 use crate::config::{self, Scenario};
-use crate::explain::{self, ExplainedScenario, render};
+use crate::explain::{self, ExplainedScenario, GenericPlans, render};
 use crate::outcome::Outcome;
 use crate::report::{check_writable, write_atomic};
 use crate::{Error, Result, exit_code};
@@ -74,7 +75,9 @@ pub async fn run(cli: &Cli, args: &ExplainArgs) -> Result<i32> {
     explain::validate_expectations(&client, &scenarios).await?;
     let mut outcomes = Vec::with_capacity(scenarios.len());
     for scenario in &scenarios {
-        let outcome = explain::explain_scenario(&mut client, scenario, rng_seed).await?;
+        let outcome =
+            explain::explain_scenario_with(&mut client, scenario, rng_seed, GenericPlans::All)
+                .await?;
         if !ui.quiet {
             println!(
                 "{}",
@@ -119,7 +122,7 @@ pub async fn run(cli: &Cli, args: &ExplainArgs) -> Result<i32> {
 /// A skipped scenario is not a failure (as in `run` without --strict).
 fn passed(outcome: &Outcome<ExplainedScenario>) -> bool {
     match outcome {
-        Outcome::Ok(explained) => explained.check.ok,
+        Outcome::Ok(explained) => explained.passes(),
         Outcome::Skip(_) => true,
         Outcome::Error(_) => false,
     }

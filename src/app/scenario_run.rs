@@ -1,11 +1,13 @@
 //! One scenario of `run`: plan check before timing, timing on the engine's client threads,
-//! plan re-check after (drift), thresholds and status. Must not print or write files.
+//! plan re-check after (drift, and the generic plans the timed loop used), thresholds and
+//! status. Must not print or write files.
 
 use crate::app::database::OpenDatabase;
 use crate::app::ui::Ui;
 use crate::bench::{self, EngineOptions, Measurement};
 use crate::config::{Scenario, ThresholdExpr};
-use crate::explain::{self, ExplainedScenario};
+use crate::db::prepared::PlanCounts;
+use crate::explain::{self, ExplainedScenario, GenericPlans};
 use crate::outcome::Outcome;
 use crate::report::cells::failure_reason;
 use crate::results::{PlanVerdict, ScenarioResult, Status, StepResult};
@@ -35,26 +37,46 @@ pub async fn run_one(
         Outcome::Error(reason) => return Ok(unmeasured(scenario, Status::Error, reason)),
     };
     let plan = match before {
-        Ok(before) => checked_plan(client, scenario, rng_seed, before).await?,
+        Ok(before) => {
+            checked_plan(client, scenario, rng_seed, before, &measurement.plan_counts).await?
+        }
         Err(reason) => unchecked_plan(scenario, reason),
     };
     Ok(assemble(scenario, thresholds, measurement, plan))
 }
 
 /// The plan verdict from the check before timing, with drift from a second check after.
+/// The second check also explains the generic plan of every step the timed loop ran with
+/// one (`counts`), so the verdict covers every plan that was timed.
 async fn checked_plan(
     client: &mut tokio_postgres::Client,
     scenario: &Scenario,
     rng_seed: u64,
     before: ExplainedScenario,
+    counts: &[PlanCounts],
 ) -> Result<PlanVerdict> {
-    let drift = match explain::explain_scenario(client, scenario, rng_seed).await? {
-        Outcome::Ok(after) => explain::drift(&before.fingerprint, &after.fingerprint),
-        Outcome::Skip(reason) | Outcome::Error(reason) => Some(format!(
-            "the plan could not be checked again after the run: {reason}"
-        )),
-    };
-    Ok(explain::verdict(&before.check, &scenario.expect, drift))
+    let generic_steps = explain::generic_steps(counts);
+    let generic = GenericPlans::Steps(&generic_steps);
+    let (drift, generic_check) =
+        match explain::explain_scenario_with(client, scenario, rng_seed, generic).await? {
+            Outcome::Ok(after) => (
+                explain::drift(&before.fingerprint, &after.fingerprint),
+                after.generic_check,
+            ),
+            Outcome::Skip(reason) | Outcome::Error(reason) => (
+                Some(format!(
+                    "the plan could not be checked again after the run: {reason}"
+                )),
+                None,
+            ),
+        };
+    Ok(explain::timed_verdict(
+        &before.check,
+        generic_check.as_ref(),
+        counts,
+        &scenario.expect,
+        drift,
+    ))
 }
 
 /// The plan could not be explained: a failed check, saying why.

@@ -15,6 +15,7 @@ use crate::bench::executor::{Executor, Session};
 use crate::bench::histogram::{new_latency_histogram, record};
 use crate::bench::schedule::ClientPlan;
 use crate::config::model::Scenario;
+use crate::db::prepared::PlanCounts;
 use crate::params::{ParamDrawer, PrepareFailure};
 
 /// State shared by the clients of one scenario run.
@@ -83,6 +84,9 @@ pub struct ClientOutcome {
     pub first_error: Option<String>,
     /// Measurement window of this client (None when it did not measure).
     pub window: Option<(Instant, Instant)>,
+    /// Per step: executions with a custom and with the generic plan (warmup included);
+    /// empty when unknown.
+    pub plan_counts: Vec<PlanCounts>,
 }
 
 impl ClientOutcome {
@@ -100,6 +104,7 @@ impl ClientOutcome {
             errors: 0,
             first_error: None,
             window: None,
+            plan_counts: Vec::new(),
         }
     }
 
@@ -144,7 +149,20 @@ pub fn run_client<E: Executor>(
     if shared.setup_failed.load(Ordering::SeqCst) {
         return Ok(ClientOutcome::new(scenario, plan.schedule.is_some()));
     }
-    Ok(runtime.block_on(measure(&session, scenario, plan, &mut drawer, shared)))
+    let mut outcome = runtime.block_on(measure(&session, scenario, plan, &mut drawer, shared));
+    outcome.plan_counts = runtime.block_on(read_plan_counts(&session, scenario));
+    Ok(outcome)
+}
+
+/// Which plans the session's statements ran with, read on its own connection before it
+/// closes. Empty when the connection is gone or the server does not answer in time.
+async fn read_plan_counts<S: Session>(session: &S, scenario: &Scenario) -> Vec<PlanCounts> {
+    if session.is_closed() {
+        return Vec::new();
+    }
+    tokio::time::timeout(Duration::from_secs(10), session.plan_counts(scenario))
+        .await
+        .unwrap_or_default()
 }
 
 async fn open_and_warm_up<E: Executor>(

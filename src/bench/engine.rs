@@ -15,6 +15,7 @@ use crate::bench::histogram::{merge_into, new_latency_histogram};
 use crate::bench::schedule::{ClientPlan, client_plans};
 use crate::config::model::{LoadAmount, Scenario};
 use crate::db::DbTarget;
+use crate::db::prepared::PlanCounts;
 use crate::outcome::Outcome;
 use crate::params::{ParamDrawer, PrepareFailure};
 
@@ -47,6 +48,9 @@ pub struct Measurement {
     pub steps: Vec<(String, Histogram<u64>)>,
     /// The first error seen (server message, SQLSTATE and statement).
     pub first_error: Option<String>,
+    /// Per step, summed over clients: executions with a custom and with the generic plan
+    /// (warmup included). Empty when the server keeps no such counts.
+    pub plan_counts: Vec<PlanCounts>,
 }
 
 impl Measurement {
@@ -173,6 +177,7 @@ fn merge(
         service_time: paced.then(new_latency_histogram),
         steps: Vec::new(),
         first_error: None,
+        plan_counts: sum_plan_counts(outcomes.iter().map(|o| o.plan_counts.as_slice())),
     };
     if scenario.is_multi_step() {
         merged.steps = scenario
@@ -201,6 +206,21 @@ fn merge(
         merged.duration = end - start;
     }
     Ok(merged)
+}
+
+/// Sums per-step plan counts over clients; a client that could not read its counts adds
+/// nothing. Empty when no client read any.
+fn sum_plan_counts<'a>(per_client: impl Iterator<Item = &'a [PlanCounts]>) -> Vec<PlanCounts> {
+    let mut total: Vec<PlanCounts> = Vec::new();
+    for counts in per_client {
+        if total.len() < counts.len() {
+            total.resize(counts.len(), PlanCounts::default());
+        }
+        for (sum, part) in total.iter_mut().zip(counts) {
+            *sum = sum.plus(*part);
+        }
+    }
+    total
 }
 
 enum Preflight {

@@ -349,3 +349,15 @@ fn cancelling_stops_a_long_warmup() {
     assert_interrupted_promptly(&executor, &warm, &opts);
     assert_eq!(executor.calls_of(0).len(), 6);
 }
+
+#[test]
+fn plan_counts_add_up_per_step_over_clients() {
+    use crate::db::prepared::PlanCounts;
+    let counts = |custom, generic| PlanCounts { custom, generic };
+    let first = [counts(5, 95), counts(100, 0)];
+    let second = [counts(5, 45), counts(50, 0)];
+    let unknown: [PlanCounts; 0] = [];
+    let total = sum_plan_counts([&first[..], &unknown[..], &second[..]].into_iter());
+    assert_eq!(total, vec![counts(10, 140), counts(150, 0)]);
+    assert!(sum_plan_counts([&unknown[..]].into_iter()).is_empty());
+}

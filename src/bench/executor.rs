@@ -14,6 +14,7 @@ use tokio_postgres::types::ToSql;
 use crate::bench::session::ClientSession;
 use crate::config::model::Scenario;
 use crate::db::DbTarget;
+use crate::db::prepared::PlanCounts;
 use crate::params::{Captures, ParamDrawer, PrepareFailure};
 
 /// Opens what the engine runs a scenario with. Shared by every client thread, hence `Sync`;
@@ -51,6 +52,13 @@ pub trait Session {
 
     /// True when the connection is gone (every further iteration would fail).
     fn is_closed(&self) -> bool;
+
+    /// Executions of each step's prepared statement with a custom and with the generic
+    /// plan on this connection so far (warmup included); empty when unknown.
+    fn plan_counts(&self, scenario: &Scenario) -> impl Future<Output = Vec<PlanCounts>> {
+        let _ = scenario;
+        std::future::ready(Vec::new())
+    }
 }
 
 /// The real executor: connects to `target` with tokio-postgres.
@@ -102,6 +110,14 @@ impl Session for ClientSession {
 
     fn is_closed(&self) -> bool {
         ClientSession::is_closed(self)
+    }
+
+    async fn plan_counts(&self, scenario: &Scenario) -> Vec<PlanCounts> {
+        // Unknown (empty) when the server keeps no counts (before PostgreSQL 14).
+        let sqls: Vec<&str> = scenario.steps.iter().map(|s| s.sql.as_str()).collect();
+        crate::db::prepared::plan_counts(&self.client, &sqls)
+            .await
+            .unwrap_or_default()
     }
 }
 

@@ -15,6 +15,7 @@ pub mod migrate;
 pub mod missing;
 pub mod pg_install;
 pub mod pgpass;
+pub mod prepared;
 pub mod seed_runs;
 pub mod service;
 pub mod target;

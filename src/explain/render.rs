@@ -5,6 +5,7 @@ use crate::config::Expectations;
 use crate::explain::plan::{Plan, PlanNode};
 use crate::explain::runner::ExplainedScenario;
 use crate::explain::summary::describe;
+use crate::explain::timed::generic_failure;
 use crate::outcome::Outcome;
 
 /// A scenario's section of `explain` output: a verdict line, then each step's SQL (for
@@ -18,7 +19,7 @@ pub fn scenario(name: &str, outcome: &Outcome<ExplainedScenario>, expect: &Expec
 }
 
 fn explained_scenario(name: &str, explained: &ExplainedScenario, expect: &Expectations) -> String {
-    let verdict = if explained.check.ok { "PASS" } else { "FAIL" };
+    let verdict = if explained.passes() { "PASS" } else { "FAIL" };
     let mut out = format!("{name}  {verdict}  expect: {}\n", describe(expect));
     let multi_step = explained.steps.len() > 1;
     for (number, step) in explained.steps.iter().enumerate() {
@@ -28,14 +29,42 @@ fn explained_scenario(name: &str, explained: &ExplainedScenario, expect: &Expect
         if !step.params.is_empty() {
             out.push_str(&format!("  params: {}\n", step.params.join(", ")));
         }
+        if step.generic_plan.is_some() {
+            out.push_str("  custom plan (for these values):\n");
+        }
         for line in tree(&step.plan).lines() {
             out.push_str(&format!("  {line}\n"));
+        }
+        if let Some(generic) = &step.generic_plan {
+            out.push_str("  generic plan (for any values):\n");
+            for line in tree(generic).lines() {
+                out.push_str(&format!("  {line}\n"));
+            }
         }
     }
     for failure in &explained.check.failures {
         out.push_str(&format!("  FAIL: {failure}\n"));
     }
+    out.push_str(&generic_failures(explained));
     out
+}
+
+/// The generic plan's broken expectations: failures when the server always uses it
+/// (`force_generic_plan`), notes otherwise (it runs only if PostgreSQL switches to it).
+fn generic_failures(explained: &ExplainedScenario) -> String {
+    let Some(check) = &explained.generic_check else {
+        return String::new();
+    };
+    let label = if explained.generic_plan_forced() {
+        "FAIL"
+    } else {
+        "NOTE (if PostgreSQL switches to the generic plan)"
+    };
+    check
+        .failures
+        .iter()
+        .map(|failure| format!("  {label}: {}\n", generic_failure(failure)))
+        .collect()
 }
 
 /// SQL on one line, whitespace collapsed.
@@ -186,9 +215,12 @@ mod tests {
                 sql: "SELECT 1".into(),
                 params: vec![],
                 plan,
+                generic_plan: None,
             }],
             diagnoses: vec![],
             fingerprint: String::new(),
+            generic_check: None,
+            plan_cache_mode: None,
         };
         let text = scenario("like", &Outcome::Ok(explained), &expect);
         let lines: Vec<&str> = text.lines().collect();
@@ -206,6 +238,53 @@ mod tests {
         assert_eq!(
             scenario("x", &skipped, &expect),
             "x  SKIP  relation shared.design_jobs does not exist\n"
+        );
+    }
+
+    #[test]
+    fn a_generic_plan_is_shown_beside_the_custom_one_and_fails_only_when_forced() {
+        use crate::config::NoSeqScan;
+        use crate::explain::check::check;
+        use crate::explain::runner::StepPlan;
+        let expect = Expectations {
+            no_seq_scan: NoSeqScan::AllTables,
+            ..Expectations::default()
+        };
+        let custom = fixture("index_scan_status");
+        let generic = fixture("seq_scan_like");
+        let mut explained = ExplainedScenario {
+            check: check(&custom, &expect),
+            steps: vec![StepPlan {
+                sql: "SELECT 1".into(),
+                params: vec![],
+                plan: custom,
+                generic_plan: Some(generic.clone()),
+            }],
+            diagnoses: vec![],
+            fingerprint: String::new(),
+            generic_check: Some(check(&generic, &expect)),
+            plan_cache_mode: Some("auto".into()),
+        };
+        let auto = scenario("s", &Outcome::Ok(explained.clone()), &expect);
+        assert!(auto.starts_with("s  PASS"), "{auto}");
+        assert!(
+            auto.contains("  custom plan (for these values):\n"),
+            "{auto}"
+        );
+        assert!(
+            auto.contains("  generic plan (for any values):\n"),
+            "{auto}"
+        );
+        assert!(
+            auto.contains("  NOTE (if PostgreSQL switches to the generic plan): generic plan: expected no Seq Scan"),
+            "{auto}"
+        );
+        explained.plan_cache_mode = Some("force_generic_plan".into());
+        let forced = scenario("s", &Outcome::Ok(explained), &expect);
+        assert!(forced.starts_with("s  FAIL"), "{forced}");
+        assert!(
+            forced.contains("  FAIL: generic plan: expected no Seq Scan"),
+            "{forced}"
         );
     }
 

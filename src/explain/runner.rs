@@ -12,8 +12,10 @@ use crate::db::missing;
 use crate::explain::catalog;
 use crate::explain::check::{self, PlanCheck};
 use crate::explain::diagnose::{self, Diagnosis, Statement};
+use crate::explain::generic;
 use crate::explain::plan::{self, Plan};
 use crate::explain::summary::plan_fingerprint;
+use crate::explain::timed;
 use crate::outcome::Outcome;
 use crate::params::value::{ParamValue, capture_column};
 use crate::params::{Captures, ParamDrawer, PrepareFailure};
@@ -25,6 +27,10 @@ pub struct StepPlan {
     /// The drawn parameter values, as text.
     pub params: Vec<String>,
     pub plan: Plan,
+    /// The generic plan, when it was asked for: the plan a prepared statement reuses for
+    /// any values (see `generic`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generic_plan: Option<Plan>,
 }
 
 /// The plans, the combined check over all steps, and the diagnoses of failed paths.
@@ -35,12 +41,56 @@ pub struct ExplainedScenario {
     pub diagnoses: Vec<Diagnosis>,
     /// `plan_fingerprint` of the steps' plans, for plan-drift detection.
     pub fingerprint: String,
+    /// The check of a generic-plan iteration (each step's generic plan where one was
+    /// explained, its custom plan otherwise); None when no generic plan was explained.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generic_check: Option<PlanCheck>,
+    /// The session's `plan_cache_mode` when generic plans were explained.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan_cache_mode: Option<String>,
 }
 
 impl ExplainedScenario {
     /// The steps' plans.
     pub fn plans(&self) -> Vec<Plan> {
         self.steps.iter().map(|s| s.plan.clone()).collect()
+    }
+
+    /// True when the server always runs prepared statements on their generic plan.
+    pub fn generic_plan_forced(&self) -> bool {
+        self.plan_cache_mode.as_deref() == Some("force_generic_plan")
+    }
+
+    /// The gate of `explain`: the custom plan's check, and the generic plan's when the
+    /// server is set to always use it (`plan_cache_mode = force_generic_plan`).
+    pub fn passes(&self) -> bool {
+        let generic_ok = self.generic_check.as_ref().is_none_or(|check| check.ok);
+        self.check.ok && (generic_ok || !self.generic_plan_forced())
+    }
+}
+
+/// Which steps get their generic plan explained too.
+#[derive(Debug, Clone, Copy)]
+pub enum GenericPlans<'a> {
+    /// None: the custom plans only.
+    None,
+    /// Every step.
+    All,
+    /// Step `i` when `steps[i]` is true.
+    Steps(&'a [bool]),
+}
+
+impl GenericPlans<'_> {
+    fn wanted(self, step: usize) -> bool {
+        match self {
+            GenericPlans::None => false,
+            GenericPlans::All => true,
+            GenericPlans::Steps(steps) => steps.get(step).copied().unwrap_or(false),
+        }
+    }
+
+    fn any(self, step_count: usize) -> bool {
+        (0..step_count).any(|step| self.wanted(step))
     }
 }
 
@@ -55,6 +105,17 @@ pub async fn explain_scenario(
     scenario: &Scenario,
     rng_seed: u64,
 ) -> crate::Result<Outcome<ExplainedScenario>> {
+    explain_scenario_with(client, scenario, rng_seed, GenericPlans::None).await
+}
+
+/// `explain_scenario`, also explaining the generic plan of the steps `generic` names
+/// (with the same drawn values) and checking a generic-plan iteration.
+pub async fn explain_scenario_with(
+    client: &mut Client,
+    scenario: &Scenario,
+    rng_seed: u64,
+    generic: GenericPlans<'_>,
+) -> crate::Result<Outcome<ExplainedScenario>> {
     let mut drawer = match ParamDrawer::prepare(client, scenario, rng_seed).await {
         Ok(drawer) => drawer,
         Err(PrepareFailure::Skip(reason)) => return Ok(Outcome::Skip(reason)),
@@ -68,7 +129,7 @@ pub async fn explain_scenario(
         .transaction()
         .await
         .map_err(|e| explain_error(scenario, "BEGIN", &e))?;
-    let outcome = explain_in(&mut tx, scenario, &mut drawer, &index_tables).await;
+    let outcome = explain_in(&mut tx, scenario, &mut drawer, &index_tables, generic).await;
     tx.rollback()
         .await
         .map_err(|e| explain_error(scenario, "ROLLBACK", &e))?;
@@ -85,35 +146,20 @@ async fn explain_in(
     scenario: &Scenario,
     drawer: &mut ParamDrawer,
     index_tables: &check::IndexTables,
+    generic: GenericPlans<'_>,
 ) -> Result<ExplainedScenario, StepError> {
     let timeout_ms = scenario.statement_timeout.as_millis().max(1);
     let set_timeout = format!("SET LOCAL statement_timeout = {timeout_ms}");
     tx.batch_execute(&set_timeout)
         .await
         .map_err(|e| ("setting statement_timeout".to_string(), e))?;
-    let mut captures = Captures::new();
-    let mut drawn: Vec<Vec<ParamValue>> = Vec::new();
-    let mut steps = Vec::new();
-    for (index, step) in scenario.steps.iter().enumerate() {
-        let doing = format!("step {}", index + 1);
-        let params = drawer.draw(step, &captures);
-        let plan = explain_step(tx, step, &params)
-            .await
-            .map_err(|e| (doing.clone(), e))?;
-        if index + 1 < scenario.steps.len() {
-            run_step(tx, step, &params, &mut captures)
-                .await
-                .map_err(|e| (doing, e))?;
-        }
-        steps.push(StepPlan {
-            sql: step.sql.clone(),
-            params: params.iter().map(display_param).collect(),
-            plan,
-        });
-        drawn.push(params);
-    }
+    let server = generic_server(tx, generic, scenario.steps.len()).await?;
+    let (steps, drawn) = explain_steps(tx, scenario, drawer, server.as_ref(), generic).await?;
     let plans: Vec<Plan> = steps.iter().map(|s| s.plan.clone()).collect();
     let mut check = check::check_plans(&plans, &scenario.expect, index_tables);
+    let generic_plans: Vec<Option<Plan>> = steps.iter().map(|s| s.generic_plan.clone()).collect();
+    let generic_check = timed::generic_iteration(&plans, &generic_plans)
+        .map(|plans| check::check_plans(&plans, &scenario.expect, index_tables));
     let statements: Vec<Statement> = scenario
         .steps
         .iter()
@@ -131,7 +177,69 @@ async fn explain_in(
         steps,
         check,
         diagnoses,
+        generic_check,
+        plan_cache_mode: server.map(|(_, mode)| mode),
     })
+}
+
+/// The server version and `plan_cache_mode`, read only when generic plans are wanted.
+async fn generic_server(
+    tx: &mut Transaction<'_>,
+    generic: GenericPlans<'_>,
+    step_count: usize,
+) -> Result<Option<(generic::Server, String)>, StepError> {
+    if !generic.any(step_count) {
+        return Ok(None);
+    }
+    let doing = |e| ("reading the server version".to_string(), e);
+    let server = generic::Server::detect(&*tx).await.map_err(doing)?;
+    let row = tx
+        .query_one("SELECT current_setting('plan_cache_mode')", &[])
+        .await
+        .map_err(doing)?;
+    Ok(Some((server, row.get(0))))
+}
+
+/// Explains each step (custom plan, and generic plan when wanted), running earlier steps
+/// for real so later ones see their captures. Returns the plans and the drawn values.
+async fn explain_steps(
+    tx: &mut Transaction<'_>,
+    scenario: &Scenario,
+    drawer: &mut ParamDrawer,
+    server: Option<&(generic::Server, String)>,
+    generic: GenericPlans<'_>,
+) -> Result<(Vec<StepPlan>, Vec<Vec<ParamValue>>), StepError> {
+    let mut captures = Captures::new();
+    let mut drawn: Vec<Vec<ParamValue>> = Vec::new();
+    let mut steps = Vec::new();
+    for (index, step) in scenario.steps.iter().enumerate() {
+        let doing = format!("step {}", index + 1);
+        let params = drawer.draw(step, &captures);
+        let plan = explain_step(tx, step, &params)
+            .await
+            .map_err(|e| (doing.clone(), e))?;
+        let generic_plan = match server.filter(|_| generic.wanted(index)) {
+            Some((server, _)) => Some(
+                generic::explain(tx, *server, &step.sql, &params)
+                    .await
+                    .map_err(|e| (format!("{doing} (generic plan)"), e))?,
+            ),
+            None => None,
+        };
+        if index + 1 < scenario.steps.len() {
+            run_step(tx, step, &params, &mut captures)
+                .await
+                .map_err(|e| (doing, e))?;
+        }
+        steps.push(StepPlan {
+            sql: step.sql.clone(),
+            params: params.iter().map(display_param).collect(),
+            plan,
+            generic_plan,
+        });
+        drawn.push(params);
+    }
+    Ok((steps, drawn))
 }
 
 /// EXPLAIN ANALYZE of one step, undone by a savepoint (it executes the statement).
@@ -169,7 +277,7 @@ async fn run_step(
 
 /// The plan in an EXPLAIN row (json or text column). An unreadable plan becomes a
 /// single "unparsed" node so the scenario's checks fail visibly rather than panic.
-fn plan_from_row(row: &Row) -> Plan {
+pub(crate) fn plan_from_row(row: &Row) -> Plan {
     let parsed = match row.try_get::<_, serde_json::Value>(0) {
         Ok(value) => plan::parse(&value),
         Err(_) => match row.try_get::<_, String>(0) {
@@ -177,6 +285,11 @@ fn plan_from_row(row: &Row) -> Plan {
             Err(e) => Err(format!("EXPLAIN returned an unreadable column: {e}")),
         },
     };
+    plan_or_unparsed(parsed)
+}
+
+/// The parsed plan, or a visible "unparsed" node saying why it could not be read.
+pub(crate) fn plan_or_unparsed(parsed: Result<Plan, String>) -> Plan {
     parsed.unwrap_or_else(|message| unparsed_plan(&message))
 }
 

@@ -4,7 +4,7 @@
 
 use super::units::{format_limit, format_measured};
 use crate::config::ThresholdExpr;
-use crate::results::{PlanVerdict, ScenarioResult, Status, ThresholdOutcome};
+use crate::results::{PlanKind, PlanVerdict, ScenarioResult, Status, ThresholdOutcome, TimedPlan};
 use crate::verdict::Cause;
 
 /// Shown where there is no value (no measurement, no plan check).
@@ -76,9 +76,10 @@ pub fn plan_text(plan: Option<&PlanVerdict>) -> String {
         return NONE.to_string();
     };
     if plan.ok {
-        return match plan.drift {
-            Some(_) => "drift".to_string(),
-            None => "ok".to_string(),
+        return match (&plan.drift, timed_marker(&plan.timed)) {
+            (Some(_), _) => "drift".to_string(),
+            (None, Some(marker)) => format!("ok ({marker})"),
+            (None, None) => "ok".to_string(),
         };
     }
     if !plan.seq_scans.is_empty() {
@@ -88,6 +89,20 @@ pub fn plan_text(plan: Option<&PlanVerdict>) -> String {
         Some(first) => format!("✗ {first}"),
         None => format!("✗ expected {}", plan.expect),
     }
+}
+
+/// Which plans ran, when a generic plan was among them: "custom 5 + generic 995",
+/// "generic 1000". None when only custom plans ran (or nothing is known).
+fn timed_marker(timed: &[TimedPlan]) -> Option<String> {
+    let ran: Vec<&TimedPlan> = timed.iter().filter(|t| t.executions > 0).collect();
+    if !ran.iter().any(|t| t.kind == PlanKind::Generic) {
+        return None;
+    }
+    let parts: Vec<String> = ran
+        .iter()
+        .map(|t| format!("{} {}", t.kind.as_str(), t.executions))
+        .collect();
+    Some(parts.join(" + "))
 }
 
 /// Why a scenario did not pass: its own reason, else the broken thresholds and plan checks.
@@ -277,6 +292,51 @@ mod tests {
             ..PlanVerdict::default()
         };
         assert_eq!(plan_text(Some(&failed)), "✗ no index y");
+    }
+
+    #[test]
+    fn plan_text_marks_which_plans_ran_when_a_generic_one_did() {
+        let timed = |kind, executions, ok| TimedPlan {
+            kind,
+            executions,
+            ok,
+            failures: Vec::new(),
+        };
+        let both = PlanVerdict {
+            ok: true,
+            timed: vec![
+                timed(PlanKind::Custom, 5, true),
+                timed(PlanKind::Generic, 995, true),
+            ],
+            ..PlanVerdict::default()
+        };
+        assert_eq!(plan_text(Some(&both)), "ok (custom 5 + generic 995)");
+        let generic_only = PlanVerdict {
+            timed: vec![
+                timed(PlanKind::Custom, 0, true),
+                timed(PlanKind::Generic, 1000, true),
+            ],
+            ..both.clone()
+        };
+        assert_eq!(plan_text(Some(&generic_only)), "ok (generic 1000)");
+        let custom_only = PlanVerdict {
+            timed: vec![timed(PlanKind::Custom, 1000, true)],
+            ..both.clone()
+        };
+        assert_eq!(plan_text(Some(&custom_only)), "ok");
+        let broken = PlanVerdict {
+            ok: false,
+            failures: vec!["generic plan: Seq Scan on public.gp".into()],
+            timed: vec![
+                timed(PlanKind::Custom, 5, true),
+                timed(PlanKind::Generic, 995, false),
+            ],
+            ..PlanVerdict::default()
+        };
+        assert_eq!(
+            plan_text(Some(&broken)),
+            "✗ generic plan: Seq Scan on public.gp"
+        );
     }
 
     #[test]

@@ -26,6 +26,7 @@ mod db_libpq_conventions;
 mod db_migrate;
 mod db_tls;
 mod db_tls_server;
+mod explain_generic;
 mod explain_runner;
 mod faults_cluster;
 mod report_files;

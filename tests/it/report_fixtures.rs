@@ -51,6 +51,7 @@ fn index_plan(index: &str) -> PlanVerdict {
         expect: format!("index {index}"),
         failures: Vec::new(),
         drift: None,
+        timed: Vec::new(),
     }
 }
 
@@ -88,6 +89,7 @@ pub fn failing() -> ScenarioResult {
                 .into(),
         ],
         drift: None,
+        timed: Vec::new(),
     });
     result
 }
