@@ -332,4 +332,49 @@ mod tests {
         let cli = Cli::try_parse_from(["techspec-bench", "migrate"]).unwrap();
         assert_eq!(cli.connect_timeout, Duration::from_secs(10));
     }
+
+    #[test]
+    fn load_flags_parse_and_duration_excludes_iterations() {
+        let cli = Cli::try_parse_from([
+            "techspec-bench",
+            "run",
+            "--clients",
+            "4",
+            "--duration",
+            "30s",
+            "--warmup",
+            "10",
+            "--rate",
+            "200",
+        ])
+        .unwrap();
+        let Command::Run(args) = cli.command else {
+            panic!("not run")
+        };
+        assert_eq!(args.load.clients, Some(4));
+        assert_eq!(args.load.duration, Some(Duration::from_secs(30)));
+        assert_eq!((args.load.warmup, args.load.rate), (Some(10), Some(200.0)));
+        let both = [
+            "techspec-bench",
+            "run",
+            "--iterations",
+            "5",
+            "--duration",
+            "1s",
+        ];
+        assert!(Cli::try_parse_from(both).is_err());
+    }
+
+    #[test]
+    fn the_offline_commands_parse() {
+        for args in [
+            vec!["techspec-bench", "list"],
+            vec!["techspec-bench", "check", "--thresholds", "t.toml"],
+            vec!["techspec-bench", "init", "dir", "--force"],
+            vec!["techspec-bench", "completions", "zsh"],
+            vec!["techspec-bench", "man"],
+        ] {
+            Cli::try_parse_from(&args).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        }
+    }
 }

@@ -86,3 +86,44 @@ async fn without_a_terminal_each_scenario_gets_a_start_and_an_end_line() {
     );
     assert!(!outcome.text().contains("::error"), "{outcome:?}");
 }
+
+#[tokio::test]
+async fn unrealistic_settings_are_warned_about_and_named_in_the_outputs() {
+    let db = crate::cli_support::migrated("e2e_ci_settings").await;
+    let admin = db.client().await;
+    let sql = format!("ALTER DATABASE {} SET synchronous_commit = off", db.name);
+    admin.execute(&sql, &[]).await.expect("alter database");
+    let status = run_with_env(&db.url, &[], &["migrate", "--status"]);
+    assert_exit(&status, 0);
+    assert!(
+        status
+            .stderr
+            .contains("warning: the server runs with synchronous_commit=off"),
+        "{status:?}"
+    );
+    let seed = run_with_env(&db.url, &[], &["-q", "seed", "--sessions", "5"]);
+    assert_exit(&seed, 0);
+    assert!(seed.stderr.contains("synchronous_commit=off"), "{seed:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let markdown = dir.path().join("r.md");
+    let run = run_with_env(
+        &db.url,
+        &[],
+        &[
+            "run",
+            "--scenarios",
+            &fixture("small.toml"),
+            "--iterations",
+            "3",
+            "--markdown",
+            markdown.to_str().unwrap(),
+        ],
+    );
+    assert_exit(&run, 0);
+    assert!(
+        run.stdout.contains("notes: synchronous_commit=off"),
+        "{run:?}"
+    );
+    let text = std::fs::read_to_string(&markdown).unwrap();
+    assert!(text.contains("synchronous_commit=off"), "{text}");
+}
