@@ -40,7 +40,7 @@ pub fn summary(selected: &Selected) -> Vec<String> {
     )];
     if !unguarded.is_empty() {
         lines.push(format!(
-            "note: no threshold for {} (only their plan expectations and errors gate)",
+            "note: no threshold for {} (gated by plan expectations and query errors only)",
             unguarded.join(", ")
         ));
     }
