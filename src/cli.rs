@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::config::select;
+
 /// Gate PostgreSQL query performance in CI.
 #[derive(Debug, Parser)]
 #[command(
@@ -20,10 +22,14 @@ PGDATABASE is set. With none of these, a throwaway cluster is started and remove
 Exit codes: 0 pass, 1 a gate failed, 2 usage or configuration error,
 3 database or environment error, 130 interrupted.
 
+In GitHub Actions, `run` also appends its Markdown summary to $GITHUB_STEP_SUMMARY and
+annotates failing scenarios at their line in the scenario file.
+
 Examples:
   techspec-bench run
   techspec-bench --database-url postgres://app@db.internal/app run --json results.json
-  techspec-bench migrate --status"
+  techspec-bench migrate --status
+  techspec-bench check && techspec-bench list"
 )]
 pub struct Cli {
     /// PostgreSQL URL or key=value string (password is never printed).
@@ -51,6 +57,8 @@ pub struct Cli {
 }
 
 /// The subcommands.
+// Parsed once per process: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Apply pending SQL migrations (or list them with --status).
@@ -74,7 +82,8 @@ Examples:
 Examples:
   techspec-bench run
   techspec-bench run --filter 'session_*' --json results.json --junit junit.xml
-  techspec-bench --database-url postgres://ci@db/app run --strict --thresholds ci/thresholds.toml")]
+  techspec-bench --database-url postgres://ci@db/app run --strict --thresholds ci/thresholds.toml
+  techspec-bench run --scenarios my.toml --clients 8 --duration 30s --json - | jq .summary")]
     Run(RunArgs),
 
     /// Show each scenario's plan and whether it uses the indexes it must.
@@ -83,6 +92,92 @@ Examples:
   techspec-bench explain
   techspec-bench explain --filter session_list_by_status --json plans.json")]
     Explain(ExplainArgs),
+
+    /// List the scenarios: group, load shape, thresholds, plan expectations (no database).
+    #[command(after_help = "\
+Examples:
+  techspec-bench list
+  techspec-bench list --scenarios ci/scenarios --thresholds ci/thresholds.toml")]
+    List(ConfigArgs),
+
+    /// Validate scenarios and thresholds without a database (exit 0, or 2 on an error).
+    #[command(after_help = "\
+Examples:
+  techspec-bench check
+  techspec-bench check --scenarios my.toml --thresholds my-thresholds.toml")]
+    Check(ConfigArgs),
+
+    /// Write the built-in scenarios and thresholds into DIR, for editing.
+    #[command(after_help = "\
+Writes DIR/scenarios/queries.toml, DIR/scenarios/cross_schema.toml and DIR/thresholds.toml;
+run later commands from DIR to use them.
+
+Examples:
+  techspec-bench init
+  techspec-bench init bench --force")]
+    Init(InitArgs),
+
+    /// Print a shell completion script on standard output.
+    #[command(after_help = "\
+Examples:
+  techspec-bench completions bash > ~/.local/share/bash-completion/completions/techspec-bench
+  techspec-bench completions zsh > ~/.zfunc/_techspec-bench")]
+    Completions(CompletionsArgs),
+
+    /// Print the man page (roff) on standard output.
+    #[command(after_help = "\
+Examples:
+  techspec-bench man > techspec-bench.1 && man ./techspec-bench.1")]
+    Man,
+}
+
+/// `list` and `check` options: which scenario and thresholds files.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ConfigArgs {
+    #[command(flatten)]
+    pub selection: ScenarioSelection,
+    /// Thresholds file. Default: ./thresholds.toml, else built-in.
+    #[arg(long, value_name = "FILE")]
+    pub thresholds: Option<PathBuf>,
+}
+
+/// `init` options.
+#[derive(Debug, Args, Clone)]
+pub struct InitArgs {
+    /// Directory to write into (created when missing).
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    /// Replace files that already exist.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `completions` options.
+#[derive(Debug, Args, Clone)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+/// `run` flags that replace the load shape of every selected scenario.
+#[derive(Debug, Args, Clone, Default)]
+pub struct LoadFlags {
+    /// Concurrent clients of every scenario (>= 1).
+    #[arg(long, value_name = "N", value_parser = select::clients_flag, allow_hyphen_values = true)]
+    pub clients: Option<u32>,
+    /// Run every scenario for this long (e.g. 30s); replaces iterations.
+    #[arg(long, value_name = "DURATION", value_parser = select::duration_flag, conflicts_with = "iterations")]
+    pub duration: Option<Duration>,
+    /// Run every scenario for N iterations across its clients (>= 1); replaces duration.
+    #[arg(long, value_name = "N", value_parser = select::iterations_flag)]
+    pub iterations: Option<u64>,
+    /// Unrecorded iterations per client before timing starts.
+    #[arg(long, value_name = "N")]
+    pub warmup: Option<u64>,
+    /// Open-loop rate of every scenario, iterations per second across its clients (> 0).
+    #[arg(long, value_name = "PER_SECOND", value_parser = select::rate_flag, allow_hyphen_values = true)]
+    pub rate: Option<f64>,
 }
 
 /// `migrate` options.
@@ -162,7 +257,8 @@ pub struct RunArgs {
     /// Treat skipped scenarios as failures.
     #[arg(long)]
     pub strict: bool,
-    /// Write results as JSON (format techspec-bench/1).
+    /// Write results as JSON (format techspec-bench/1); `-` writes it on standard output
+    /// and the table on standard error.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
     /// Write results as JUnit XML.
@@ -180,6 +276,8 @@ pub struct RunArgs {
     /// Save these results as a baseline (JSON).
     #[arg(long, value_name = "FILE")]
     pub save_baseline: Option<PathBuf>,
+    #[command(flatten)]
+    pub load: LoadFlags,
 }
 
 /// `explain` options.
@@ -233,5 +331,50 @@ mod tests {
     fn connect_timeout_defaults_to_ten_seconds() {
         let cli = Cli::try_parse_from(["techspec-bench", "migrate"]).unwrap();
         assert_eq!(cli.connect_timeout, Duration::from_secs(10));
+    }
+
+    #[test]
+    fn load_flags_parse_and_duration_excludes_iterations() {
+        let cli = Cli::try_parse_from([
+            "techspec-bench",
+            "run",
+            "--clients",
+            "4",
+            "--duration",
+            "30s",
+            "--warmup",
+            "10",
+            "--rate",
+            "200",
+        ])
+        .unwrap();
+        let Command::Run(args) = cli.command else {
+            panic!("not run")
+        };
+        assert_eq!(args.load.clients, Some(4));
+        assert_eq!(args.load.duration, Some(Duration::from_secs(30)));
+        assert_eq!((args.load.warmup, args.load.rate), (Some(10), Some(200.0)));
+        let both = [
+            "techspec-bench",
+            "run",
+            "--iterations",
+            "5",
+            "--duration",
+            "1s",
+        ];
+        assert!(Cli::try_parse_from(both).is_err());
+    }
+
+    #[test]
+    fn the_offline_commands_parse() {
+        for args in [
+            vec!["techspec-bench", "list"],
+            vec!["techspec-bench", "check", "--thresholds", "t.toml"],
+            vec!["techspec-bench", "init", "dir", "--force"],
+            vec!["techspec-bench", "completions", "zsh"],
+            vec!["techspec-bench", "man"],
+        ] {
+            Cli::try_parse_from(&args).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        }
     }
 }

@@ -74,5 +74,17 @@ pub async fn open(cli: &Cli, allow_throwaway_setup: bool) -> crate::Result<OpenD
             database
         }
     };
+    warn_about_settings(&database).await?;
     Ok(database)
+}
+
+/// Warns on stderr when server settings make timings unrealistic (e.g. `fsync=off`);
+/// reports name them too, in their notes.
+async fn warn_about_settings(database: &OpenDatabase) -> crate::Result<()> {
+    let client = database.connect().await?;
+    let settings = crate::db::catalog::settings_notes(&client).await?;
+    if let Some(warning) = crate::app::ci::settings_warning(&settings) {
+        eprintln!("{warning}");
+    }
+    Ok(())
 }

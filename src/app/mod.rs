@@ -1,13 +1,19 @@
 //! The commands, wired: resolve the target, check configuration, call db/seed/bench/
 //! explain, hand results to reporters. Must not hold SQL (see `db`).
 
+pub mod check;
+pub mod ci;
 pub mod database;
 pub mod dataset;
 pub mod explain;
+pub mod init;
+pub mod list;
 pub mod migrate;
 pub mod run;
 pub mod scenario_run;
 pub mod seed;
+pub mod selection;
+pub mod shell;
 pub mod ui;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -60,5 +66,11 @@ async fn execute(cli: Cli) -> Result<i32> {
         Command::Seed(args) => seed::run(&cli, args).await,
         Command::Run(args) => run::run(&cli, args).await,
         Command::Explain(args) => explain::run(&cli, args).await,
+        // Without a database.
+        Command::List(args) => list::run(&cli, args),
+        Command::Check(args) => check::run(&cli, args),
+        Command::Init(args) => init::run(&cli, args),
+        Command::Completions(args) => shell::completions(args),
+        Command::Man => shell::man(),
     }
 }

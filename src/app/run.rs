@@ -9,8 +9,9 @@ use crate::app::database::{self, OpenDatabase};
 use crate::app::dataset::ensure_dataset;
 use crate::app::scenario_run::run_one;
 use crate::app::ui::Ui;
+use crate::app::{ci, selection};
 use crate::cli::{Cli, RunArgs};
-use crate::config::{self, Scenario, Thresholds};
+use crate::config::{Scenario, Thresholds};
 use crate::db::catalog;
 use crate::explain;
 use crate::report::{
@@ -42,9 +43,9 @@ impl RunPlan {
     /// Loads and validates scenarios, thresholds and the baseline, and checks that every
     /// output path is writable (exit 2 on any problem).
     pub fn check(args: &RunArgs, ui: &Ui) -> Result<RunPlan> {
-        let scenarios = config::load_scenarios(&args.selection.scenarios)?;
-        let thresholds = config::load_thresholds(args.thresholds.as_deref(), &scenarios)?;
-        let scenarios = config::select(scenarios, &args.selection.filter)?;
+        let load = selection::load_override(&args.load);
+        let selected = selection::load(&args.selection, args.thresholds.as_deref(), &load, ui)?;
+        let (scenarios, thresholds) = (selected.scenarios, selected.thresholds);
         let baseline = args
             .baseline
             .as_deref()
@@ -97,23 +98,30 @@ fn check_output_paths(files: &[ResultFile], save_baseline: &Option<PathBuf>) -> 
     let saved = ("--save-baseline", save_baseline);
     let paths = files.iter().map(|(flag, path, _)| (*flag, *path));
     for (flag, path) in paths.chain([saved]) {
-        if let Some(path) = path {
+        if let Some(path) = path.as_ref().filter(|p| !ci::is_stdout_path(p)) {
             report::check_writable(flag, path)?;
         }
     }
     Ok(())
 }
 
-/// The requested files, then the terminal output (the summary line alone with `-q`).
+/// The requested files, then the terminal output (the summary line alone with `-q`; on
+/// stderr when `--json -` puts the JSON on stdout), then the GitHub job summary.
 fn sink(files: Vec<ResultFile>, baseline: Option<Arc<RunReport>>, ui: &Ui) -> ResultSink {
     let mut sink = ResultSink::default();
+    let mut terminal = Target::Stdout;
     for (_, path, reporter) in files {
-        if let Some(path) = path {
-            sink.add_boxed(reporter, Target::File(path.clone()));
+        match path {
+            Some(path) if ci::is_stdout_path(path) => {
+                sink.add_boxed(reporter, Target::Stdout);
+                terminal = Target::Stderr;
+            }
+            Some(path) => sink.add_boxed(reporter, Target::File(path.clone())),
+            None => {}
         }
     }
     if ui.quiet {
-        sink.add(SummaryReporter, Target::Stdout);
+        sink.add(SummaryReporter, terminal);
     } else {
         let (color, width) = (ui.color, report::table::stdout_width());
         let table = move |baseline| TableReporter {
@@ -121,7 +129,11 @@ fn sink(files: Vec<ResultFile>, baseline: Option<Arc<RunReport>>, ui: &Ui) -> Re
             width,
             baseline,
         };
-        sink.add(WithBaseline::new(baseline, table), Target::Stdout);
+        sink.add(WithBaseline::new(baseline.clone(), table), terminal);
+    }
+    if let Some(path) = ci::step_summary_path(&ci::process_env) {
+        let markdown = move |baseline| MarkdownReporter { baseline };
+        sink.add(WithBaseline::new(baseline, markdown), Target::Append(path));
     }
     sink
 }
@@ -135,7 +147,9 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<i32> {
     ensure_dataset(&database, &mut client, plan.seed, plan.sessions, &ui).await?;
     explain::validate_expectations(&client, &plan.scenarios).await?;
     let mut report = new_report(&database, &client).await?;
-    for scenario in &plan.scenarios {
+    let total = plan.scenarios.len();
+    for (index, scenario) in plan.scenarios.iter().enumerate() {
+        ui.scenario_started(index + 1, total, scenario);
         let thresholds = plan.thresholds.by_scenario.get(&scenario.name);
         let result = run_one(
             &database,
@@ -146,16 +160,23 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<i32> {
             &ui,
         )
         .await?;
+        ui.scenario_finished(index + 1, total, &result);
         report.scenarios.push(result);
         report.summary = Summary::of(&report.scenarios);
         plan.sink.write_files(&report)?;
     }
     plan.sink.write_stdout(&report)?;
+    let json_on_stdout = args.json.as_deref().is_some_and(ci::is_stdout_path);
     if ui.verbose && !ui.quiet {
-        print!("{}", verbose_details(&report));
+        ci::print_beside(json_on_stdout, &verbose_details(&report));
     }
     if let Some(note) = strict_skip_note(&report.summary, plan.strict) {
-        println!("{note}");
+        ci::print_beside(json_on_stdout, &format!("{note}\n"));
+    }
+    if ci::in_github_actions(&ci::process_env) {
+        for line in ci::annotations(&report, &plan.scenarios) {
+            ci::print_beside(json_on_stdout, &format!("{line}\n"));
+        }
     }
     if let Some(path) = &plan.save_baseline {
         report::save_baseline(path, &report)?;

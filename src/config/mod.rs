@@ -17,7 +17,7 @@ pub mod threshold_expr;
 pub mod thresholds;
 
 pub use model::*;
-pub use scenario::load_scenarios;
-pub use select::select;
+pub use scenario::{load_built_in_scenarios, load_scenarios};
+pub use select::{LoadOverride, override_load, select};
 pub use threshold_expr::parse_threshold;
-pub use thresholds::load_thresholds;
+pub use thresholds::{known_scenario_names, load_thresholds, load_thresholds_noting};

@@ -14,7 +14,7 @@ pub use super::load_shape::DEFAULT_STATEMENT_TIMEOUT;
 use super::load_shape::{check_defaults, load_shape, statement_timeout};
 use super::model::{Origin, Scenario, TransactionMode};
 use super::raw::{RawDefaults, RawScenario, RawScenarioFile};
-use super::sources::{ScenarioSource, scenario_sources};
+use super::sources::{ScenarioSource, built_in_scenarios, scenario_sources};
 use super::sql_scan::SqlScan;
 use super::steps::build_steps;
 use crate::{Error, Result};
@@ -25,10 +25,19 @@ use crate::{Error, Result};
 /// the built-in files. A path may be a file or a directory (its `*.toml`, sorted). The
 /// group of a scenario is its file stem; names are unique across all files.
 pub fn load_scenarios(paths: &[PathBuf]) -> Result<Vec<Scenario>> {
-    let sources = scenario_sources(paths)?;
+    load_sources(&scenario_sources(paths)?)
+}
+
+/// Loads the scenarios built into the binary, wherever the command runs.
+pub fn load_built_in_scenarios() -> Result<Vec<Scenario>> {
+    load_sources(&built_in_scenarios())
+}
+
+/// Loads and validates the scenarios of `sources`, checking names across files.
+fn load_sources(sources: &[ScenarioSource]) -> Result<Vec<Scenario>> {
     let mut scenarios = Vec::new();
     let mut seen: HashMap<String, String> = HashMap::new();
-    for file in &sources {
+    for file in sources {
         for (scenario, name_span) in load_file(file)? {
             if let Some(first) = seen.get(&scenario.name) {
                 return Err(file.source.error_at(

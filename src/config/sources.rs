@@ -20,9 +20,9 @@ const BUILT_IN_SCENARIOS: &[(&str, &str)] = &[
 const BUILT_IN_THRESHOLDS: &str = include_str!("../../thresholds.toml");
 
 /// Directory searched in the current directory when no scenario path is given.
-const DEFAULT_SCENARIO_DIR: &str = "scenarios";
+pub const DEFAULT_SCENARIO_DIR: &str = "scenarios";
 /// File searched in the current directory when no thresholds file is given.
-const DEFAULT_THRESHOLDS_FILE: &str = "thresholds.toml";
+pub const DEFAULT_THRESHOLDS_FILE: &str = "thresholds.toml";
 
 /// A scenario file's text and its group (the file stem).
 #[derive(Debug, Clone)]
@@ -110,11 +110,15 @@ pub fn thresholds_source(path: Option<&Path>) -> Result<(SourceText, ThresholdsO
             ThresholdsOrigin::FoundInCurrentDir,
         ));
     }
-    let built_in = SourceText {
+    Ok((built_in_thresholds(), ThresholdsOrigin::BuiltIn))
+}
+
+/// The shipped thresholds file.
+pub fn built_in_thresholds() -> SourceText {
+    SourceText {
         name: "<built-in>/thresholds.toml".to_string(),
         text: BUILT_IN_THRESHOLDS.to_string(),
-    };
-    Ok((built_in, ThresholdsOrigin::BuiltIn))
+    }
 }
 
 fn read_scenario_file(path: &Path) -> Result<ScenarioSource> {

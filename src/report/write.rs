@@ -161,6 +161,10 @@ pub enum Target {
     File(PathBuf),
     /// Standard output, once, when the run is over (the terminal table).
     Stdout,
+    /// Standard error, once, when the run is over (the table while stdout carries JSON).
+    Stderr,
+    /// Appended to a file, once, when the run is over (a CI job summary).
+    Append(PathBuf),
 }
 
 /// One requested output: a reporter and its target.
@@ -207,7 +211,7 @@ impl ResultSink {
             .iter()
             .filter_map(|export| match &export.target {
                 Target::File(path) => Some((path, &export.reporter)),
-                Target::Stdout => None,
+                _ => None,
             })
             .filter_map(|(path, reporter)| {
                 let written = reporter.render(report).and_then(|b| write_atomic(path, &b));
@@ -221,23 +225,46 @@ impl ResultSink {
         }
     }
 
-    /// Renders every stdout output and prints it, in order.
+    /// Renders every end-of-run output (stdout, stderr, appended files) and writes it, in
+    /// order.
     pub fn write_stdout(&self, report: &RunReport) -> crate::Result<()> {
-        let mut stdout = std::io::stdout().lock();
-        for export in self.exports.iter().filter(|e| e.target == Target::Stdout) {
-            let bytes = export.reporter.render(report)?;
-            stdout
-                .write_all(&bytes)
-                .and_then(|()| stdout.flush())
-                .map_err(|e| {
-                    Error::environment(format!(
-                        "cannot print the results on standard output: {e}; check that \
-                         whatever reads the output (a pipe, a file) is still open"
-                    ))
-                })?;
+        for export in &self.exports {
+            let written = match &export.target {
+                Target::File(_) => continue,
+                Target::Stdout => print_to(std::io::stdout().lock(), export, report),
+                Target::Stderr => print_to(std::io::stderr().lock(), export, report),
+                Target::Append(path) => append_to(path, export, report),
+            };
+            written?;
         }
         Ok(())
     }
+}
+
+/// Renders one export and prints it on `stream`.
+fn print_to(mut stream: impl Write, export: &Export, report: &RunReport) -> crate::Result<()> {
+    let bytes = export.reporter.render(report)?;
+    stream
+        .write_all(&bytes)
+        .and_then(|()| stream.flush())
+        .map_err(|e| {
+            Error::environment(format!(
+                "cannot print the results: {e}; check that whatever reads the output \
+                 (a pipe, a file) is still open"
+            ))
+        })
+}
+
+/// Renders one export and appends it, followed by a blank line, to `path`.
+fn append_to(path: &Path, export: &Export, report: &RunReport) -> crate::Result<()> {
+    let mut bytes = export.reporter.render(report)?;
+    bytes.push(b'\n');
+    fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut file| file.write_all(&bytes))
+        .map_err(|e| write_error(path, "append", e))
 }
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use techspec_bench::config::{Comparison, Metric, Scenario, load_scenarios, load_thresholds};
+use techspec_bench::config::{
+    Comparison, Metric, Scenario, load_scenarios, load_thresholds, load_thresholds_noting,
+};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -63,20 +65,41 @@ fn a_named_file_is_strict_about_unknown_scenarios() {
 }
 
 #[test]
-fn a_named_file_is_strict_even_when_only_some_scenarios_are_loaded() {
+fn thresholds_of_known_but_unloaded_scenarios_are_ignored_and_reported() {
     let only_queries: Vec<Scenario> = shipped_scenarios()
         .into_iter()
         .filter(|s| s.group == "queries")
         .collect();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let message = load_thresholds(Some(&root.join("thresholds.toml")), &only_queries)
+    let (thresholds, ignored) =
+        load_thresholds_noting(Some(&root.join("thresholds.toml")), &only_queries)
+            .expect("a known name is not an error");
+    assert!(
+        ignored.contains(&"cross_schema_join".to_string()),
+        "{ignored:?}"
+    );
+    assert!(!thresholds.by_scenario.contains_key("cross_schema_join"));
+    assert!(thresholds.by_scenario.contains_key("session_by_id"));
+}
+
+#[test]
+fn a_name_no_scenario_anywhere_has_is_still_an_error_with_did_you_mean() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mine = dir.path().join("mine.toml");
+    std::fs::write(
+        &mine,
+        "[[scenario]]\nname = \"my_query\"\niterations = 5\nsql = \"SELECT 1\"\n",
+    )
+    .expect("write");
+    let file = dir.path().join("thresholds.toml");
+    std::fs::write(&file, "[thresholds]\nmy_qurey = \"5ms\"\n").expect("write");
+    let loaded = load_scenarios(&[mine]).expect("loads");
+    let message = load_thresholds(Some(&file), &loaded)
         .unwrap_err()
         .to_string();
-    assert!(
-        message.contains("unknown scenario `cross_schema_join`"),
-        "{message}"
-    );
-    assert!(message.contains("--filter"), "{message}");
+    assert!(message.contains("unknown scenario `my_qurey`"), "{message}");
+    assert!(message.contains("did you mean `my_query`?"), "{message}");
+    assert!(message.contains("Known scenarios"), "{message}");
 }
 
 #[test]

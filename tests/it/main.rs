@@ -4,6 +4,8 @@
 
 mod bench_engine;
 mod bench_params;
+mod cli_ci;
+mod cli_everyday;
 mod cli_exit_codes;
 mod cli_explain;
 mod cli_run;
