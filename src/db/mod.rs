@@ -19,5 +19,5 @@ pub mod seed_runs;
 pub mod target;
 pub mod tls;
 
-pub use connect::connect;
+pub use connect::{connect, connect_read_only};
 pub use target::DbTarget;
