@@ -29,6 +29,7 @@ mod faults_cluster;
 mod report_files;
 mod report_fixtures;
 mod report_formats;
+mod safety_read_only;
 mod schema_fixture;
 mod seed_dataset;
 mod seed_interrupt;
