@@ -33,4 +33,5 @@ mod safety_read_only;
 mod schema_fixture;
 mod seed_dataset;
 mod seed_interrupt;
+mod seed_safety;
 mod seed_support;
