@@ -23,7 +23,10 @@ pub async fn prepare_drawer(
     let client = &session.client;
     let failed = |doing: &str, e: tokio_postgres::Error| {
         PrepareFailure::Error(crate::Error::database(
-            format!("scenario `{}`: {doing} for the parameter samples", scenario.name),
+            format!(
+                "scenario `{}`: {doing} for the parameter samples",
+                scenario.name
+            ),
             &e,
         ))
     };
@@ -58,9 +61,11 @@ pub async fn refuse_undeclared_writes(
     };
     let _ = client.batch_execute("ROLLBACK").await;
     match probed {
-        Err((index, error)) if error.code() == Some(&SqlState::READ_ONLY_SQL_TRANSACTION) => Err(
-            PrepareFailure::Error(crate::Error::config(undeclared_write(scenario, index, &error))),
-        ),
+        Err((index, error)) if error.code() == Some(&SqlState::READ_ONLY_SQL_TRANSACTION) => {
+            Err(PrepareFailure::Error(crate::Error::config(
+                undeclared_write(scenario, index, &error),
+            )))
+        }
         _ => Ok(()),
     }
 }

@@ -17,7 +17,11 @@ const PROBE_OBJECTS: &str = "CREATE SEQUENCE tsb_probe_seq; \
 
 async fn with_probe_objects(label: &str) -> TestDb {
     let db = migrated(label).await;
-    db.client().await.batch_execute(PROBE_OBJECTS).await.unwrap();
+    db.client()
+        .await
+        .batch_execute(PROBE_OBJECTS)
+        .await
+        .unwrap();
     db
 }
 
@@ -76,7 +80,11 @@ async fn hidden_writes_error_with_the_servers_message_and_change_nothing() {
         "pass",
         "{results:#}"
     );
-    assert_eq!(sequence_state(&client).await, (1, false), "the sequence moved");
+    assert_eq!(
+        sequence_state(&client).await,
+        (1, false),
+        "the sequence moved"
+    );
     assert_eq!(count(&client, "tsb_probe_rows").await, 0);
     let made: Option<String> = client
         .query_one("SELECT to_regclass('tsb_probe_made')::text", &[])
@@ -118,7 +126,11 @@ async fn explain_runs_undeclared_writes_read_only_too() {
         "{entries:#}"
     );
     let client = db.client().await;
-    assert_eq!(sequence_state(&client).await, (1, false), "the sequence moved");
+    assert_eq!(
+        sequence_state(&client).await,
+        (1, false),
+        "the sequence moved"
+    );
     assert_eq!(count(&client, "tsb_probe_rows").await, 0);
 }
 

@@ -94,9 +94,16 @@ async fn clear_refuses_foreign_rows_when_the_dataset_is_incomplete() {
     let error = seed(&mut client, &clearing).await.unwrap_err();
     assert_eq!(error.exit_code(), 2, "{error}");
     let text = error.to_string();
-    assert!(text.contains("1 sessions belong to design jobs no seed run created"), "{text}");
+    assert!(
+        text.contains("1 sessions belong to design jobs no seed run created"),
+        "{text}"
+    );
     assert!(text.contains("--force"), "{text}");
-    assert_eq!(counts(&client).await[3], sessions_before, "nothing was deleted");
+    assert_eq!(
+        counts(&client).await[3],
+        sessions_before,
+        "nothing was deleted"
+    );
 
     let forced = SeedOptions {
         force: true,
@@ -124,7 +131,10 @@ impl Tablespace {
             .arg(dir.path())
             .status()
             .unwrap();
-        assert!(chown.success(), "chown the tablespace directory to postgres");
+        assert!(
+            chown.success(),
+            "chown the tablespace directory to postgres"
+        );
         let name = format!("tsb_space_{}", std::process::id());
         let admin = common::connect(&common::admin_url()).await;
         admin
@@ -213,7 +223,10 @@ async fn a_large_seed_keeps_comments_and_tablespaces_of_what_it_rebuilds() {
         report.phases
     );
     let after = schema_dump(&db);
-    assert!(before == after, "schema changed:\n--- before\n{before}\n--- after\n{after}");
+    assert!(
+        before == after,
+        "schema changed:\n--- before\n{before}\n--- after\n{after}"
+    );
     drop(client);
     drop(db);
     drop(space);
