@@ -254,6 +254,10 @@ pub struct RunArgs {
     /// Seed the named database first (it is never written to otherwise).
     #[arg(long)]
     pub seed: bool,
+    /// Let scenarios with transaction = "commit" run on the named database: their
+    /// iterations commit, so whatever they write stays. Not needed on a throwaway cluster.
+    #[arg(long)]
+    pub allow_writes: bool,
     /// Treat skipped scenarios as failures.
     #[arg(long)]
     pub strict: bool,

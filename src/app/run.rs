@@ -11,6 +11,7 @@ use crate::app::scenario_run::run_one;
 use crate::app::ui::Ui;
 use crate::app::{ci, selection};
 use crate::cli::{Cli, RunArgs};
+use crate::config::model::TransactionMode;
 use crate::config::{Scenario, Thresholds};
 use crate::db::catalog;
 use crate::explain;
@@ -19,7 +20,7 @@ use crate::report::{
     SummaryReporter, TableReporter, Target, WithBaseline,
 };
 use crate::results::{DatabaseInfo, RESULTS_FORMAT, RunReport, Summary};
-use crate::{Result, TOOL_VERSION, verdict};
+use crate::{Error, Result, TOOL_VERSION, verdict};
 
 /// Everything `run` needs from files and flags, validated before any database is touched.
 pub struct RunPlan {
@@ -37,6 +38,8 @@ pub struct RunPlan {
     pub strict: bool,
     /// Seed of the random parameter draws.
     pub rng_seed: u64,
+    /// `--allow-writes`: `transaction = "commit"` scenarios may run on a named database.
+    pub allow_writes: bool,
 }
 
 impl RunPlan {
@@ -63,6 +66,7 @@ impl RunPlan {
             sessions: args.sessions,
             strict: args.strict,
             rng_seed: args.selection.rng_seed,
+            allow_writes: args.allow_writes,
         })
     }
 }
@@ -143,6 +147,7 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<i32> {
     let ui = Ui::from_cli(cli);
     let plan = RunPlan::check(args, &ui)?;
     let database = database::open(cli, true).await?;
+    check_committed_writes(&plan.scenarios, database.is_throwaway(), plan.allow_writes)?;
     let mut client = database.connect().await?;
     ensure_dataset(&database, &mut client, plan.seed, plan.sessions, &ui).await?;
     explain::validate_expectations(&client, &plan.scenarios).await?;
@@ -182,6 +187,32 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<i32> {
         report::save_baseline(path, &report)?;
     }
     Ok(verdict::gate_exit_code(&report.summary, plan.strict))
+}
+
+/// Scenarios with `transaction = "commit"` keep whatever they write, so on a database the
+/// user named they need `--allow-writes` (exit 2 otherwise, before any connection).
+pub fn check_committed_writes(
+    scenarios: &[Scenario],
+    throwaway: bool,
+    allow_writes: bool,
+) -> Result<()> {
+    let committing: Vec<String> = scenarios
+        .iter()
+        .filter(|s| s.transaction == Some(TransactionMode::Commit))
+        .map(|s| {
+            let at = format!("{}:{}", s.origin.file.display(), s.origin.line);
+            format!("`{}` ({at})", s.name)
+        })
+        .collect();
+    if throwaway || allow_writes || committing.is_empty() {
+        return Ok(());
+    }
+    Err(Error::config(format!(
+        "scenario {} has transaction = \"commit\": its iterations would commit to the database \
+         you named. Pass --allow-writes to let them, use transaction = \"rollback\" to undo every \
+         iteration, or leave --database-url and DATABASE_URL unset to run on a throwaway cluster",
+        committing.join(", ")
+    )))
 }
 
 async fn new_report(database: &OpenDatabase, client: &tokio_postgres::Client) -> Result<RunReport> {
@@ -246,6 +277,33 @@ fn verbose_details(report: &RunReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn with_transaction(name: &str, transaction: Option<TransactionMode>) -> Scenario {
+        let mut scenario = crate::config::load_scenarios(&[])
+            .expect("the shipped scenarios load")
+            .remove(0);
+        scenario.name = name.to_string();
+        scenario.transaction = transaction;
+        scenario
+    }
+
+    #[test]
+    fn committing_scenarios_need_allow_writes_on_a_named_database() {
+        let scenarios = vec![
+            with_transaction("reads", None),
+            with_transaction("undone", Some(TransactionMode::Rollback)),
+            with_transaction("kept", Some(TransactionMode::Commit)),
+        ];
+        let error = check_committed_writes(&scenarios, false, false).unwrap_err();
+        assert_eq!(error.exit_code(), 2);
+        let text = error.to_string();
+        assert!(text.contains("`kept`"), "{text}");
+        assert!(!text.contains("`undone`"), "{text}");
+        assert!(text.contains("--allow-writes"), "{text}");
+        assert!(check_committed_writes(&scenarios, false, true).is_ok());
+        assert!(check_committed_writes(&scenarios, true, false).is_ok());
+        assert!(check_committed_writes(&scenarios[..2], false, false).is_ok());
+    }
 
     #[test]
     fn skips_are_explained_only_under_strict() {

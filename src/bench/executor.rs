@@ -12,6 +12,7 @@ use bytes::BytesMut;
 use tokio_postgres::types::ToSql;
 
 use crate::bench::session::ClientSession;
+use crate::bench::write_guard;
 use crate::config::model::Scenario;
 use crate::db::DbTarget;
 use crate::db::prepared::PlanCounts;
@@ -76,16 +77,19 @@ impl Executor for PgExecutor<'_> {
     type Session = ClientSession;
 
     /// Connects once: prepares every step (a missing relation skips the scenario), runs the
-    /// samples, and checks that a drawn value of every parameter encodes for its column type.
+    /// samples (read-only), checks that a drawn value of every parameter encodes for its
+    /// column type, and that a scenario on a read-only connection does not write.
     async fn preflight(
         &self,
         scenario: &Scenario,
         rng_seed: u64,
     ) -> Result<ParamDrawer, PrepareFailure> {
         let session = ClientSession::open(self.target, scenario).await?;
-        let drawer = ParamDrawer::prepare(&session.client, scenario, rng_seed).await?;
+        let drawer = write_guard::prepare_drawer(&session, scenario, rng_seed).await?;
         check_parameters(scenario, &session, &mut drawer.fork(u32::MAX))
             .map_err(PrepareFailure::Error)?;
+        write_guard::refuse_undeclared_writes(&session, scenario, &mut drawer.fork(u32::MAX))
+            .await?;
         Ok(drawer)
     }
 

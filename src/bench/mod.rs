@@ -11,6 +11,7 @@ pub mod histogram;
 pub mod mock;
 pub mod schedule;
 pub mod session;
+pub mod write_guard;
 
 pub use engine::{EngineOptions, Measurement, run_scenario};
 pub use executor::{Executor, PgExecutor, Session};

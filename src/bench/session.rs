@@ -1,5 +1,6 @@
-//! One client's connection: connect, per-scenario statement timeout, statements prepared
-//! once, and the execution of one iteration (steps in order, captures, BEGIN..ROLLBACK/COMMIT).
+//! One client's connection: connect (read-only unless the scenario declares a transaction),
+//! per-scenario statement timeout, statements prepared once, and the execution of one
+//! iteration (steps in order, captures, BEGIN..ROLLBACK/COMMIT).
 //! Must not time or record anything beyond the per-step durations it is asked to fill.
 
 use std::time::{Duration, Instant};
@@ -21,14 +22,17 @@ pub struct ClientSession {
 
 impl ClientSession {
     /// Connects, sets the statement timeout and prepares every step. A missing relation
-    /// is a `Skip` naming it.
+    /// is a `Skip` naming it. A scenario without `transaction` gets a read-only connection,
+    /// so any write it hides (a function, `nextval()`, DDL) fails with the server's error.
     pub async fn open(
         target: &DbTarget,
         scenario: &Scenario,
     ) -> Result<ClientSession, PrepareFailure> {
-        let client = crate::db::connect(target)
-            .await
-            .map_err(PrepareFailure::Error)?;
+        let connected = match scenario.transaction {
+            None => crate::db::connect_read_only(target).await,
+            Some(_) => crate::db::connect(target).await,
+        };
+        let client = connected.map_err(PrepareFailure::Error)?;
         // 0 disables the timeout in PostgreSQL: never round a short timeout down to it.
         let timeout = scenario.statement_timeout;
         let timeout_ms = if timeout.is_zero() {

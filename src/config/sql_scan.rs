@@ -64,8 +64,10 @@ impl SqlScan {
         end
     }
 
-    /// True when the statement changes data: it starts with INSERT/UPDATE/DELETE/MERGE/
-    /// TRUNCATE, or is a WITH whose body holds one of them (`FOR UPDATE` locks do not count).
+    /// True when the statement visibly changes data: it starts with INSERT/UPDATE/DELETE/
+    /// MERGE/TRUNCATE, or is a WITH whose body holds one of them (`FOR UPDATE` locks do not
+    /// count). Only an early, friendly configuration error: writes it cannot see (functions,
+    /// `nextval()`, DDL) are stopped by the read-only connections of `bench` and `explain`.
     pub fn is_write(&self) -> bool {
         let Some(first) = self.keywords.first() else {
             return false;

@@ -1,5 +1,7 @@
 //! Opens connections to a resolved target, with TLS and a clear error naming host, port,
-//! user and database. Must not decide where to connect (see `target`).
+//! user and database, read-write or read-only (every transaction read-only from the first
+//! statement on). Must not decide where to connect (see `target`), nor which statements
+//! may write (the caller chooses the connection).
 
 use std::time::Duration;
 
@@ -10,6 +12,30 @@ use crate::db::tls;
 
 /// Used when a target carries no connect timeout (never the case after `resolve`).
 const FALLBACK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The startup option that makes every transaction of a session read-only unless the
+/// session itself changes the setting.
+const READ_ONLY_OPTION: &str = "-c default_transaction_read_only=on";
+
+/// Like [`connect`], but every transaction on the connection is read-only: the server
+/// receives `default_transaction_read_only=on` in the startup packet, so it holds before
+/// the first statement, and `RESET`/`DISCARD ALL` return to it. A write of any kind
+/// (DML, DDL, `nextval()`, a function that writes) fails with SQLSTATE 25006.
+pub async fn connect_read_only(target: &DbTarget) -> crate::Result<tokio_postgres::Client> {
+    connect(&read_only(target)).await
+}
+
+/// `target` with [`READ_ONLY_OPTION`] after any `options` it already carries (so it wins
+/// over a `default_transaction_read_only` given there).
+fn read_only(target: &DbTarget) -> DbTarget {
+    let mut target = target.clone();
+    let options = match target.config.get_options() {
+        Some(given) if !given.trim().is_empty() => format!("{given} {READ_ONLY_OPTION}"),
+        _ => READ_ONLY_OPTION.to_string(),
+    };
+    target.config.options(options);
+    target
+}
 
 /// Connects and spawns the connection task on the current tokio runtime (which may be
 /// a `current_thread` runtime owned by one benchmark client thread). The whole attempt
@@ -131,6 +157,24 @@ fn sslmode_name(mode: tls::SslMode) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn read_only_targets_add_the_startup_option_after_any_given_options() {
+        let plain = DbTarget::from_url_for_tests("postgres://alice@127.0.0.1/app").unwrap();
+        assert_eq!(
+            read_only(&plain).config.get_options(),
+            Some("-c default_transaction_read_only=on")
+        );
+        let given = DbTarget::from_url_for_tests(
+            "postgres://alice@127.0.0.1/app?options=-c%20default_transaction_read_only%3Doff",
+        )
+        .unwrap();
+        assert_eq!(
+            read_only(&given).config.get_options(),
+            Some("-c default_transaction_read_only=off -c default_transaction_read_only=on")
+        );
+        assert_eq!(read_only(&plain).display, plain.display);
+    }
 
     #[tokio::test]
     async fn an_unreachable_port_names_host_port_user_and_database_without_the_password() {

@@ -1,13 +1,14 @@
 //! Keys and indexes dropped for a bulk load and recreated, identical, after it: the
-//! catalog reads that find them (definitions as the server renders them), the DROP and
-//! re-ADD statements with quoted identifiers, and the `Deferral` that remembers them.
+//! catalog reads that find them (definitions as the server renders them, with their
+//! comments and tablespaces), the DROP, re-ADD and COMMENT statements with quoted
+//! identifiers, and the `Deferral` that remembers them.
 //! Must not decide when to defer (the caller does), nor touch tables it is not given.
 
 use tokio_postgres::GenericClient;
 
 use crate::Error;
 use crate::db::catalog::QualifiedName;
-use crate::db::ddl::{quote_ident, raise_index_build_memory};
+use crate::db::ddl::{quote_ident, quote_literal, raise_index_build_memory, use_tablespace};
 
 /// The kinds of constraint a bulk load may drop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +44,10 @@ pub struct ConstraintDefinition {
     pub name: String,
     /// The clause after `ADD CONSTRAINT name`, from `pg_get_constraintdef`.
     pub definition: String,
+    /// `COMMENT ON CONSTRAINT` text, if any.
+    pub comment: Option<String>,
+    /// The tablespace of the constraint's index (`None`: the database's default, or no index).
+    pub tablespace: Option<String>,
 }
 
 impl ConstraintDefinition {
@@ -63,6 +68,17 @@ impl ConstraintDefinition {
         )
     }
 
+    fn comment_sql(&self) -> Option<String> {
+        self.comment.as_ref().map(|comment| {
+            format!(
+                "COMMENT ON CONSTRAINT {} ON {} IS {}",
+                quote_ident(&self.name),
+                self.table.quoted(),
+                quote_literal(comment)
+            )
+        })
+    }
+
     fn describe(&self) -> String {
         format!(
             "{} {} on {}.{}",
@@ -78,13 +94,27 @@ impl ConstraintDefinition {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexDefinition {
     pub index: QualifiedName,
-    /// The complete CREATE INDEX statement, from `pg_get_indexdef`.
+    /// The complete CREATE INDEX statement, from `pg_get_indexdef` (it names no tablespace).
     pub create_sql: String,
+    /// `COMMENT ON INDEX` text, if any.
+    pub comment: Option<String>,
+    /// The index's tablespace (`None`: the database's default).
+    pub tablespace: Option<String>,
 }
 
 impl IndexDefinition {
     fn drop_sql(&self) -> String {
         format!("DROP INDEX {}", self.index.quoted())
+    }
+
+    fn comment_sql(&self) -> Option<String> {
+        self.comment.as_ref().map(|comment| {
+            format!(
+                "COMMENT ON INDEX {} IS {}",
+                self.index.quoted(),
+                quote_literal(comment)
+            )
+        })
     }
 }
 
@@ -116,8 +146,11 @@ pub async fn constraints_of(
 ) -> crate::Result<Vec<ConstraintDefinition>> {
     let rows = client
         .query(
-            "SELECT n.nspname, t.relname, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c \
+            "SELECT n.nspname, t.relname, c.conname, pg_get_constraintdef(c.oid), \
+             obj_description(c.oid, 'pg_constraint'), ts.spcname FROM pg_constraint c \
              JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace \
+             LEFT JOIN pg_class ci ON ci.oid = c.conindid AND c.contype <> 'f' \
+             LEFT JOIN pg_tablespace ts ON ts.oid = ci.reltablespace \
              WHERE c.contype = $2 AND c.conrelid = ANY($1::text[]::regclass[]) \
              ORDER BY c.conrelid::regclass::text, quote_ident(c.conname)",
             &[&tables, &kind.contype()],
@@ -134,6 +167,8 @@ pub async fn constraints_of(
             },
             name: r.get(2),
             definition: r.get(3),
+            comment: r.get(4),
+            tablespace: r.get(5),
         })
         .collect())
 }
@@ -145,8 +180,10 @@ pub async fn secondary_indexes(
 ) -> crate::Result<Vec<IndexDefinition>> {
     let rows = client
         .query(
-            "SELECT n.nspname, c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i \
+            "SELECT n.nspname, c.relname, pg_get_indexdef(i.indexrelid), \
+             obj_description(i.indexrelid, 'pg_class'), ts.spcname FROM pg_index i \
              JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+             LEFT JOIN pg_tablespace ts ON ts.oid = c.reltablespace \
              WHERE i.indrelid = ANY($1::text[]::regclass[]) AND NOT i.indisprimary \
              AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) \
              ORDER BY i.indexrelid::regclass::text",
@@ -162,6 +199,8 @@ pub async fn secondary_indexes(
                 name: r.get(1),
             },
             create_sql: r.get(2),
+            comment: r.get(3),
+            tablespace: r.get(4),
         })
         .collect())
 }
@@ -220,22 +259,53 @@ pub async fn drop_indexes(
     Ok(())
 }
 
-/// Re-adds each of `constraints` (the server checks every row against it).
+/// Re-adds each of `constraints` (the server checks every row against it), its index in
+/// its tablespace, with its comment.
 async fn add_constraints(
     client: &impl GenericClient,
     constraints: &[ConstraintDefinition],
 ) -> crate::Result<()> {
     for constraint in constraints {
+        let doing = || format!("re-adding {}", constraint.describe());
+        if constraint.kind == ConstraintKind::PrimaryKey {
+            use_tablespace(client, constraint.tablespace.as_deref()).await?;
+        }
+        let statements = [Some(constraint.add_sql()), constraint.comment_sql()];
+        execute_all(client, statements.iter().flatten(), doing).await?;
+    }
+    Ok(())
+}
+
+/// Recreates each of `indexes` in its tablespace, with its comment.
+async fn create_indexes(
+    client: &impl GenericClient,
+    indexes: &[IndexDefinition],
+) -> crate::Result<()> {
+    for index in indexes {
+        let doing = || format!("rebuilding index ({})", index.create_sql);
+        use_tablespace(client, index.tablespace.as_deref()).await?;
+        let statements = [Some(index.create_sql.clone()), index.comment_sql()];
+        execute_all(client, statements.iter().flatten(), doing).await?;
+    }
+    Ok(())
+}
+
+async fn execute_all(
+    client: &impl GenericClient,
+    statements: impl Iterator<Item = &String>,
+    doing: impl Fn() -> String,
+) -> crate::Result<()> {
+    for statement in statements {
         client
-            .batch_execute(&constraint.add_sql())
+            .batch_execute(statement)
             .await
-            .map_err(|e| Error::database(format!("re-adding {}", constraint.describe()), &e))?;
+            .map_err(|e| Error::database(doing(), &e))?;
     }
     Ok(())
 }
 
 /// Recreates what `deferral` holds: primary keys and indexes first (with more memory for
-/// the build), calling `mark` with "rebuild primary keys and indexes", then the foreign
+/// the build, each in the tablespace it was in, with its comment), calling `mark` with "rebuild primary keys and indexes", then the foreign
 /// keys, calling `mark` with "re-add and validate foreign keys".
 pub async fn restore(
     client: &impl GenericClient,
@@ -246,12 +316,7 @@ pub async fn restore(
         raise_index_build_memory(client).await?;
     }
     add_constraints(client, &deferral.primary_keys).await?;
-    for index in &deferral.indexes {
-        client
-            .batch_execute(&index.create_sql)
-            .await
-            .map_err(|e| Error::database(format!("rebuilding index ({})", index.create_sql), &e))?;
-    }
+    create_indexes(client, &deferral.indexes).await?;
     mark("rebuild primary keys and indexes");
     add_constraints(client, &deferral.foreign_keys).await?;
     mark("re-add and validate foreign keys");
@@ -271,6 +336,8 @@ mod tests {
             },
             name: "tech_research_session_id_fkey".to_string(),
             definition: "FOREIGN KEY (session_id) REFERENCES tech_spec_sessions(id)".to_string(),
+            comment: None,
+            tablespace: None,
         }
     }
 
@@ -290,6 +357,18 @@ mod tests {
             fk.describe(),
             "foreign key tech_research_session_id_fkey on public.tech_research"
         );
+        assert_eq!(fk.comment_sql(), None);
+        let commented = ConstraintDefinition {
+            comment: Some("one per session".to_string()),
+            ..fk
+        };
+        assert_eq!(
+            commented.comment_sql().as_deref(),
+            Some(
+                "COMMENT ON CONSTRAINT \"tech_research_session_id_fkey\" ON \"public\".\"tech_research\" \
+                 IS 'one per session'"
+            )
+        );
     }
 
     #[test]
@@ -306,7 +385,13 @@ mod tests {
                 name: "Odd \"name\"".to_string(),
             },
             create_sql: "CREATE INDEX ...".to_string(),
+            comment: Some("it's C:\\x".to_string()),
+            tablespace: None,
         };
+        assert_eq!(
+            index.comment_sql().as_deref(),
+            Some("COMMENT ON INDEX \"public\".\"Odd \"\"name\"\"\" IS E'it''s C:\\\\x'")
+        );
         assert_eq!(
             index.drop_sql(),
             "DROP INDEX \"public\".\"Odd \"\"name\"\"\""

@@ -1,5 +1,6 @@
-//! Statements the tool issues about tables outside migrations: TRUNCATE, ANALYZE and the
-//! transaction-local settings of a bulk load, with every identifier quoted here.
+//! Statements the tool issues about tables outside migrations: LOCK, TRUNCATE, ANALYZE and
+//! the transaction-local settings of a bulk load, with every identifier and literal quoted
+//! here.
 //! Must not hold the tool's bookkeeping, nor run the user's SQL.
 
 use tokio_postgres::GenericClient;
@@ -27,6 +28,78 @@ fn quoted_list(tables: &[QualifiedName]) -> String {
         .map(QualifiedName::quoted)
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// `text` as a SQL string literal (an `E''` literal when it holds a backslash), for the
+/// statements that take no parameters (COMMENT ON, SET).
+pub fn quote_literal(text: &str) -> String {
+    let doubled = text.replace('\'', "''");
+    if text.contains('\\') {
+        format!("E'{}'", doubled.replace('\\', "\\\\"))
+    } else {
+        format!("'{doubled}'")
+    }
+}
+
+/// Lock modes the tool takes on tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockMode {
+    /// Blocks every writer (and other holders of this mode); readers go on.
+    ShareRowExclusive,
+}
+
+impl LockMode {
+    fn sql(self) -> &'static str {
+        match self {
+            LockMode::ShareRowExclusive => "SHARE ROW EXCLUSIVE",
+        }
+    }
+}
+
+/// Locks `tables` in `mode` until the end of the transaction, waiting for the
+/// transactions that write to them to end first.
+pub async fn lock_tables(
+    client: &impl GenericClient,
+    tables: &[QualifiedName],
+    mode: LockMode,
+) -> crate::Result<()> {
+    client
+        .batch_execute(&lock_sql(tables, mode))
+        .await
+        .map_err(|e| {
+            Error::database(
+                format!("locking {} ({} mode)", display_list(tables), mode.sql()),
+                &e,
+            )
+        })
+}
+
+fn lock_sql(tables: &[QualifiedName], mode: LockMode) -> String {
+    format!("LOCK TABLE {} IN {} MODE", quoted_list(tables), mode.sql())
+}
+
+/// Makes objects created next in this transaction go to `tablespace` (`None`: the
+/// database's default), as `SET LOCAL default_tablespace`.
+pub async fn use_tablespace(
+    client: &impl GenericClient,
+    tablespace: Option<&str>,
+) -> crate::Result<()> {
+    client
+        .batch_execute(&tablespace_sql(tablespace))
+        .await
+        .map_err(|e| {
+            Error::database(
+                format!("choosing tablespace {}", tablespace.unwrap_or("(default)")),
+                &e,
+            )
+        })
+}
+
+fn tablespace_sql(tablespace: Option<&str>) -> String {
+    format!(
+        "SET LOCAL default_tablespace = {}",
+        quote_literal(tablespace.unwrap_or(""))
+    )
 }
 
 /// Empties `tables` in one TRUNCATE (so later COPYs in the transaction may use FREEZE).
@@ -112,5 +185,27 @@ mod tests {
         let tables = [name("public", "a"), name("s", "b")];
         assert_eq!(quoted_list(&tables), "\"public\".\"a\", \"s\".\"b\"");
         assert_eq!(display_list(&tables), "public.a, s.b");
+    }
+
+    #[test]
+    fn literals_double_quotes_and_escape_backslashes() {
+        assert_eq!(quote_literal("plain"), "'plain'");
+        assert_eq!(quote_literal("it's"), "'it''s'");
+        assert_eq!(quote_literal("a\\b'c"), "E'a\\\\b''c'");
+        assert_eq!(quote_literal(""), "''");
+    }
+
+    #[test]
+    fn locks_and_tablespaces_are_quoted() {
+        let tables = [name("public", "a"), name("public", "b")];
+        assert_eq!(
+            lock_sql(&tables, LockMode::ShareRowExclusive),
+            "LOCK TABLE \"public\".\"a\", \"public\".\"b\" IN SHARE ROW EXCLUSIVE MODE"
+        );
+        assert_eq!(
+            tablespace_sql(Some("fast ssd")),
+            "SET LOCAL default_tablespace = 'fast ssd'"
+        );
+        assert_eq!(tablespace_sql(None), "SET LOCAL default_tablespace = ''");
     }
 }

@@ -21,5 +21,5 @@ pub mod service;
 pub mod target;
 pub mod tls;
 
-pub use connect::connect;
+pub use connect::{connect, connect_read_only};
 pub use target::DbTarget;

@@ -1,6 +1,7 @@
 //! The async shell: runs `EXPLAIN (ANALYZE, BUFFERS, VERBOSE, FORMAT JSON)` for each step
 //! of a scenario with parameters drawn as in a run, inside a transaction that is always
-//! rolled back, then checks and diagnoses. Must not time scenarios or print anything.
+//! rolled back (and read-only unless the scenario declares a transaction; samples are always
+//! drawn read-only), then checks and diagnoses. Must not time scenarios or print anything.
 
 use serde::Serialize;
 use tokio_postgres::types::ToSql;
@@ -116,7 +117,7 @@ pub async fn explain_scenario_with(
     rng_seed: u64,
     generic: GenericPlans<'_>,
 ) -> crate::Result<Outcome<ExplainedScenario>> {
-    let mut drawer = match ParamDrawer::prepare(client, scenario, rng_seed).await {
+    let mut drawer = match prepare_read_only(client, scenario, rng_seed).await? {
         Ok(drawer) => drawer,
         Err(PrepareFailure::Skip(reason)) => return Ok(Outcome::Skip(reason)),
         Err(PrepareFailure::Error(error)) => return Err(error),
@@ -125,8 +126,13 @@ pub async fn explain_scenario_with(
         Ok(tables) => tables,
         Err(error) => return classify(scenario, "reading the catalog", error),
     };
-    let mut tx = client
-        .transaction()
+    let mut builder = client.build_transaction();
+    if scenario.transaction.is_none() {
+        // A write the scenario does not declare fails with the server's own error.
+        builder = builder.read_only(true);
+    }
+    let mut tx = builder
+        .start()
         .await
         .map_err(|e| explain_error(scenario, "BEGIN", &e))?;
     let outcome = explain_in(&mut tx, scenario, &mut drawer, &index_tables, generic).await;
@@ -137,6 +143,24 @@ pub async fn explain_scenario_with(
         Ok(explained) => Ok(Outcome::Ok(explained)),
         Err((doing, error)) => classify(scenario, &doing, error),
     }
+}
+
+/// `ParamDrawer::prepare` inside `BEGIN READ ONLY` ... `ROLLBACK`: samples only read.
+async fn prepare_read_only(
+    client: &Client,
+    scenario: &Scenario,
+    rng_seed: u64,
+) -> crate::Result<Result<ParamDrawer, PrepareFailure>> {
+    client
+        .batch_execute("BEGIN READ ONLY")
+        .await
+        .map_err(|e| explain_error(scenario, "BEGIN READ ONLY", &e))?;
+    let prepared = ParamDrawer::prepare(client, scenario, rng_seed).await;
+    client
+        .batch_execute("ROLLBACK")
+        .await
+        .map_err(|e| explain_error(scenario, "ROLLBACK", &e))?;
+    Ok(prepared)
 }
 
 type StepError = (String, tokio_postgres::Error);

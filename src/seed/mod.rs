@@ -54,7 +54,9 @@ pub async fn seed(client: &mut Client, opts: &SeedOptions) -> crate::Result<Seed
     seed_with(client, opts, LoadTuning::default()).await
 }
 
-/// Seeds the database in one transaction: an interrupted run leaves it as it was.
+/// Seeds the database in one transaction: an interrupted run leaves it as it was. The
+/// Tech Spec tables are locked against writers before their state is read, so a row
+/// another session commits meanwhile is seen (and refused) rather than truncated.
 pub async fn seed_with(
     client: &mut Client,
     opts: &SeedOptions,
@@ -69,6 +71,7 @@ pub async fn seed_with(
         .await
         .map_err(|e| Error::database("seed: BEGIN", &e))?;
     bookkeeping::lock_runs(&transaction).await?;
+    clear::lock_tech_spec(&transaction).await?;
     let state = bookkeeping::state_of(&transaction).await?;
     if let Some(existing) = refuse_or_skip(&state, opts)? {
         transaction

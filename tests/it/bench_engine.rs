@@ -323,6 +323,8 @@ fn the_same_seed_binds_the_same_values_across_runs_and_clients() {
     );
     let mut write = scenario(vec![record], LoadAmount::Iterations(30));
     write.load.clients = 3;
+    // Undeclared writes run read-only: the rows must be committed to be read back.
+    write.transaction = Some(TransactionMode::Commit);
     let drawn = |seed: u64| -> Vec<i64> {
         rt.block_on(async {
             db.client()

@@ -1,0 +1,116 @@
+//! The preflight's write guard: parameter samples drawn in a read-only transaction, and one
+//! probe iteration (rolled back) of a scenario that runs on a read-only connection, so a
+//! statement that writes although it is not declared a write scenario makes the scenario an
+//! error with the server's message instead of a run of failed iterations. Must not time or
+//! record anything, nor judge errors other than read-only violations (the measured loop
+//! counts those).
+
+use futures_util::TryStreamExt;
+use tokio_postgres::error::SqlState;
+
+use crate::bench::session::ClientSession;
+use crate::config::model::Scenario;
+use crate::error::describe_pg_error;
+use crate::params::{Captures, ParamDrawer, PrepareFailure, value};
+
+/// `ParamDrawer::prepare` inside `BEGIN READ ONLY` ... `ROLLBACK`: samples only read,
+/// whatever connection they run on.
+pub async fn prepare_drawer(
+    session: &ClientSession,
+    scenario: &Scenario,
+    rng_seed: u64,
+) -> Result<ParamDrawer, PrepareFailure> {
+    let client = &session.client;
+    let failed = |doing: &str, e: tokio_postgres::Error| {
+        PrepareFailure::Error(crate::Error::database(
+            format!(
+                "scenario `{}`: {doing} for the parameter samples",
+                scenario.name
+            ),
+            &e,
+        ))
+    };
+    client
+        .batch_execute("BEGIN READ ONLY")
+        .await
+        .map_err(|e| failed("BEGIN READ ONLY", e))?;
+    let prepared = ParamDrawer::prepare(client, scenario, rng_seed).await;
+    client
+        .batch_execute("ROLLBACK")
+        .await
+        .map_err(|e| failed("ROLLBACK", e))?;
+    prepared
+}
+
+/// For a scenario on a read-only connection (no `transaction`): runs its steps once inside
+/// `BEGIN` ... `ROLLBACK`; a read-only violation (SQLSTATE 25006) is the scenario's error.
+/// Other failures are left to the measured iterations.
+pub async fn refuse_undeclared_writes(
+    session: &ClientSession,
+    scenario: &Scenario,
+    drawer: &mut ParamDrawer,
+) -> Result<(), PrepareFailure> {
+    if scenario.transaction.is_some() {
+        return Ok(());
+    }
+    let client = &session.client;
+    let began = client.batch_execute("BEGIN").await;
+    let probed = match began {
+        Ok(()) => probe(session, scenario, drawer).await,
+        Err(e) => Err((0, e)),
+    };
+    let _ = client.batch_execute("ROLLBACK").await;
+    match probed {
+        Err((index, error)) if error.code() == Some(&SqlState::READ_ONLY_SQL_TRANSACTION) => {
+            Err(PrepareFailure::Error(crate::Error::config(
+                undeclared_write(scenario, index, &error),
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Runs every step with drawn parameters and captures; the failing step's index and error.
+async fn probe(
+    session: &ClientSession,
+    scenario: &Scenario,
+    drawer: &mut ParamDrawer,
+) -> Result<(), (usize, tokio_postgres::Error)> {
+    let mut captures = Captures::new();
+    for (index, step) in scenario.steps.iter().enumerate() {
+        let params = drawer.draw(step, &captures);
+        let rows: Vec<tokio_postgres::Row> = session
+            .client
+            .query_raw(&session.statements[index], params.iter())
+            .await
+            .map_err(|e| (index, e))?
+            .try_collect()
+            .await
+            .map_err(|e| (index, e))?;
+        for capture in &step.captures {
+            if let Ok(value) = value::capture_column(&rows, &capture.column) {
+                captures.insert(capture.name.clone(), value);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The scenario's error: the server's message, the statement, and the two ways to fix it.
+fn undeclared_write(scenario: &Scenario, index: usize, error: &tokio_postgres::Error) -> String {
+    let step = if scenario.is_multi_step() {
+        format!("step {} ", index + 1)
+    } else {
+        String::new()
+    };
+    format!(
+        "scenario `{}` ({}:{}) {step}writes to the database: {} in `{}`. Scenarios without \
+         `transaction` run read-only; declare transaction = \"rollback\" to measure a write \
+         (it is rolled back), or remove the write",
+        scenario.name,
+        scenario.origin.file.display(),
+        scenario.origin.line,
+        describe_pg_error(error),
+        scenario.steps[index].sql.trim()
+    )
+}
