@@ -1,6 +1,8 @@
 //! `techspec-bench run`: check configuration, prepare the database, run every scenario
 //! (plan check, timing, plan re-check), gate on thresholds and plans, write results after
-//! each scenario. Must not hold SQL or format output itself.
+//! each scenario. When the database is lost for good mid-run, the scenarios measured so
+//! far are kept, the rest are written as errors with the cause, and the run ends with
+//! the environment error. Must not hold SQL or format output itself.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -17,8 +19,8 @@ use crate::report::{
     self, HtmlReporter, JsonReporter, JunitReporter, MarkdownReporter, Reporter, ResultSink,
     SummaryReporter, TableReporter, Target, WithBaseline,
 };
-use crate::results::{DatabaseInfo, RESULTS_FORMAT, RunReport, Summary};
-use crate::{Result, TOOL_VERSION, verdict};
+use crate::results::{DatabaseInfo, RESULTS_FORMAT, RunReport, ScenarioResult, Status, Summary};
+use crate::{Error, Result, TOOL_VERSION, verdict};
 
 /// Everything `run` needs from files and flags, validated before any database is touched.
 pub struct RunPlan {
@@ -135,9 +137,9 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<i32> {
     ensure_dataset(&database, &mut client, plan.seed, plan.sessions, &ui).await?;
     explain::validate_expectations(&client, &plan.scenarios).await?;
     let mut report = new_report(&database, &client).await?;
-    for scenario in &plan.scenarios {
+    for (index, scenario) in plan.scenarios.iter().enumerate() {
         let thresholds = plan.thresholds.by_scenario.get(&scenario.name);
-        let result = run_one(
+        let result = match run_one(
             &database,
             &mut client,
             scenario,
@@ -145,7 +147,17 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<i32> {
             plan.rng_seed,
             &ui,
         )
-        .await?;
+        .await
+        {
+            Ok(result) => result,
+            Err(Error::Environment(cause)) => {
+                mark_not_run(&mut report, &plan.scenarios[index..], &cause);
+                plan.sink.write_files(&report)?;
+                plan.sink.write_stdout(&report)?;
+                return Err(Error::Environment(cause));
+            }
+            Err(other) => return Err(other),
+        };
         report.scenarios.push(result);
         report.summary = Summary::of(&report.scenarios);
         plan.sink.write_files(&report)?;
@@ -161,6 +173,24 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<i32> {
         report::save_baseline(path, &report)?;
     }
     Ok(verdict::gate_exit_code(&report.summary, plan.strict))
+}
+
+/// Adds `rest` (the scenario that met `cause` first) to `report` as errors naming it.
+fn mark_not_run(report: &mut RunReport, rest: &[Scenario], cause: &str) {
+    for (index, scenario) in rest.iter().enumerate() {
+        let reason = if index == 0 {
+            cause.to_string()
+        } else {
+            format!("not run: {cause}")
+        };
+        report.scenarios.push(ScenarioResult::unmeasured(
+            &scenario.name,
+            &scenario.group,
+            Status::Error,
+            reason,
+        ));
+    }
+    report.summary = Summary::of(&report.scenarios);
 }
 
 async fn new_report(database: &OpenDatabase, client: &tokio_postgres::Client) -> Result<RunReport> {
@@ -192,9 +222,9 @@ fn strict_skip_note(summary: &Summary, strict: bool) -> Option<String> {
     }
 }
 
-/// `-v`: the database, the dataset and the per-step latencies of multi-step scenarios.
+/// `-v`: the database, the dataset, the per-step latencies of multi-step scenarios,
+/// and the errors (rate and latency) and schedule lag of each scenario that has them.
 fn verbose_details(report: &RunReport) -> String {
-    use report::units::format_latency_us as us;
     let mut text = format!(
         "\nserver {} at {}\ndataset: {}\n",
         report.database.server_version,
@@ -206,18 +236,48 @@ fn verbose_details(report: &RunReport) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     );
-    for scenario in report.scenarios.iter().filter(|s| !s.steps.is_empty()) {
+    for scenario in &report.scenarios {
+        text.push_str(&scenario_details(scenario));
+    }
+    text
+}
+
+/// One scenario's `-v` lines: per-step latency, errors, schedule lag (empty without any).
+fn scenario_details(scenario: &ScenarioResult) -> String {
+    use report::units::{format_latency_us as us, format_rate_per_s};
+    let mut text = String::new();
+    if !scenario.steps.is_empty() {
         text.push_str(&format!("{} per step:\n", scenario.name));
-        for (index, step) in scenario.steps.iter().enumerate() {
-            let sql: String = step.sql.split_whitespace().collect::<Vec<_>>().join(" ");
-            let sql: String = sql.chars().take(70).collect();
-            text.push_str(&format!(
-                "  {:>2}. p50 {:>8}  p95 {:>8}  {sql}\n",
-                index + 1,
-                us(step.latency_us.p50 as f64),
-                us(step.latency_us.p95 as f64)
-            ));
-        }
+    }
+    for (index, step) in scenario.steps.iter().enumerate() {
+        let sql: String = step.sql.split_whitespace().collect::<Vec<_>>().join(" ");
+        let sql: String = sql.chars().take(70).collect();
+        text.push_str(&format!(
+            "  {:>2}. p50 {:>8}  p95 {:>8}  {sql}\n",
+            index + 1,
+            us(step.latency_us.p50 as f64),
+            us(step.latency_us.p95 as f64)
+        ));
+    }
+    if let Some(errors) = &scenario.error_latency_us {
+        text.push_str(&format!(
+            "{}: {} errors ({}), failed iterations p50 {}  p95 {}  max {}\n",
+            scenario.name,
+            scenario.errors,
+            format_rate_per_s(scenario.errors_per_s),
+            us(errors.p50 as f64),
+            us(errors.p95 as f64),
+            us(errors.max as f64)
+        ));
+    }
+    if let Some(lag) = &scenario.schedule_lag_us {
+        text.push_str(&format!(
+            "{}: schedule lag p50 {}  p99 {}  max {}\n",
+            scenario.name,
+            us(lag.p50 as f64),
+            us(lag.p99 as f64),
+            us(lag.max as f64)
+        ));
     }
     text
 }
@@ -225,6 +285,29 @@ fn verbose_details(report: &RunReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn verbose_details_show_errors_and_schedule_lag() {
+        let summary = crate::results::LatencySummary {
+            p50: 1_500,
+            p95: 2_000,
+            p99: 2_000,
+            max: 3_000,
+            ..Default::default()
+        };
+        let mut result =
+            ScenarioResult::unmeasured("lookup", "g", Status::Fail, "x".to_string());
+        result.errors = 2;
+        result.errors_per_s = 4.0;
+        result.error_latency_us = Some(summary);
+        result.schedule_lag_us = Some(summary);
+        let text = scenario_details(&result);
+        assert!(text.contains("lookup: 2 errors (4.0/s)"), "{text}");
+        assert!(text.contains("failed iterations p50 1.50ms"), "{text}");
+        assert!(text.contains("lookup: schedule lag p50 1.50ms"), "{text}");
+        let quiet = ScenarioResult::unmeasured("ok", "g", Status::Pass, String::new());
+        assert_eq!(scenario_details(&quiet), "");
+    }
 
     #[test]
     fn skips_are_explained_only_under_strict() {
