@@ -172,14 +172,20 @@ mod tests {
         ];
         let outcomes = evaluate(&thresholds, &nothing);
         assert_eq!(
-            outcomes.iter().map(|o| (o.actual, o.ok)).collect::<Vec<_>>(),
+            outcomes
+                .iter()
+                .map(|o| (o.actual, o.ok))
+                .collect::<Vec<_>>(),
             [(None, false), (None, false), (Some(4.0), true)]
         );
         let decision = decide_status(&outcomes, None, 4, Some("x"));
         assert_eq!(decision.status, Status::Fail);
         assert_eq!(
             decision.causes,
-            [Cause::Threshold(&outcomes[0]), Cause::Threshold(&outcomes[1])]
+            [
+                Cause::Threshold(&outcomes[0]),
+                Cause::Threshold(&outcomes[1])
+            ]
         );
     }
 

@@ -295,8 +295,7 @@ mod tests {
             max: 3_000,
             ..Default::default()
         };
-        let mut result =
-            ScenarioResult::unmeasured("lookup", "g", Status::Fail, "x".to_string());
+        let mut result = ScenarioResult::unmeasured("lookup", "g", Status::Fail, "x".to_string());
         result.errors = 2;
         result.errors_per_s = 4.0;
         result.error_latency_us = Some(summary);

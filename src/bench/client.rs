@@ -123,7 +123,12 @@ impl ClientOutcome {
 
     /// Records one attempt: a success into the latency histograms, a failure once into
     /// the error count and the error histogram.
-    fn record_attempt(&mut self, result: Result<(), String>, times: &AttemptTimes, steps: &[Duration]) {
+    fn record_attempt(
+        &mut self,
+        result: Result<(), String>,
+        times: &AttemptTimes,
+        steps: &[Duration],
+    ) {
         self.iterations += 1;
         let latency = times.done - times.begin;
         match result {
@@ -171,7 +176,13 @@ pub fn run_client<E: Executor>(
             crate::Error::environment(format!("cannot start a benchmark client runtime: {e}"))
         });
     let session = match &runtime {
-        Ok(rt) => rt.block_on(open_and_warm_up(executor, scenario, plan, &mut drawer, shared)),
+        Ok(rt) => rt.block_on(open_and_warm_up(
+            executor,
+            scenario,
+            plan,
+            &mut drawer,
+            shared,
+        )),
         Err(e) => Err(crate::Error::environment(e.to_string())),
     };
     if session.is_err() {
@@ -198,14 +209,15 @@ async fn open_and_warm_up<E: Executor>(
     drawer: &mut ParamDrawer,
     shared: &SharedRun,
 ) -> crate::Result<E::Session> {
-    let mut session = executor
-        .open(scenario, plan.index)
-        .await
-        .map_err(|failure| match failure {
-            PrepareFailure::Error(e) => e,
-            // The preflight found every relation; one vanishing now is an environment problem.
-            PrepareFailure::Skip(reason) => crate::Error::environment(reason),
-        })?;
+    let mut session =
+        executor
+            .open(scenario, plan.index)
+            .await
+            .map_err(|failure| match failure {
+                PrepareFailure::Error(e) => e,
+                // The preflight found every relation; one vanishing now is an environment problem.
+                PrepareFailure::Skip(reason) => crate::Error::environment(reason),
+            })?;
     for _ in 0..plan.warmup {
         if shared.cancel.load(Ordering::Relaxed) {
             break;
@@ -235,7 +247,11 @@ impl<E: Executor> ClientLoop<'_, E> {
     /// (iteration k at its scheduled start, latency counted from that start). A lost
     /// connection fails one attempt, then the session is opened again (`session` is
     /// replaced) and the loop goes on with the next iteration of its schedule.
-    async fn measure(&mut self, session: &mut E::Session, drawer: &mut ParamDrawer) -> ClientOutcome {
+    async fn measure(
+        &mut self,
+        session: &mut E::Session,
+        drawer: &mut ParamDrawer,
+    ) -> ClientOutcome {
         let (scenario, plan, cancel) = (self.scenario, self.plan, &self.shared.cancel);
         let mut outcome = ClientOutcome::new(scenario, plan.schedule.is_some());
         let mut step_times = vec![Duration::ZERO; outcome.steps.len()];
@@ -265,7 +281,11 @@ impl<E: Executor> ClientLoop<'_, E> {
             };
             now = Instant::now();
             let failed = result.is_err();
-            let times = AttemptTimes { begin, sent, done: now };
+            let times = AttemptTimes {
+                begin,
+                sent,
+                done: now,
+            };
             outcome.record_attempt(result, &times, &step_times);
             progress.tick(now, start);
             if unresponsive {

@@ -215,7 +215,11 @@ fn a_connection_lost_after_a_success_fails_the_next_attempt_once() {
     });
     let m = measure(&executor, &scenario(LoadAmount::Iterations(10), 1));
     assert_eq!((m.iterations, m.errors, m.latency.len()), (10, 1, 9));
-    assert!(m.first_error.unwrap().contains(crate::bench::client::CONNECTION_LOST));
+    assert!(
+        m.first_error
+            .unwrap()
+            .contains(crate::bench::client::CONNECTION_LOST)
+    );
     // The failed attempt never reached the server: nine sent, on two sessions.
     assert_eq!((executor.calls().len(), executor.sessions_of(0)), (9, 2));
     // Lost after the client's last iteration: nothing was left to attempt.
@@ -271,7 +275,10 @@ fn failed_iterations_go_to_the_error_histogram_and_throughput_counts_successes()
         _ => Reply::Success(MS),
     });
     let m = measure(&executor, &scenario(LoadAmount::Iterations(20), 1));
-    assert_eq!((m.errors, m.error_latency.len(), m.latency.len()), (10, 10, 10));
+    assert_eq!(
+        (m.errors, m.error_latency.len(), m.latency.len()),
+        (10, 10, 10)
+    );
     assert!(m.latency.min() >= 1_000);
     let seconds = m.duration.as_secs_f64();
     assert!((m.throughput_per_s() * seconds - 10.0).abs() < 1e-6);
@@ -291,7 +298,10 @@ fn a_paced_client_keeps_its_schedule_across_a_reconnect_and_records_its_lag() {
     assert_eq!((m.iterations, m.errors), (8, 1));
     let schedule = client_plans(&paced.load)[0].schedule.unwrap();
     for (k, call) in executor.calls_of(0).iter().enumerate() {
-        assert!(call.sent >= before + schedule.offset(k as u64), "iteration {k} sent early");
+        assert!(
+            call.sent >= before + schedule.offset(k as u64),
+            "iteration {k} sent early"
+        );
     }
     // Eight iterations at 5 ms intervals: never more than a few intervals in all.
     assert!(m.duration < Duration::from_secs(5), "{:?}", m.duration);

@@ -66,7 +66,10 @@ mod tests {
     #[test]
     fn far_starts_sleep_until_just_before_them_in_bounded_slices() {
         assert_eq!(next_step(1_000 * US), WaitStep::Sleep(800 * US));
-        assert_eq!(next_step(Duration::from_secs(5)), WaitStep::Sleep(MAX_SLEEP));
+        assert_eq!(
+            next_step(Duration::from_secs(5)),
+            WaitStep::Sleep(MAX_SLEEP)
+        );
         assert_eq!(next_step(SPIN_BEFORE + US), WaitStep::Sleep(US));
     }
 

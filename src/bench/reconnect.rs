@@ -34,14 +34,16 @@ pub async fn reconnect<E: Executor>(
     let mut failed = 0;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
-        let last_error =
-            match tokio::time::timeout(left.max(FIRST_PAUSE), executor.open(scenario, client))
-                .await
-            {
-                Ok(Ok(session)) => return Ok(session),
-                Ok(Err(failure)) => failure_text(failure),
-                Err(_) => "no answer to the connection attempt".to_string(),
-            };
+        let last_error = match tokio::time::timeout(
+            left.max(FIRST_PAUSE),
+            executor.open(scenario, client),
+        )
+        .await
+        {
+            Ok(Ok(session)) => return Ok(session),
+            Ok(Err(failure)) => failure_text(failure),
+            Err(_) => "no answer to the connection attempt".to_string(),
+        };
         failed += 1;
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() || cancel.load(Ordering::Relaxed) {

@@ -25,6 +25,7 @@ mod db_cluster;
 mod db_migrate;
 mod db_tls;
 mod explain_runner;
+mod faults;
 mod faults_cluster;
 mod report_files;
 mod report_fixtures;
