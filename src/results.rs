@@ -71,11 +71,21 @@ pub struct ScenarioResult {
     pub iterations: u64,
     pub errors: u64,
     pub duration_s: f64,
+    /// Successful iterations per second.
     pub throughput_per_s: f64,
-    /// From the scheduled start with `rate`, from the send otherwise.
+    /// Failed iterations per second.
+    #[serde(default)]
+    pub errors_per_s: f64,
+    /// Successful iterations: from the scheduled start with `rate`, from the send otherwise.
     pub latency_us: Option<LatencySummary>,
+    /// Failed iterations, measured as `latency_us`. Null when there were no errors.
+    #[serde(default)]
+    pub error_latency_us: Option<LatencySummary>,
     /// With `rate`: measured from the actual send. Null without `rate`.
     pub service_time_us: Option<LatencySummary>,
+    /// With `rate`: actual send minus scheduled start of every iteration. Null without `rate`.
+    #[serde(default)]
+    pub schedule_lag_us: Option<LatencySummary>,
     pub thresholds: Vec<ThresholdOutcome>,
     pub plan: Option<PlanVerdict>,
     pub steps: Vec<StepResult>,
@@ -95,8 +105,11 @@ impl ScenarioResult {
             errors: 0,
             duration_s: 0.0,
             throughput_per_s: 0.0,
+            errors_per_s: 0.0,
             latency_us: None,
+            error_latency_us: None,
             service_time_us: None,
+            schedule_lag_us: None,
             thresholds: Vec::new(),
             plan: None,
             steps: Vec::new(),
@@ -122,15 +135,16 @@ pub struct LatencySummary {
 /// One threshold, what was measured for it, and whether it held.
 ///
 /// In the JSON: `expr` (the canonical text), `ok`, `actual_us` (the measured value, named
-/// so for compatibility) and `unit` (`us`, `count` or `per_s`). Reading a saved file
-/// parses `expr` back into the typed threshold.
+/// so for compatibility; null when there was nothing to measure) and `unit` (`us`,
+/// `count` or `per_s`). Reading a saved file parses `expr` back into the typed threshold.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(into = "ThresholdOutcomeOut", try_from = "ThresholdOutcomeIn")]
 pub struct ThresholdOutcome {
     pub threshold: ThresholdExpr,
     /// The measured value in the metric's unit: microseconds for latency metrics, a count
-    /// for `errors`, a rate per second for `throughput`.
-    pub actual: f64,
+    /// for `errors`, a rate per second for `throughput`. `None` ("no data") when the
+    /// metric needs successful iterations and there were none: the threshold then fails.
+    pub actual: Option<f64>,
     pub ok: bool,
 }
 
@@ -139,7 +153,7 @@ pub struct ThresholdOutcome {
 struct ThresholdOutcomeOut {
     expr: String,
     ok: bool,
-    actual_us: f64,
+    actual_us: Option<f64>,
     unit: &'static str,
 }
 
@@ -148,7 +162,7 @@ struct ThresholdOutcomeOut {
 struct ThresholdOutcomeIn {
     expr: String,
     ok: bool,
-    actual_us: f64,
+    actual_us: Option<f64>,
 }
 
 impl From<ThresholdOutcome> for ThresholdOutcomeOut {
@@ -277,9 +291,21 @@ mod tests {
     fn outcome(text: &str, actual: f64, ok: bool) -> ThresholdOutcome {
         ThresholdOutcome {
             threshold: parse_threshold(text, Metric::P95).expect("valid threshold"),
-            actual,
+            actual: Some(actual),
             ok,
         }
+    }
+
+    #[test]
+    fn a_threshold_without_data_is_written_and_read_with_a_null_value() {
+        let no_data = ThresholdOutcome {
+            actual: None,
+            ..outcome("p95 < 5ms", 0.0, false)
+        };
+        let written = serde_json::to_value(&no_data).unwrap();
+        assert_eq!(written["actual_us"], serde_json::Value::Null);
+        let read: ThresholdOutcome = serde_json::from_value(written).unwrap();
+        assert_eq!(read, no_data);
     }
 
     #[test]

@@ -10,16 +10,27 @@ use crate::results::{LatencySummary, PlanVerdict, Status, Summary, ThresholdOutc
 /// What a scenario run measured, as thresholds see it.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Observed {
+    /// Of the successful iterations.
     pub latency: LatencySummary,
+    /// Successful iterations: latency and throughput mean nothing without one.
+    pub successes: u64,
     pub errors: u64,
+    /// Successful iterations per second.
     pub throughput_per_s: f64,
 }
 
 impl Observed {
     /// The measured value of `metric`: microseconds, an error count or a rate per second.
-    pub fn value_of(&self, metric: Metric) -> f64 {
+    /// `None` ("no data") for latency and throughput when no iteration succeeded.
+    pub fn value_of(&self, metric: Metric) -> Option<f64> {
         let latency = &self.latency;
-        match metric {
+        if metric == Metric::Errors {
+            return Some(self.errors as f64);
+        }
+        if self.successes == 0 {
+            return None;
+        }
+        Some(match metric {
             Metric::Min => latency.min as f64,
             Metric::Mean => latency.mean,
             Metric::P50 => latency.p50 as f64,
@@ -30,11 +41,12 @@ impl Observed {
             Metric::Max => latency.max as f64,
             Metric::Errors => self.errors as f64,
             Metric::Throughput => self.throughput_per_s,
-        }
+        })
     }
 }
 
-/// Checks every threshold against what was measured, in order.
+/// Checks every threshold against what was measured, in order. A threshold with no
+/// data to judge (no successful iteration) fails.
 pub fn evaluate(thresholds: &[ThresholdExpr], observed: &Observed) -> Vec<ThresholdOutcome> {
     thresholds
         .iter()
@@ -43,7 +55,7 @@ pub fn evaluate(thresholds: &[ThresholdExpr], observed: &Observed) -> Vec<Thresh
             ThresholdOutcome {
                 threshold: threshold.clone(),
                 actual,
-                ok: threshold.comparison.holds(actual, threshold.limit),
+                ok: actual.is_some_and(|value| threshold.comparison.holds(value, threshold.limit)),
             }
         })
         .collect()
@@ -133,6 +145,7 @@ mod tests {
                 max: 2_500_000,
                 stddev: 3.0,
             },
+            successes: 100,
             errors: 3,
             throughput_per_s: 420.0,
         }
@@ -141,24 +154,55 @@ mod tests {
     fn outcome(expr: &str, ok: bool, actual: f64) -> ThresholdOutcome {
         ThresholdOutcome {
             threshold: threshold(expr),
-            actual,
+            actual: Some(actual),
             ok,
         }
     }
 
     #[test]
+    fn latency_and_throughput_thresholds_without_a_success_fail_with_no_data() {
+        let nothing = Observed {
+            errors: 4,
+            ..Default::default()
+        };
+        let thresholds = [
+            threshold("p95 < 5ms"),
+            threshold("throughput > 0/s"),
+            threshold("errors < 10"),
+        ];
+        let outcomes = evaluate(&thresholds, &nothing);
+        assert_eq!(
+            outcomes
+                .iter()
+                .map(|o| (o.actual, o.ok))
+                .collect::<Vec<_>>(),
+            [(None, false), (None, false), (Some(4.0), true)]
+        );
+        let decision = decide_status(&outcomes, None, 4, Some("x"));
+        assert_eq!(decision.status, Status::Fail);
+        assert_eq!(
+            decision.causes,
+            [
+                Cause::Threshold(&outcomes[0]),
+                Cause::Threshold(&outcomes[1])
+            ]
+        );
+    }
+
+    #[test]
     fn every_metric_reads_its_own_measurement() {
         let observed = observed();
-        assert_eq!(observed.value_of(Metric::Min), 40.0);
-        assert_eq!(observed.value_of(Metric::Mean), 52.5);
-        assert_eq!(observed.value_of(Metric::P50), 50.0);
-        assert_eq!(observed.value_of(Metric::P90), 61.0);
-        assert_eq!(observed.value_of(Metric::P95), 12_300.0);
-        assert_eq!(observed.value_of(Metric::P99), 90.0);
-        assert_eq!(observed.value_of(Metric::P999), 140.0);
-        assert_eq!(observed.value_of(Metric::Max), 2_500_000.0);
-        assert_eq!(observed.value_of(Metric::Errors), 3.0);
-        assert_eq!(observed.value_of(Metric::Throughput), 420.0);
+        let value = |metric| observed.value_of(metric).unwrap();
+        assert_eq!(value(Metric::Min), 40.0);
+        assert_eq!(value(Metric::Mean), 52.5);
+        assert_eq!(value(Metric::P50), 50.0);
+        assert_eq!(value(Metric::P90), 61.0);
+        assert_eq!(value(Metric::P95), 12_300.0);
+        assert_eq!(value(Metric::P99), 90.0);
+        assert_eq!(value(Metric::P999), 140.0);
+        assert_eq!(value(Metric::Max), 2_500_000.0);
+        assert_eq!(value(Metric::Errors), 3.0);
+        assert_eq!(value(Metric::Throughput), 420.0);
     }
 
     #[test]
@@ -188,6 +232,7 @@ mod tests {
                 p95: 5_000,
                 ..Default::default()
             },
+            successes: 1,
             ..Default::default()
         };
         assert!(!evaluate(&[threshold("p95 < 5ms")], &at_limit)[0].ok);

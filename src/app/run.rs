@@ -1,6 +1,8 @@
 //! `techspec-bench run`: check configuration, prepare the database, run every scenario
 //! (plan check, timing, plan re-check), gate on thresholds and plans, write results after
-//! each scenario. Must not hold SQL or format output itself.
+//! each scenario. When the database is lost for good mid-run, the scenarios measured so
+//! far are kept, the rest are written as errors with the cause, and the run ends with
+//! the environment error. Must not hold SQL or format output itself.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -14,12 +16,13 @@ use crate::cli::{Cli, RunArgs};
 use crate::config::model::TransactionMode;
 use crate::config::{Scenario, Thresholds};
 use crate::db::catalog;
+use crate::error::ErrorClass;
 use crate::explain;
 use crate::report::{
     self, HtmlReporter, JsonReporter, JunitReporter, MarkdownReporter, Reporter, ResultSink,
     SummaryReporter, TableReporter, Target, WithBaseline,
 };
-use crate::results::{DatabaseInfo, RESULTS_FORMAT, RunReport, Summary};
+use crate::results::{DatabaseInfo, RESULTS_FORMAT, RunReport, ScenarioResult, Status, Summary};
 use crate::{Error, Result, TOOL_VERSION, verdict};
 
 /// Everything `run` needs from files and flags, validated before any database is touched.
@@ -156,7 +159,7 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<i32> {
     for (index, scenario) in plan.scenarios.iter().enumerate() {
         ui.scenario_started(index + 1, total, scenario);
         let thresholds = plan.thresholds.by_scenario.get(&scenario.name);
-        let result = run_one(
+        let result = match run_one(
             &database,
             &mut client,
             scenario,
@@ -164,7 +167,19 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<i32> {
             plan.rng_seed,
             &ui,
         )
-        .await?;
+        .await
+        {
+            Ok(result) => result,
+            Err(error) if error.class() == ErrorClass::Environment => {
+                // The server is gone: keep what was measured, mark the rest, exit 3.
+                let cause = error.to_string();
+                mark_not_run(&mut report, &plan.scenarios[index..], &cause);
+                plan.sink.write_files(&report)?;
+                plan.sink.write_stdout(&report)?;
+                return Err(error);
+            }
+            Err(other) => return Err(other),
+        };
         ui.scenario_finished(index + 1, total, &result);
         report.scenarios.push(result);
         report.summary = Summary::of(&report.scenarios);
@@ -215,6 +230,24 @@ pub fn check_committed_writes(
     )))
 }
 
+/// Adds `rest` (the scenario that met `cause` first) to `report` as errors naming it.
+fn mark_not_run(report: &mut RunReport, rest: &[Scenario], cause: &str) {
+    for (index, scenario) in rest.iter().enumerate() {
+        let reason = if index == 0 {
+            cause.to_string()
+        } else {
+            format!("not run: {cause}")
+        };
+        report.scenarios.push(ScenarioResult::unmeasured(
+            &scenario.name,
+            &scenario.group,
+            Status::Error,
+            reason,
+        ));
+    }
+    report.summary = Summary::of(&report.scenarios);
+}
+
 async fn new_report(database: &OpenDatabase, client: &tokio_postgres::Client) -> Result<RunReport> {
     let mut notes = database.notes();
     notes.extend(catalog::settings_notes(client).await?);
@@ -244,9 +277,9 @@ fn strict_skip_note(summary: &Summary, strict: bool) -> Option<String> {
     }
 }
 
-/// `-v`: the database, the dataset and the per-step latencies of multi-step scenarios.
+/// `-v`: the database, the dataset, the per-step latencies of multi-step scenarios,
+/// and the errors (rate and latency) and schedule lag of each scenario that has them.
 fn verbose_details(report: &RunReport) -> String {
-    use report::units::format_latency_us as us;
     let mut text = format!(
         "\nserver {} at {}\ndataset: {}\n",
         report.database.server_version,
@@ -258,18 +291,48 @@ fn verbose_details(report: &RunReport) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     );
-    for scenario in report.scenarios.iter().filter(|s| !s.steps.is_empty()) {
+    for scenario in &report.scenarios {
+        text.push_str(&scenario_details(scenario));
+    }
+    text
+}
+
+/// One scenario's `-v` lines: per-step latency, errors, schedule lag (empty without any).
+fn scenario_details(scenario: &ScenarioResult) -> String {
+    use report::units::{format_latency_us as us, format_rate_per_s};
+    let mut text = String::new();
+    if !scenario.steps.is_empty() {
         text.push_str(&format!("{} per step:\n", scenario.name));
-        for (index, step) in scenario.steps.iter().enumerate() {
-            let sql: String = step.sql.split_whitespace().collect::<Vec<_>>().join(" ");
-            let sql: String = sql.chars().take(70).collect();
-            text.push_str(&format!(
-                "  {:>2}. p50 {:>8}  p95 {:>8}  {sql}\n",
-                index + 1,
-                us(step.latency_us.p50 as f64),
-                us(step.latency_us.p95 as f64)
-            ));
-        }
+    }
+    for (index, step) in scenario.steps.iter().enumerate() {
+        let sql: String = step.sql.split_whitespace().collect::<Vec<_>>().join(" ");
+        let sql: String = sql.chars().take(70).collect();
+        text.push_str(&format!(
+            "  {:>2}. p50 {:>8}  p95 {:>8}  {sql}\n",
+            index + 1,
+            us(step.latency_us.p50 as f64),
+            us(step.latency_us.p95 as f64)
+        ));
+    }
+    if let Some(errors) = &scenario.error_latency_us {
+        text.push_str(&format!(
+            "{}: {} errors ({}), failed iterations p50 {}  p95 {}  max {}\n",
+            scenario.name,
+            scenario.errors,
+            format_rate_per_s(scenario.errors_per_s),
+            us(errors.p50 as f64),
+            us(errors.p95 as f64),
+            us(errors.max as f64)
+        ));
+    }
+    if let Some(lag) = &scenario.schedule_lag_us {
+        text.push_str(&format!(
+            "{}: schedule lag p50 {}  p99 {}  max {}\n",
+            scenario.name,
+            us(lag.p50 as f64),
+            us(lag.p99 as f64),
+            us(lag.max as f64)
+        ));
     }
     text
 }
@@ -303,6 +366,28 @@ mod tests {
         assert!(check_committed_writes(&scenarios, false, true).is_ok());
         assert!(check_committed_writes(&scenarios, true, false).is_ok());
         assert!(check_committed_writes(&scenarios[..2], false, false).is_ok());
+    }
+
+    #[test]
+    fn verbose_details_show_errors_and_schedule_lag() {
+        let summary = crate::results::LatencySummary {
+            p50: 1_500,
+            p95: 2_000,
+            p99: 2_000,
+            max: 3_000,
+            ..Default::default()
+        };
+        let mut result = ScenarioResult::unmeasured("lookup", "g", Status::Fail, "x".to_string());
+        result.errors = 2;
+        result.errors_per_s = 4.0;
+        result.error_latency_us = Some(summary);
+        result.schedule_lag_us = Some(summary);
+        let text = scenario_details(&result);
+        assert!(text.contains("lookup: 2 errors (4.0/s)"), "{text}");
+        assert!(text.contains("failed iterations p50 1.50ms"), "{text}");
+        assert!(text.contains("lookup: schedule lag p50 1.50ms"), "{text}");
+        let quiet = ScenarioResult::unmeasured("ok", "g", Status::Pass, String::new());
+        assert_eq!(scenario_details(&quiet), "");
     }
 
     #[test]

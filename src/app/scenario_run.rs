@@ -135,6 +135,7 @@ fn assemble(
     let latency = bench::summarize(&measurement.latency);
     let observed = Observed {
         latency,
+        successes: measurement.successes(),
         errors: measurement.errors,
         throughput_per_s: measurement.throughput_per_s(),
     };
@@ -156,8 +157,12 @@ fn assemble(
         errors: measurement.errors,
         duration_s: measurement.duration.as_secs_f64(),
         throughput_per_s: observed.throughput_per_s,
+        errors_per_s: measurement.errors_per_s(),
         latency_us: has_latency.then_some(latency),
+        error_latency_us: (!measurement.error_latency.is_empty())
+            .then(|| bench::summarize(&measurement.error_latency)),
         service_time_us: measurement.service_time.as_ref().map(bench::summarize),
+        schedule_lag_us: measurement.schedule_lag.as_ref().map(bench::summarize),
         thresholds: outcomes,
         plan: Some(plan),
         steps: measurement

@@ -1,7 +1,10 @@
 //! One benchmark client: an OS thread with its own current_thread runtime holding the
 //! session its `Executor` opened (keeping client and connection on one thread is what
 //! makes the loop cheap), warmup, then the measured loop (closed or open) into per-client
-//! histograms. A failed iteration counts once; Ctrl-C stops warmup, waits and the loop.
+//! histograms. A failed iteration counts once, its latency into the error histogram; a
+//! lost connection is one failed iteration, then the client reconnects (bounded backoff,
+//! `reconnect`) and keeps its schedule. Paced waits are precise (`pacing`) and their lag
+//! is recorded. Ctrl-C stops warmup, waits, reconnects and the loop.
 //! Must not merge results across clients or decide verdicts.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,10 +16,15 @@ use indicatif::ProgressBar;
 
 use crate::bench::executor::{Executor, Session};
 use crate::bench::histogram::{new_latency_histogram, record};
+use crate::bench::pacing::wait_until;
+use crate::bench::reconnect::reconnect;
 use crate::bench::schedule::ClientPlan;
 use crate::config::model::Scenario;
 use crate::db::prepared::PlanCounts;
 use crate::params::{ParamDrawer, PrepareFailure};
+
+/// The error of an attempt that found the connection already gone.
+pub const CONNECTION_LOST: &str = "the connection to the server was lost";
 
 /// State shared by the clients of one scenario run.
 pub struct SharedRun {
@@ -74,9 +82,14 @@ impl StartLine {
 
 /// What one client measured.
 pub struct ClientOutcome {
+    /// Successful iterations.
     pub latency: Histogram<u64>,
-    /// With `rate`: time from the actual send.
+    /// Failed iterations, measured the same way as `latency`.
+    pub error_latency: Histogram<u64>,
+    /// With `rate`: successful iterations from the actual send.
     pub service_time: Option<Histogram<u64>>,
+    /// With `rate`: actual send minus scheduled start, every iteration.
+    pub schedule_lag: Option<Histogram<u64>>,
     /// Per step, for multi-step scenarios only.
     pub steps: Vec<Histogram<u64>>,
     pub iterations: u64,
@@ -87,6 +100,8 @@ pub struct ClientOutcome {
     /// Per step: executions with a custom and with the generic plan (warmup included);
     /// empty when unknown.
     pub plan_counts: Vec<PlanCounts>,
+    /// Set when the connection was lost and could not be opened again: why.
+    pub unreachable: Option<String>,
 }
 
 impl ClientOutcome {
@@ -98,20 +113,54 @@ impl ClientOutcome {
         };
         ClientOutcome {
             latency: new_latency_histogram(),
+            error_latency: new_latency_histogram(),
             service_time: paced.then(new_latency_histogram),
+            schedule_lag: paced.then(new_latency_histogram),
             steps: (0..step_count).map(|_| new_latency_histogram()).collect(),
             iterations: 0,
             errors: 0,
             first_error: None,
             window: None,
             plan_counts: Vec::new(),
+            unreachable: None,
         }
     }
 
-    fn count_error(&mut self, message: String) {
-        self.errors += 1;
-        self.first_error.get_or_insert(message);
+    /// Records one attempt: a success into the latency histograms, a failure once into
+    /// the error count and the error histogram.
+    fn record_attempt(
+        &mut self,
+        result: Result<(), String>,
+        times: &AttemptTimes,
+        steps: &[Duration],
+    ) {
+        self.iterations += 1;
+        let latency = times.done - times.begin;
+        match result {
+            Ok(()) => {
+                record(&mut self.latency, latency);
+                if let Some(service) = &mut self.service_time {
+                    record(service, times.done - times.sent);
+                }
+                for (histogram, elapsed) in self.steps.iter_mut().zip(steps) {
+                    record(histogram, *elapsed);
+                }
+            }
+            Err(message) => {
+                self.errors += 1;
+                self.first_error.get_or_insert(message);
+                record(&mut self.error_latency, latency);
+            }
+        }
     }
+}
+
+/// When one attempt began (its scheduled start with `rate`, else its send), was sent
+/// and was done.
+struct AttemptTimes {
+    begin: Instant,
+    sent: Instant,
+    done: Instant,
 }
 
 /// Runs one client to completion on the calling thread (spawn it on its own thread).
@@ -137,7 +186,7 @@ pub fn run_client<E: Executor>(
             scenario,
             plan,
             &mut drawer,
-            &shared.cancel,
+            shared,
         )),
         Err(e) => Err(crate::Error::environment(e.to_string())),
     };
@@ -145,11 +194,17 @@ pub fn run_client<E: Executor>(
         shared.setup_failed.store(true, Ordering::SeqCst);
     }
     shared.start_line.arrive_and_wait();
-    let (runtime, session) = (runtime?, session?);
+    let (runtime, mut session) = (runtime?, session?);
     if shared.setup_failed.load(Ordering::SeqCst) {
         return Ok(ClientOutcome::new(scenario, plan.schedule.is_some()));
     }
-    let mut outcome = runtime.block_on(measure(&session, scenario, plan, &mut drawer, shared));
+    let mut client = ClientLoop {
+        executor,
+        scenario,
+        plan,
+        shared,
+    };
+    let mut outcome = runtime.block_on(client.measure(&mut session, &mut drawer));
     outcome.plan_counts = runtime.block_on(read_plan_counts(&session, scenario));
     Ok(outcome)
 }
@@ -170,87 +225,105 @@ async fn open_and_warm_up<E: Executor>(
     scenario: &Scenario,
     plan: &ClientPlan,
     drawer: &mut ParamDrawer,
-    cancel: &AtomicBool,
+    shared: &SharedRun,
 ) -> crate::Result<E::Session> {
-    let session = executor
-        .open(scenario, plan.index)
-        .await
-        .map_err(|failure| match failure {
-            PrepareFailure::Error(e) => e,
-            // The preflight found every relation; one vanishing now is an environment problem.
-            PrepareFailure::Skip(reason) => crate::Error::environment(reason),
-        })?;
+    let mut session =
+        executor
+            .open(scenario, plan.index)
+            .await
+            .map_err(|failure| match failure {
+                PrepareFailure::Error(e) => e,
+                // The preflight found every relation; one vanishing now is an environment problem.
+                PrepareFailure::Skip(reason) => crate::Error::environment(reason),
+            })?;
     for _ in 0..plan.warmup {
-        if cancel.load(Ordering::Relaxed) {
+        if shared.cancel.load(Ordering::Relaxed) {
             break;
         }
-        // Warmup errors are not recorded; the measured loop reports them.
+        // Warmup errors are not recorded, and a connection lost during warmup is opened
+        // again silently: the measured loop reports what happens while it measures.
         let _ = session.run_iteration(scenario, drawer, None).await;
         if session.is_closed() {
-            break;
+            session = reconnect(executor, scenario, plan.index, &shared.cancel)
+                .await
+                .map_err(crate::Error::environment)?;
         }
     }
     Ok(session)
 }
 
-/// The measured loop: closed (next iteration as soon as the last ends) or open
-/// (iteration k at its scheduled start, latency counted from that start).
-async fn measure<S: Session>(
-    session: &S,
-    scenario: &Scenario,
-    plan: &ClientPlan,
-    drawer: &mut ParamDrawer,
-    shared: &SharedRun,
-) -> ClientOutcome {
-    let mut outcome = ClientOutcome::new(scenario, plan.schedule.is_some());
-    let mut step_times = vec![Duration::ZERO; outcome.steps.len()];
-    let guard = response_guard(scenario);
-    let mut progress = ProgressTicker::new(shared.progress.clone(), plan);
-    let start = Instant::now();
-    let mut now = start;
-    for k in 0.. {
-        if plan.is_done(k, now - start) || shared.cancel.load(Ordering::Relaxed) {
-            break;
-        }
-        let scheduled = plan.schedule.map(|s| start + s.offset(k));
-        if scheduled.is_some_and(|at| !sleep_until(at, &shared.cancel)) {
-            break;
-        }
-        let sent = Instant::now();
-        let times = (!step_times.is_empty()).then_some(step_times.as_mut_slice());
-        let iteration = session.run_iteration(scenario, drawer, times);
-        let (result, unresponsive) = guarded(guard, iteration).await;
-        now = Instant::now();
-        outcome.iterations += 1;
-        let succeeded = result.is_ok();
-        match result {
-            Ok(()) => record_success(
-                &mut outcome,
-                scheduled.unwrap_or(sent),
-                sent,
-                now,
-                &step_times,
-            ),
-            Err(message) => outcome.count_error(message),
-        }
-        progress.tick(now, start);
-        if unresponsive {
-            break;
-        }
-        if session.is_closed() {
-            // A failed iteration that lost the connection is counted already; after a
-            // success, the next attempt (when one is due) is the one that cannot run.
-            if succeeded && !plan.is_done(k + 1, now - start) {
-                outcome.iterations += 1;
-                outcome.count_error("the connection to the server was lost".to_string());
-                progress.tick(now, start);
+/// What the measured loop of one client works with.
+struct ClientLoop<'a, E: Executor> {
+    executor: &'a E,
+    scenario: &'a Scenario,
+    plan: &'a ClientPlan,
+    shared: &'a SharedRun,
+}
+
+impl<E: Executor> ClientLoop<'_, E> {
+    /// The measured loop: closed (next iteration as soon as the last ends) or open
+    /// (iteration k at its scheduled start, latency counted from that start). A lost
+    /// connection fails one attempt, then the session is opened again (`session` is
+    /// replaced) and the loop goes on with the next iteration of its schedule.
+    async fn measure(
+        &mut self,
+        session: &mut E::Session,
+        drawer: &mut ParamDrawer,
+    ) -> ClientOutcome {
+        let (scenario, plan, cancel) = (self.scenario, self.plan, &self.shared.cancel);
+        let mut outcome = ClientOutcome::new(scenario, plan.schedule.is_some());
+        let mut step_times = vec![Duration::ZERO; outcome.steps.len()];
+        let guard = response_guard(scenario);
+        let mut progress = ProgressTicker::new(self.shared.progress.clone(), plan);
+        let start = Instant::now();
+        let mut now = start;
+        for k in 0.. {
+            if plan.is_done(k, now - start) || cancel.load(Ordering::Relaxed) {
+                break;
             }
-            break;
+            let scheduled = plan.schedule.map(|s| start + s.offset(k));
+            if scheduled.is_some_and(|at| !wait_until(at, cancel)) {
+                break;
+            }
+            let sent = Instant::now();
+            let begin = scheduled.unwrap_or(sent);
+            if let Some(lag) = &mut outcome.schedule_lag {
+                record(lag, sent.saturating_duration_since(begin));
+            }
+            let (result, unresponsive) = if session.is_closed() {
+                // Lost between iterations: this attempt is the one that cannot run.
+                (Err(CONNECTION_LOST.to_string()), false)
+            } else {
+                let times = (!step_times.is_empty()).then_some(step_times.as_mut_slice());
+                guarded(guard, session.run_iteration(scenario, drawer, times)).await
+            };
+            now = Instant::now();
+            let failed = result.is_err();
+            let times = AttemptTimes {
+                begin,
+                sent,
+                done: now,
+            };
+            outcome.record_attempt(result, &times, &step_times);
+            progress.tick(now, start);
+            if unresponsive {
+                break;
+            }
+            if failed && session.is_closed() && !plan.is_done(k + 1, now - start) {
+                match reconnect(self.executor, scenario, plan.index, cancel).await {
+                    Ok(reopened) => *session = reopened,
+                    Err(why) => {
+                        outcome.unreachable = Some(why);
+                        break;
+                    }
+                }
+                now = Instant::now();
+            }
         }
+        progress.flush(now, start);
+        outcome.window = Some((start, now));
+        outcome
     }
-    progress.flush(now, start);
-    outcome.window = Some((start, now));
-    outcome
 }
 
 /// The server enforces `statement_timeout` per statement; this client-side limit per
@@ -285,38 +358,6 @@ fn no_response(limit: Duration) -> String {
         "no response from the server within {}: this client stopped (is the server reachable?)",
         humantime::format_duration(limit)
     )
-}
-
-fn record_success(
-    outcome: &mut ClientOutcome,
-    begin: Instant,
-    sent: Instant,
-    done: Instant,
-    steps: &[Duration],
-) {
-    record(&mut outcome.latency, done - begin);
-    if let Some(service) = &mut outcome.service_time {
-        record(service, done - sent);
-    }
-    for (histogram, elapsed) in outcome.steps.iter_mut().zip(steps) {
-        record(histogram, *elapsed);
-    }
-}
-
-/// Sleeps until `at` (blocking this client's own thread is fine: nothing else runs on it
-/// between iterations), waking at least every 50 ms to notice Ctrl-C.
-/// False when Ctrl-C came first.
-fn sleep_until(at: Instant, cancel: &AtomicBool) -> bool {
-    loop {
-        if cancel.load(Ordering::Relaxed) {
-            return false;
-        }
-        let now = Instant::now();
-        if now >= at {
-            return true;
-        }
-        std::thread::sleep((at - now).min(Duration::from_millis(50)));
-    }
 }
 
 /// Moves the shared progress bar at most every 100 ms: iterations done, or elapsed

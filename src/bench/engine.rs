@@ -42,8 +42,12 @@ pub struct Measurement {
     /// Successful iterations (all steps, BEGIN..COMMIT/ROLLBACK included), µs: from the
     /// scheduled start with `rate`, from the send otherwise.
     pub latency: Histogram<u64>,
+    /// Failed iterations, µs, measured as `latency` (one sample per error).
+    pub error_latency: Histogram<u64>,
     /// With `rate`: successful iterations from the actual send, µs. None without `rate`.
     pub service_time: Option<Histogram<u64>>,
+    /// With `rate`: actual send minus scheduled start of every iteration, µs.
+    pub schedule_lag: Option<Histogram<u64>>,
     /// Per-step latency (SQL, µs) for multi-step scenarios; empty for a single statement.
     pub steps: Vec<(String, Histogram<u64>)>,
     /// The first error seen (server message, SQLSTATE and statement).
@@ -54,11 +58,25 @@ pub struct Measurement {
 }
 
 impl Measurement {
-    /// Recorded iterations (errors included) per second of the measured wall clock.
+    /// Successful iterations.
+    pub fn successes(&self) -> u64 {
+        self.iterations - self.errors
+    }
+
+    /// Successful iterations per second of the measured wall clock.
     pub fn throughput_per_s(&self) -> f64 {
+        self.per_second(self.successes())
+    }
+
+    /// Failed iterations per second of the measured wall clock.
+    pub fn errors_per_s(&self) -> f64 {
+        self.per_second(self.errors)
+    }
+
+    fn per_second(&self, count: u64) -> f64 {
         let seconds = self.duration.as_secs_f64();
         if seconds > 0.0 {
-            self.iterations as f64 / seconds
+            count as f64 / seconds
         } else {
             0.0
         }
@@ -68,8 +86,8 @@ impl Measurement {
 /// Runs `scenario` against `target`. Blocking: call it from `spawn_blocking` or a plain thread.
 /// `Outcome::Skip` when the scenario cannot run on this database (the reason names the
 /// relation or sample), `Outcome::Error` when it cannot work (bad SQL, a parameter of the
-/// wrong type). Errors: `Environment` for the database, `Interrupted` when `opts.cancel`
-/// was set.
+/// wrong type). Errors: `Environment` for the database (including a connection lost and
+/// not opened again within the connect timeout), `Interrupted` when `opts.cancel` was set.
 pub fn run_scenario(
     target: &DbTarget,
     scenario: &Scenario,
@@ -168,13 +186,21 @@ fn merge(
     outcomes: Vec<crate::Result<ClientOutcome>>,
 ) -> crate::Result<Measurement> {
     let outcomes = outcomes.into_iter().collect::<crate::Result<Vec<_>>>()?;
+    if let Some(why) = outcomes.iter().find_map(|o| o.unreachable.as_deref()) {
+        return Err(crate::Error::environment(format!(
+            "scenario `{}`: {why}",
+            scenario.name
+        )));
+    }
     let paced = scenario.load.rate.is_some() && outcomes.iter().any(|o| o.service_time.is_some());
     let mut merged = Measurement {
         iterations: 0,
         errors: 0,
         duration: Duration::ZERO,
         latency: new_latency_histogram(),
+        error_latency: new_latency_histogram(),
         service_time: paced.then(new_latency_histogram),
+        schedule_lag: paced.then(new_latency_histogram),
         steps: Vec::new(),
         first_error: None,
         plan_counts: sum_plan_counts(outcomes.iter().map(|o| o.plan_counts.as_slice())),
@@ -193,7 +219,11 @@ fn merge(
             merged.first_error.clone_from(&outcome.first_error);
         }
         merge_into(&mut merged.latency, &outcome.latency)?;
+        merge_into(&mut merged.error_latency, &outcome.error_latency)?;
         if let (Some(total), Some(part)) = (&mut merged.service_time, &outcome.service_time) {
+            merge_into(total, part)?;
+        }
+        if let (Some(total), Some(part)) = (&mut merged.schedule_lag, &outcome.schedule_lag) {
             merge_into(total, part)?;
         }
         for ((_, total), part) in merged.steps.iter_mut().zip(&outcome.steps) {

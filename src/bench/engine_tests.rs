@@ -1,6 +1,6 @@
 //! Unit tests of the engine over the scripted executor (`bench::mock`): scheduling,
-//! warmup, error accounting, histogram merging, refusals and cancellation, without a
-//! database. Timing assertions are lower bounds only (a sleep never ends early), so a
+//! warmup, error accounting, reconnects, histogram merging, refusals and cancellation,
+//! without a database. Timing assertions are lower bounds only (a sleep never ends early), so a
 //! busy machine cannot make them fail. Must not connect to PostgreSQL.
 
 use std::sync::Arc;
@@ -67,7 +67,8 @@ fn measure_with(executor: &MockExecutor, scenario: &Scenario, opts: &EngineOptio
     }
 }
 
-/// Every recorded iteration is either one success (one latency sample) or one error.
+/// Every recorded iteration is either one success (one latency sample) or one error
+/// (one error-latency sample).
 fn assert_accounting(m: &Measurement) {
     assert!(
         m.errors <= m.iterations,
@@ -76,7 +77,12 @@ fn assert_accounting(m: &Measurement) {
         m.iterations
     );
     assert_eq!(m.latency.len() + m.errors, m.iterations);
+    assert_eq!(m.error_latency.len(), m.errors);
+    assert_eq!(m.successes(), m.latency.len());
     assert_eq!(m.errors > 0, m.first_error.is_some());
+    if let Some(lag) = &m.schedule_lag {
+        assert_eq!(lag.len(), m.iterations);
+    }
 }
 
 fn calls_per_client(executor: &MockExecutor, clients: u32) -> Vec<usize> {
@@ -177,31 +183,45 @@ fn a_failed_iteration_is_counted_once_with_the_first_message_kept() {
 }
 
 #[test]
-fn a_lost_connection_is_counted_once_and_stops_only_its_client() {
+fn a_lost_connection_is_one_error_then_the_client_reconnects_and_goes_on() {
     let executor = MockExecutor::new(|client, n| match (client, n) {
         (0, 3) => Reply::LoseConnection,
         _ => Reply::Success(Duration::ZERO),
     });
     let m = measure(&executor, &scenario(LoadAmount::Iterations(20), 2));
-    // Client 0: three successes and the failed fourth; client 1 runs its 10.
-    assert_eq!(calls_per_client(&executor, 2), vec![4, 10]);
-    assert_eq!((m.iterations, m.errors, m.latency.len()), (14, 1, 13));
+    // Client 0: three successes, the failed fourth, then six more on a new session.
+    assert_eq!(calls_per_client(&executor, 2), vec![10, 10]);
+    assert_eq!((executor.sessions_of(0), executor.sessions_of(1)), (2, 1));
+    assert_eq!((m.iterations, m.errors, m.latency.len()), (20, 1, 19));
     assert_eq!(m.first_error.as_deref(), Some("connection closed"));
 }
 
 #[test]
-fn a_connection_lost_after_a_success_counts_the_next_attempt_as_failed() {
+fn every_client_losing_its_connection_counts_one_error_each() {
+    let executor = MockExecutor::new(|_, n| match n {
+        5 => Reply::LoseConnection,
+        _ => Reply::Success(Duration::ZERO),
+    });
+    let m = measure(&executor, &scenario(LoadAmount::Iterations(40), 2));
+    assert_eq!((m.iterations, m.errors), (40, 2));
+    assert_eq!((executor.sessions_of(0), executor.sessions_of(1)), (2, 2));
+}
+
+#[test]
+fn a_connection_lost_after_a_success_fails_the_next_attempt_once() {
     let executor = MockExecutor::new(|_, n| match n {
         3 => Reply::SucceedThenLoseConnection(Duration::ZERO),
         _ => Reply::Success(Duration::ZERO),
     });
     let m = measure(&executor, &scenario(LoadAmount::Iterations(10), 1));
-    assert_eq!((m.iterations, m.errors, m.latency.len()), (5, 1, 4));
+    assert_eq!((m.iterations, m.errors, m.latency.len()), (10, 1, 9));
     assert!(
         m.first_error
             .unwrap()
-            .contains("connection to the server was lost")
+            .contains(crate::bench::client::CONNECTION_LOST)
     );
+    // The failed attempt never reached the server: nine sent, on two sessions.
+    assert_eq!((executor.calls().len(), executor.sessions_of(0)), (9, 2));
     // Lost after the client's last iteration: nothing was left to attempt.
     let last = MockExecutor::new(|_, n| match n {
         9 => Reply::SucceedThenLoseConnection(Duration::ZERO),
@@ -212,7 +232,7 @@ fn a_connection_lost_after_a_success_counts_the_next_attempt_as_failed() {
 }
 
 #[test]
-fn a_connection_lost_during_warmup_is_one_failed_measured_iteration() {
+fn a_connection_lost_during_warmup_is_reopened_without_counting() {
     let executor = MockExecutor::new(|_, n| match n {
         1 => Reply::LoseConnection,
         _ => Reply::Success(Duration::ZERO),
@@ -220,7 +240,72 @@ fn a_connection_lost_during_warmup_is_one_failed_measured_iteration() {
     let mut warm = scenario(LoadAmount::Iterations(10), 1);
     warm.load.warmup = 3;
     let m = measure(&executor, &warm);
-    assert_eq!((m.iterations, m.errors), (1, 1));
+    assert_eq!((m.iterations, m.errors), (10, 0));
+    assert_eq!(executor.sessions_of(0), 2);
+}
+
+#[test]
+fn a_server_that_cannot_be_reached_again_is_an_environment_error_after_the_budget() {
+    let executor = MockExecutor::new(|client, n| match (client, n) {
+        (1, 2) => Reply::LoseConnection,
+        _ => Reply::Success(MS),
+    })
+    .refusing_reconnects();
+    let started = Instant::now();
+    let result = run_with(
+        &executor,
+        &scenario(LoadAmount::Iterations(20), 2),
+        &options(),
+    );
+    match result {
+        Err(crate::Error::Environment(message)) => {
+            assert!(message.contains("could not be opened again"), "{message}");
+            assert!(message.contains("scenario `mocked`"), "{message}");
+        }
+        other => panic!("expected an environment error, got {other:?}"),
+    }
+    assert!(started.elapsed() >= executor.reconnect_within());
+    assert!(executor.sessions_of(1) == 1 && executor.calls_of(1).len() == 3);
+}
+
+#[test]
+fn failed_iterations_go_to_the_error_histogram_and_throughput_counts_successes() {
+    let executor = MockExecutor::new(|_, n| match n % 2 {
+        0 => Reply::QueryError("nope".into()),
+        _ => Reply::Success(MS),
+    });
+    let m = measure(&executor, &scenario(LoadAmount::Iterations(20), 1));
+    assert_eq!(
+        (m.errors, m.error_latency.len(), m.latency.len()),
+        (10, 10, 10)
+    );
+    assert!(m.latency.min() >= 1_000);
+    let seconds = m.duration.as_secs_f64();
+    assert!((m.throughput_per_s() * seconds - 10.0).abs() < 1e-6);
+    assert!((m.errors_per_s() * seconds - 10.0).abs() < 1e-6);
+}
+
+#[test]
+fn a_paced_client_keeps_its_schedule_across_a_reconnect_and_records_its_lag() {
+    let executor = MockExecutor::new(|_, n| match n {
+        2 => Reply::LoseConnection,
+        _ => Reply::Success(Duration::ZERO),
+    });
+    let mut paced = scenario(LoadAmount::Iterations(8), 1);
+    paced.load.rate = Some(200.0);
+    let before = Instant::now();
+    let m = measure(&executor, &paced);
+    assert_eq!((m.iterations, m.errors), (8, 1));
+    let schedule = client_plans(&paced.load)[0].schedule.unwrap();
+    for (k, call) in executor.calls_of(0).iter().enumerate() {
+        assert!(
+            call.sent >= before + schedule.offset(k as u64),
+            "iteration {k} sent early"
+        );
+    }
+    // Eight iterations at 5 ms intervals: never more than a few intervals in all.
+    assert!(m.duration < Duration::from_secs(5), "{:?}", m.duration);
+    assert_eq!(m.schedule_lag.as_ref().map(|h| h.len()), Some(8));
 }
 
 #[test]

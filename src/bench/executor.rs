@@ -31,12 +31,16 @@ pub trait Executor: Sync {
         rng_seed: u64,
     ) -> impl Future<Output = Result<ParamDrawer, PrepareFailure>>;
 
-    /// Opens the session of client `client` (0-based), ready to run iterations.
+    /// Opens the session of client `client` (0-based), ready to run iterations. Also
+    /// called again, with the same `client`, after its connection was lost.
     fn open(
         &self,
         scenario: &Scenario,
         client: u32,
     ) -> impl Future<Output = Result<Self::Session, PrepareFailure>>;
+
+    /// How long a client whose connection was lost keeps trying to open a new one.
+    fn reconnect_within(&self) -> Duration;
 }
 
 /// One client's connection to the database.
@@ -99,6 +103,15 @@ impl Executor for PgExecutor<'_> {
         _client: u32,
     ) -> Result<ClientSession, PrepareFailure> {
         ClientSession::open(self.target, scenario).await
+    }
+
+    /// The target's connect timeout (10 s, the default, when it carries none).
+    fn reconnect_within(&self) -> Duration {
+        self.target
+            .config
+            .get_connect_timeout()
+            .copied()
+            .unwrap_or(Duration::from_secs(10))
     }
 }
 

@@ -1,7 +1,8 @@
 //! A scripted stand-in for PostgreSQL, for unit tests of the engine without a database:
 //! each iteration of each client answers as the script says (success after a service
 //! time, a query error, a lost connection), and the preflight or a client's connection
-//! can refuse. Every iteration is logged with its client and send instant.
+//! (first or reopened) can refuse. Every iteration is logged with its client and send
+//! instant; a client's iterations are numbered across its sessions.
 //! Must not be used outside tests.
 
 use std::cell::Cell;
@@ -50,6 +51,11 @@ pub struct MockExecutor {
     script: Arc<Script>,
     preflight: Option<Refusal>,
     refused_client: Option<u32>,
+    /// Reopening a lost connection fails (the server is gone for good).
+    refuses_reconnects: bool,
+    reconnect_within: Duration,
+    /// Sessions opened, per client.
+    opened: Mutex<Vec<u32>>,
     log: Arc<Mutex<Vec<Call>>>,
 }
 
@@ -59,6 +65,9 @@ impl MockExecutor {
             script: Arc::new(Box::new(script)),
             preflight: None,
             refused_client: None,
+            refuses_reconnects: false,
+            reconnect_within: Duration::from_millis(300),
+            opened: Mutex::new(Vec::new()),
             log: Arc::new(Mutex::new(Vec::new())),
         }
     }
@@ -78,6 +87,23 @@ impl MockExecutor {
     pub fn refusing_client(mut self, client: u32) -> MockExecutor {
         self.refused_client = Some(client);
         self
+    }
+
+    /// Every connection after a client's first fails: the server cannot be reached again.
+    pub fn refusing_reconnects(mut self) -> MockExecutor {
+        self.refuses_reconnects = true;
+        self
+    }
+
+    /// How many sessions client `client` opened (1 without reconnects).
+    pub fn sessions_of(&self, client: u32) -> usize {
+        let opened = self.opened.lock().unwrap();
+        opened.iter().filter(|c| **c == client).count()
+    }
+
+    /// The reconnect budget of every client.
+    pub fn reconnect_within(&self) -> Duration {
+        self.reconnect_within
     }
 
     /// The logged iterations, in the order they were sent.
@@ -121,18 +147,23 @@ impl Executor for MockExecutor {
         _scenario: &Scenario,
         client: u32,
     ) -> Result<Self::Session, PrepareFailure> {
-        if self.refused_client == Some(client) {
+        let reopening = self.sessions_of(client) > 0;
+        if self.refused_client == Some(client) || (reopening && self.refuses_reconnects) {
             return Err(PrepareFailure::Error(crate::Error::environment(format!(
                 "mock client {client} refused to connect"
             ))));
         }
+        self.opened.lock().unwrap().push(client);
         Ok(MockSession {
             script: Arc::clone(&self.script),
             log: Arc::clone(&self.log),
             client,
-            next: Cell::new(0),
             closed: Cell::new(false),
         })
+    }
+
+    fn reconnect_within(&self) -> Duration {
+        self.reconnect_within
     }
 }
 
@@ -141,7 +172,6 @@ pub struct MockSession {
     script: Arc<Script>,
     log: Arc<Mutex<Vec<Call>>>,
     client: u32,
-    next: Cell<u64>,
     closed: Cell<bool>,
 }
 
@@ -152,12 +182,16 @@ impl Session for MockSession {
         _drawer: &mut ParamDrawer,
         step_times: Option<&mut [Duration]>,
     ) -> Result<(), String> {
-        let number = self.next.replace(self.next.get() + 1);
-        self.log.lock().unwrap().push(Call {
-            client: self.client,
-            number,
-            sent: Instant::now(),
-        });
+        let number = {
+            let mut log = self.log.lock().unwrap();
+            let number = log.iter().filter(|call| call.client == self.client).count() as u64;
+            log.push(Call {
+                client: self.client,
+                number,
+                sent: Instant::now(),
+            });
+            number
+        };
         if self.closed.get() {
             return Err("connection closed".to_string());
         }

@@ -9,6 +9,8 @@ pub mod executor;
 pub mod histogram;
 #[cfg(test)]
 pub mod mock;
+pub mod pacing;
+pub mod reconnect;
 pub mod schedule;
 pub mod session;
 pub mod write_guard;

@@ -1,11 +1,15 @@
 //! One client's connection: connect (read-only unless the scenario declares a transaction),
 //! per-scenario statement timeout, statements prepared once, and the execution of one
-//! iteration (steps in order, captures, BEGIN..ROLLBACK/COMMIT).
+//! iteration (steps in order, captures, BEGIN..ROLLBACK/COMMIT). An error that ends the
+//! connection (terminated backend, server shutdown, broken socket) marks the session
+//! closed at once, so the client reopens it before its next attempt.
 //! Must not time or record anything beyond the per-step durations it is asked to fill.
 
+use std::cell::Cell;
 use std::time::{Duration, Instant};
 
 use futures_util::{TryStreamExt, pin_mut};
+use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, Row, Statement};
 
 use crate::config::model::{Scenario, Step, TransactionMode};
@@ -18,6 +22,8 @@ use crate::params::{Captures, ParamDrawer, PrepareFailure, value};
 pub struct ClientSession {
     pub client: Client,
     pub statements: Vec<Statement>,
+    /// Set by an error that ends the connection, before the client notices it closed.
+    lost: Cell<bool>,
 }
 
 impl ClientSession {
@@ -54,12 +60,24 @@ impl ClientSession {
                 .map_err(|e| prepare_failure(scenario, index, &e))?;
             statements.push(statement);
         }
-        Ok(ClientSession { client, statements })
+        Ok(ClientSession {
+            client,
+            statements,
+            lost: Cell::new(false),
+        })
     }
 
     /// True when the connection is gone (every further query would fail).
     pub fn is_closed(&self) -> bool {
-        self.client.is_closed()
+        self.lost.get() || self.client.is_closed()
+    }
+
+    /// "<error> in `<sql>`"; notes when the error ended the connection.
+    fn describe(&self, sql: &str, error: &tokio_postgres::Error) -> String {
+        if ends_connection(error) {
+            self.lost.set(true);
+        }
+        describe(sql, error)
     }
 
     /// Runs one iteration: all steps in order, wrapped in the scenario's transaction.
@@ -75,7 +93,7 @@ impl ClientSession {
             self.client
                 .batch_execute("BEGIN")
                 .await
-                .map_err(|e| describe("BEGIN", &e))?;
+                .map_err(|e| self.describe("BEGIN", &e))?;
         }
         let mut captures = Captures::new();
         let mut outcome = Ok(());
@@ -103,7 +121,7 @@ impl ClientSession {
         captures: &mut Captures,
     ) -> Result<(), String> {
         let params = drawer.draw(step, captures);
-        let describe_error = |e: tokio_postgres::Error| describe(&step.sql, &e);
+        let describe_error = |e: tokio_postgres::Error| self.describe(&step.sql, &e);
         let rows = self
             .client
             .query_raw(&self.statements[index], params.iter())
@@ -138,9 +156,23 @@ impl ClientSession {
             .client
             .batch_execute(end)
             .await
-            .map_err(|e| describe(end, &e));
+            .map_err(|e| self.describe(end, &e));
         outcome.and(ended)
     }
+}
+
+/// True for errors after which the connection is gone: a closed socket, a terminated
+/// backend or a server shutting down, or a connection exception (class 08).
+fn ends_connection(error: &tokio_postgres::Error) -> bool {
+    if error.is_closed() {
+        return true;
+    }
+    error.code().is_some_and(|code| {
+        *code == SqlState::ADMIN_SHUTDOWN
+            || *code == SqlState::CRASH_SHUTDOWN
+            || *code == SqlState::CANNOT_CONNECT_NOW
+            || code.code().starts_with("08")
+    })
 }
 
 /// "<error> in `<sql>`" with the server's message and SQLSTATE.

@@ -28,7 +28,11 @@ pub fn status_label(status: Status) -> &'static str {
     }
 }
 
-/// One threshold: `p95 < 5ms ✓`, or when broken `✗ p95 12.3ms ≥ 5ms`.
+/// Why a threshold could not be judged: nothing it measures succeeded.
+pub const NO_DATA: &str = "no successful iterations";
+
+/// One threshold: `p95 < 5ms ✓`, or when broken `✗ p95 12.3ms ≥ 5ms`, or without data
+/// `✗ p95 < 5ms: no successful iterations`.
 pub fn threshold_text(outcome: &ThresholdOutcome) -> String {
     if outcome.ok {
         format!("{} ✓", expression_text(&outcome.threshold))
@@ -52,10 +56,13 @@ fn expression_text(threshold: &ThresholdExpr) -> String {
 fn broken_threshold_text(outcome: &ThresholdOutcome) -> String {
     let threshold = &outcome.threshold;
     let metric = threshold.metric;
+    let Some(actual) = outcome.actual else {
+        return format!("{}: {NO_DATA}", expression_text(threshold));
+    };
     format!(
         "{} {} {} {}",
         metric.name(),
-        format_measured(metric, outcome.actual),
+        format_measured(metric, actual),
         threshold.comparison.broken_symbol(),
         format_limit(metric, threshold.limit)
     )
@@ -187,9 +194,21 @@ mod tests {
     fn outcome(expr: &str, ok: bool, actual: f64) -> ThresholdOutcome {
         ThresholdOutcome {
             threshold: parse_threshold(expr, Metric::P95).expect("valid threshold"),
-            actual,
+            actual: Some(actual),
             ok,
         }
+    }
+
+    #[test]
+    fn a_threshold_without_data_fails_saying_nothing_succeeded() {
+        let no_data = ThresholdOutcome {
+            actual: None,
+            ..outcome("throughput > 50/s", false, 0.0)
+        };
+        assert_eq!(
+            threshold_text(&no_data),
+            "✗ throughput > 50/s: no successful iterations"
+        );
     }
 
     #[test]

@@ -100,6 +100,41 @@ fn a_five_millisecond_sleep_reads_a_p50_between_5_0_and_5_8_ms() {
     assert!(m.service_time.is_none() && m.steps.is_empty());
 }
 
+/// The 1-minute load average when it exceeds the number of cores.
+fn overloaded() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/loadavg").ok()?;
+    let load: f64 = text.split_whitespace().next()?.parse().ok()?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    (load > cores as f64).then_some(load)
+}
+
+#[test]
+fn paced_waits_end_at_the_scheduled_start_so_latency_tracks_service_time() {
+    let rt = runtime();
+    let db = rt.block_on(common::TestDb::create("bench_pacing"));
+    let mut paced = scenario(vec![step("SELECT 1", vec![])], LoadAmount::Iterations(2000));
+    paced.load.rate = Some(1000.0);
+    let m = measure(&db, &paced);
+    let latency = summarize(&m.latency);
+    let service = summarize(m.service_time.as_ref().expect("service time with rate"));
+    let lag = summarize(m.schedule_lag.as_ref().expect("schedule lag with rate"));
+    assert_eq!((m.iterations, m.errors), (2000, 0));
+    assert_eq!(m.schedule_lag.as_ref().map(|h| h.len()), Some(2000));
+    // Microsecond precision needs a core when the start is due: on a machine with more
+    // runnable threads than cores, a wake-up waits for a time slice whatever the client does.
+    if let Some(load) = overloaded() {
+        eprintln!("pacing precision not checked: load average {load} exceeds the cores");
+        return;
+    }
+    assert!(
+        latency.p50 <= service.p50 + 50,
+        "latency p50 {} µs vs service p50 {} µs (schedule lag p50 {} µs)",
+        latency.p50,
+        service.p50,
+        lag.p50
+    );
+}
+
 #[test]
 fn an_open_loop_rate_above_capacity_shows_queueing_in_latency_not_in_service_time() {
     let rt = runtime();
@@ -207,7 +242,7 @@ fn an_error_inside_a_transaction_is_counted_and_rolled_back() {
 }
 
 #[test]
-fn a_connection_killed_by_the_server_is_one_error_per_attempt_and_stops_the_client() {
+fn a_connection_killed_by_the_server_is_one_error_and_the_client_reconnects() {
     let rt = runtime();
     let db = rt.block_on(common::TestDb::create("bench_killed"));
     let suicide = scenario(
@@ -218,13 +253,9 @@ fn a_connection_killed_by_the_server_is_one_error_per_attempt_and_stops_the_clie
         LoadAmount::Iterations(5),
     );
     let m = measure(&db, &suicide);
-    // The killed iteration fails; at most one more finds the connection closed.
-    assert!(
-        (1..=2).contains(&m.iterations),
-        "{} iterations",
-        m.iterations
-    );
-    assert_eq!(m.errors, m.iterations, "{:?}", m.first_error);
+    // Every iteration kills its own backend: one error each, then a new connection.
+    assert_eq!((m.iterations, m.errors), (5, 5), "{:?}", m.first_error);
+    assert_eq!(m.error_latency.len(), 5);
 }
 
 #[test]

@@ -30,6 +30,7 @@ mod db_tls;
 mod db_tls_server;
 mod explain_generic;
 mod explain_runner;
+mod faults;
 mod faults_cluster;
 mod report_files;
 mod report_fixtures;

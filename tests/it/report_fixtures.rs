@@ -34,8 +34,11 @@ fn measured(name: &str, group: &str, status: Status, p50: u64) -> ScenarioResult
         errors: 0,
         duration_s: 0.25,
         throughput_per_s: 4000.0,
+        errors_per_s: 0.0,
         latency_us: Some(latency(p50)),
+        error_latency_us: None,
         service_time_us: None,
+        schedule_lag_us: None,
         thresholds: Vec::new(),
         plan: None,
         steps: Vec::new(),
@@ -58,7 +61,7 @@ fn index_plan(index: &str) -> PlanVerdict {
 fn threshold(expr: &str, ok: bool, actual: f64) -> ThresholdOutcome {
     ThresholdOutcome {
         threshold: parse_threshold(expr, Metric::P95).expect("a valid threshold"),
-        actual,
+        actual: Some(actual),
         ok,
     }
 }
