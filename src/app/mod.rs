@@ -4,7 +4,9 @@
 pub mod database;
 pub mod dataset;
 pub mod explain;
+pub mod merge;
 pub mod migrate;
+pub mod report;
 pub mod run;
 pub mod scenario_run;
 pub mod seed;
@@ -60,5 +62,7 @@ async fn execute(cli: Cli) -> Result<i32> {
         Command::Seed(args) => seed::run(&cli, args).await,
         Command::Run(args) => run::run(&cli, args).await,
         Command::Explain(args) => explain::run(&cli, args).await,
+        Command::Merge(args) => merge::run(&cli, args),
+        Command::Report(args) => report::run(&cli, args),
     }
 }
