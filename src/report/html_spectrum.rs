@@ -106,7 +106,8 @@ impl Axes {
         Axes {
             x_max: (last_x - 1e-6).ceil(),
             low_us,
-            high_us: nice_ceil(high).max(nice_ceil(low_us * 1.01)),
+            // Headroom above the highest value, so a threshold line never sits on the frame.
+            high_us: nice_ceil(high * 1.5).max(nice_ceil(low_us * 1.01)),
         }
     }
 
@@ -273,9 +274,11 @@ fn threshold_line(outcome: &ThresholdOutcome, axes: &Axes) -> String {
     let mut out = format!(
         "<line x1=\"{left}\" y1=\"{y:.1}\" x2=\"{right}\" y2=\"{y:.1}\" stroke=\"{THRESHOLD}\" \
          stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>\
-         <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"{THRESHOLD}\">{}</text>\n",
+         <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"{THRESHOLD}\" \
+         stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">{}</text>\n",
         right - 4.0,
-        y - 4.0,
+        // Above the line, or below it when the line is at the top of the plot.
+        if y - TOP < 14.0 { y + 13.0 } else { y - 4.0 },
         esc(&threshold.text)
     );
     if let Some(percentile) = metric_percentile(threshold.metric) {

@@ -4,8 +4,10 @@
 
 mod bench_engine;
 mod bench_params;
+mod ci_recipe;
 mod cli_exit_codes;
 mod cli_explain;
+mod cli_merge_report;
 mod cli_run;
 mod cli_run_errors;
 mod cli_seed;
@@ -29,6 +31,8 @@ mod faults_cluster;
 mod report_files;
 mod report_fixtures;
 mod report_formats;
+mod report_spectrum;
+mod results_schema;
 mod schema_fixture;
 mod seed_dataset;
 mod seed_interrupt;
