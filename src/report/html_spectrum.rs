@@ -365,15 +365,15 @@ mod tests {
         let axes = Axes::fit(&[&curve], &[5_000.0]);
         assert_eq!(
             (axes.low_us, axes.high_us, axes.x_max),
-            (100.0, 5_000.0, 3.0)
+            (100.0, 10_000.0, 3.0)
         );
-        assert_eq!(axes.py(5_000.0), TOP);
+        assert_eq!(axes.py(10_000.0), TOP);
         assert_eq!(axes.py(100.0), HEIGHT - BOTTOM);
         assert_eq!(axes.px(0.0), LEFT);
         assert_eq!(axes.px(3.0), WIDTH - RIGHT);
         assert_eq!(
             y_ticks(&axes),
-            [100.0, 200.0, 500.0, 1_000.0, 2_000.0, 5_000.0]
+            [100.0, 200.0, 500.0, 1_000.0, 2_000.0, 5_000.0, 10_000.0]
         );
     }
 
