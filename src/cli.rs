@@ -129,6 +129,41 @@ Examples:
 Examples:
   techspec-bench man > techspec-bench.1 && man ./techspec-bench.1")]
     Man,
+
+    /// Merge the results of the same scenarios run from several machines, and gate again.
+    #[command(after_help = "\
+Histograms of the same scenario are added (HdrHistogram add), iterations and errors summed,
+percentiles recomputed from the merged histogram and the thresholds evaluated again (exit 1
+when a gate fails). Scenarios whose definitions differ are refused (exit 2).
+
+Examples:
+  techspec-bench merge runner-1.json runner-2.json --json merged.json
+  techspec-bench merge out/results-*.json --json merged.json --thresholds ci/thresholds.toml")]
+    Merge(MergeArgs),
+
+    /// Render saved results (table, Markdown, HTML, JUnit) without a database.
+    #[command(after_help = "\
+Prints the table and writes the requested files; the exit code says whether rendering
+worked (0), not whether the saved run passed: `run` and `merge` gate.
+
+Examples:
+  techspec-bench report results.json
+  techspec-bench report merged.json --html report.html --markdown summary.md --junit junit.xml")]
+    Report(ReportArgs),
+}
+
+/// `merge` options.
+#[derive(Debug, Args, Clone)]
+pub struct MergeArgs {
+    /// Results files written by `run --json` (or by `merge`), one per machine.
+    #[arg(value_name = "RESULTS", required = true, num_args = 1..)]
+    pub inputs: Vec<PathBuf>,
+    /// Where to write the merged results (JSON, format techspec-bench/1).
+    #[arg(long, value_name = "FILE")]
+    pub json: PathBuf,
+    /// Evaluate the thresholds of this file instead of those recorded in the results.
+    #[arg(long, value_name = "FILE")]
+    pub thresholds: Option<PathBuf>,
 }
 
 /// `list` and `check` options: which scenario and thresholds files.
@@ -139,6 +174,23 @@ pub struct ConfigArgs {
     /// Thresholds file. Default: ./thresholds.toml, else built-in.
     #[arg(long, value_name = "FILE")]
     pub thresholds: Option<PathBuf>,
+}
+
+/// `report` options.
+#[derive(Debug, Args, Clone)]
+pub struct ReportArgs {
+    /// A results file written by `run --json`, `--save-baseline` or `merge`.
+    #[arg(value_name = "RESULTS")]
+    pub results: PathBuf,
+    /// Write the results as a Markdown table.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    /// Write the results as a standalone HTML page.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Write the results as JUnit XML.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
 }
 
 /// `init` options.

@@ -8,7 +8,9 @@ pub mod dataset;
 pub mod explain;
 pub mod init;
 pub mod list;
+pub mod merge;
 pub mod migrate;
+pub mod report;
 pub mod run;
 pub mod scenario_run;
 pub mod seed;
@@ -72,5 +74,8 @@ async fn execute(cli: Cli) -> Result<i32> {
         Command::Init(args) => init::run(&cli, args),
         Command::Completions(args) => shell::completions(args),
         Command::Man => shell::man(),
+        // Saved results, without a database.
+        Command::Merge(args) => merge::run(&cli, args),
+        Command::Report(args) => report::run(&cli, args),
     }
 }

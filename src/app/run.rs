@@ -93,8 +93,12 @@ fn result_files<'a>(args: &'a RunArgs, baseline: Option<&Arc<RunReport>>) -> Vec
         (
             "--html",
             &args.html,
-            Box::new(WithBaseline::new(compared(), |baseline| HtmlReporter {
-                baseline,
+            Box::new(WithBaseline::new(compared(), {
+                let baseline_report = compared();
+                move |baseline| HtmlReporter {
+                    baseline,
+                    baseline_report: baseline_report.clone(),
+                }
             })),
         ),
     ]

@@ -1,26 +1,34 @@
-//! One standalone HTML page of a run: summary, per-scenario table, the reasons, steps and
-//! service times, and an inline SVG chart. No external assets, no scripts. Must escape
-//! every text from the report and must not decide statuses.
+//! One standalone HTML page of a run: summary, per-scenario table, the reasons, an inline
+//! SVG overview chart, a percentile-spectrum chart per scenario (with the baseline's curve
+//! when there is one), steps and service times. No external assets, no scripts. Must
+//! escape every text from the report and must not decide statuses.
 
 use super::Reporter;
 use super::baseline::{Comparison, p95_delta_cell};
 use super::cells::{dataset_text, plan_text, status_label, thresholds_text};
 use super::html_chart::{escape_xml as esc, latency_chart};
+use super::html_spectrum::spectrum_section;
 use super::rows::{not_passed, percentile_texts, target_kind};
 use super::table::summary_line;
 use crate::results::{LatencySummary, RunReport, ScenarioResult};
 
-/// Renders the page; with `baseline`, adds a Δ p95 column.
+/// Renders the page; with `baseline`, adds a Δ p95 column; with `baseline_report`, draws
+/// the baseline's percentile spectrum beside each scenario's.
 #[derive(Debug, Clone, Default)]
 pub struct HtmlReporter {
     pub baseline: Option<Comparison>,
+    /// The baseline results themselves (their histograms), for the spectrum charts.
+    pub baseline_report: Option<std::sync::Arc<RunReport>>,
 }
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2em;color:#222}\
 table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:4px 8px;\
 vertical-align:top}th{background:#f4f4f4}td.num{text-align:right;font-variant-numeric:tabular-nums}\
 .pass{color:#1a7f37;font-weight:bold}.fail,.error{color:#cf222e;font-weight:bold}\
-.skip{color:#9a6700;font-weight:bold}code{font-size:90%}.note{background:#fff8c5;padding:.5em}";
+.skip{color:#9a6700;font-weight:bold}code{font-size:90%}.note{background:#fff8c5;padding:.5em}\
+.hint{color:#666;font-weight:normal}.charts{display:flex;flex-wrap:wrap;gap:12px}\
+figure.chart{margin:0;padding:8px;border:1px solid #ddd;border-radius:4px}\
+figcaption{margin-bottom:4px}";
 
 impl Reporter for HtmlReporter {
     fn render(&self, report: &RunReport) -> crate::Result<Vec<u8>> {
@@ -35,6 +43,7 @@ impl Reporter for HtmlReporter {
         page.push_str(&scenario_table(report, self.baseline.as_ref()));
         page.push_str(&reasons(report));
         page.push_str(&latency_chart(report));
+        page.push_str(&spectrum_section(report, self.baseline_report.as_deref()));
         page.push_str(&details(report));
         page.push_str("</body>\n</html>\n");
         Ok(page.into_bytes())

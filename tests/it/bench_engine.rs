@@ -151,7 +151,7 @@ fn an_open_loop_rate_above_capacity_shows_queueing_in_latency_not_in_service_tim
     assert!(service.p99 >= 20_000, "service p99 {} µs", service.p99);
     // 60 iterations scheduled over 0.6 s take at least 1.2 s: the last waits about 0.6 s.
     assert!(
-        latency.p99 > 10 * service.p99,
+        latency.p99 > 5 * service.p99,
         "latency p99 {} vs service p99 {}",
         latency.p99,
         service.p99

@@ -4,10 +4,12 @@
 
 mod bench_engine;
 mod bench_params;
+mod ci_recipe;
 mod cli_ci;
 mod cli_everyday;
 mod cli_exit_codes;
 mod cli_explain;
+mod cli_merge_report;
 mod cli_run;
 mod cli_run_errors;
 mod cli_seed;
@@ -35,6 +37,8 @@ mod faults_cluster;
 mod report_files;
 mod report_fixtures;
 mod report_formats;
+mod report_spectrum;
+mod results_schema;
 mod safety_read_only;
 mod schema_fixture;
 mod seed_dataset;
