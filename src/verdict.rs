@@ -3,6 +3,9 @@
 //! or decide skips/errors (the engine knows when a scenario could not run); this only
 //! judges what was measured.
 
+pub mod definition;
+pub mod regression;
+
 use crate::config::{Metric, ThresholdExpr};
 use crate::exit_code;
 use crate::results::{LatencySummary, PlanVerdict, Status, Summary, ThresholdOutcome};
@@ -13,6 +16,8 @@ pub struct Observed {
     pub latency: LatencySummary,
     pub errors: u64,
     pub throughput_per_s: f64,
+    /// Shared buffers per execution from the plan; `None` when the plan was not explained.
+    pub buffers: Option<u64>,
 }
 
 impl Observed {
@@ -30,6 +35,8 @@ impl Observed {
             Metric::Max => latency.max as f64,
             Metric::Errors => self.errors as f64,
             Metric::Throughput => self.throughput_per_s,
+            // Unknown buffers break any `buffers` threshold (NaN compares false).
+            Metric::Buffers => self.buffers.map_or(f64::NAN, |b| b as f64),
         }
     }
 }
@@ -135,6 +142,7 @@ mod tests {
             },
             errors: 3,
             throughput_per_s: 420.0,
+            buffers: Some(77),
         }
     }
 
@@ -159,6 +167,9 @@ mod tests {
         assert_eq!(observed.value_of(Metric::Max), 2_500_000.0);
         assert_eq!(observed.value_of(Metric::Errors), 3.0);
         assert_eq!(observed.value_of(Metric::Throughput), 420.0);
+        assert_eq!(observed.value_of(Metric::Buffers), 77.0);
+        let unexplained = Observed::default();
+        assert!(!evaluate(&[threshold("buffers <= 100")], &unexplained)[0].ok);
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The commands, wired: resolve the target, check configuration, call db/seed/bench/
 //! explain, hand results to reporters. Must not hold SQL (see `db`).
 
+pub mod calibrate;
+pub mod compare;
 pub mod database;
 pub mod dataset;
 pub mod explain;
@@ -60,5 +62,7 @@ async fn execute(cli: Cli) -> Result<i32> {
         Command::Seed(args) => seed::run(&cli, args).await,
         Command::Run(args) => run::run(&cli, args).await,
         Command::Explain(args) => explain::run(&cli, args).await,
+        Command::Compare(args) => compare::run(&cli, args),
+        Command::Calibrate(args) => calibrate::run(&cli, args).await,
     }
 }

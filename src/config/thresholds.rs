@@ -95,6 +95,7 @@ pub fn load_thresholds(path: Option<&Path>, scenarios: &[Scenario]) -> Result<Th
             .by_scenario
             .insert(name.get_ref().clone(), parsed);
     }
+    thresholds.regression = super::regression::regression_limits(&source, &raw.regression, &known)?;
     Ok(thresholds)
 }
 

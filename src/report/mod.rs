@@ -10,12 +10,16 @@ mod html_chart;
 mod json;
 mod junit;
 mod markdown;
+pub mod regression;
 pub mod rows;
 pub mod table;
 pub mod units;
 pub mod write;
 
-pub use baseline::{Comparison, Delta, ScenarioDelta, compare, load_baseline, save_baseline};
+pub use baseline::{
+    BaselineRun, Comparison, Delta, ScenarioDelta, compare, load_baseline, load_baselines,
+    save_baseline,
+};
 pub use html::HtmlReporter;
 pub use json::JsonReporter;
 pub use junit::JunitReporter;
