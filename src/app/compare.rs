@@ -211,7 +211,8 @@ fn environment_warnings(run: &BaselineRun, current: &RunReport) -> Vec<String> {
 }
 
 /// `techspec-bench compare OLD NEW`: judges NEW against OLD offline and prints the table.
-/// Exit 1 when a scenario regressed, else 0; a baseline that cannot be compared is exit 2.
+/// Exit 1 when a scenario regressed, else 0 (NEW's own threshold verdicts are shown, not
+/// judged again); a baseline that cannot be compared is exit 2.
 pub fn run(cli: &Cli, args: &CompareArgs) -> Result<i32> {
     let ui = Ui::from_cli(cli);
     let mut regression = args.regression.clone();
@@ -225,12 +226,9 @@ pub fn run(cli: &Cli, args: &CompareArgs) -> Result<i32> {
     }
     let mut regressions = 0;
     for result in &mut current.scenarios {
-        let status = result.status;
         gate.apply(result);
         if result.baseline.as_ref().is_some_and(|c| c.is_regression()) {
             regressions += 1;
-        } else {
-            result.status = status;
         }
     }
     current.summary = Summary::of(&current.scenarios);
