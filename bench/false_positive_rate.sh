@@ -2,7 +2,9 @@
 # The baseline gate's false-positive rate: runs the same build RUNS times (default 20),
 # each on a fresh throwaway cluster (no --database-url: the tool starts and removes one),
 # the first with --save-baseline and every later one with --baseline of the first, and
-# prints how many later runs reported a regression.
+# prints how many later runs reported a regression; then, for the second half of the runs,
+# how many `compare` reports when each is judged against the history of the runs before it
+# (the method for shared machines), and how many flagged buffers at all.
 # A benchmark, not a test: the rate depends on the machine and on what else runs on it.
 #
 # Environment: RUNS (default 20), SESSIONS (default 10000), EXTRA_ARGS (passed to `run`,
@@ -28,6 +30,11 @@ unset DATABASE_URL PGHOST PGDATABASE
   >/dev/null || true
 regressions=0
 compared=0
+buffer_flags=0
+history_runs=0
+history_regressions=0
+mkdir -p "$WORK/history"
+cp "$WORK/baseline.json" "$WORK/history/run01.json"
 for run in $(seq 2 "$RUNS"); do
   set +e
   # shellcheck disable=SC2086
@@ -51,5 +58,23 @@ print(", ".join(s["name"] for s in r["scenarios"] if (s.get("baseline") or {}).g
   else
     echo "run $run: no regression"
   fi
+  if grep -A4 '"buffers": {' "$WORK/run$run.json" | grep -q '"verdict": "regression"'; then
+    buffer_flags=$((buffer_flags + 1))
+  fi
+  if [[ $run -gt $((RUNS / 2)) ]]; then
+    history_runs=$((history_runs + 1))
+    set +e
+    "$BIN" --color never compare "$WORK/history" "$WORK/run$run.json" >"$WORK/cmp$run.txt" 2>&1
+    code=$?
+    set -e
+    case $code in
+      0) ;;
+      1) history_regressions=$((history_regressions + 1)) ;;
+      *) echo "compare for run $run: exit $code: $(head -c 300 "$WORK/cmp$run.txt")" >&2 ;;
+    esac
+  fi
+  cp "$WORK/run$run.json" "$WORK/history/run$(printf %02d "$run").json"
 done
 echo "$regressions of $compared runs compared with the first reported a regression"
+echo "$buffer_flags of $compared runs flagged more buffers"
+echo "$history_regressions of $history_runs runs compared with the history of the runs before them reported a regression"
