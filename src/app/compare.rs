@@ -226,6 +226,7 @@ pub fn run(cli: &Cli, args: &CompareArgs) -> Result<i32> {
     }
     let mut regressions = 0;
     for result in &mut current.scenarios {
+        undo_earlier_gate(result);
         gate.apply(result);
         if result.baseline.as_ref().is_some_and(|c| c.is_regression()) {
             regressions += 1;
@@ -238,6 +239,23 @@ pub fn run(cli: &Cli, args: &CompareArgs) -> Result<i32> {
     } else {
         exit_code::SUCCESS
     })
+}
+
+/// A NEW file written by `run --baseline` carries that run's verdict: judge it afresh from
+/// its thresholds, plan and errors (the first error message is not saved, so a reason for
+/// query errors loses it).
+fn undo_earlier_gate(result: &mut ScenarioResult) {
+    if !result.baseline.take().is_some_and(|c| c.is_regression()) {
+        return;
+    }
+    let decision = crate::verdict::decide_status(
+        &result.thresholds,
+        result.plan.as_ref(),
+        result.errors,
+        None,
+    );
+    result.status = decision.status;
+    result.reason = crate::report::cells::failure_reason(&decision.causes);
 }
 
 /// `compare` has no scenario files: the NEW file's recorded hashes are checked instead.

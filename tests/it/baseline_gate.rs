@@ -6,6 +6,8 @@ use std::path::Path;
 
 use crate::cli_support::{assert_exit, fixture, read_json, run_tool, scenario, seeded};
 
+const UNREACHABLE: &str = "postgres://x@127.0.0.1:1/x";
+
 fn gate_run(url: &str, extra: &[&str]) -> crate::cli_support::Outcome {
     let mut args = vec!["run", "--scenarios", &fixture("gate.toml")[..]]
         .into_iter()
@@ -146,7 +148,7 @@ async fn compare_judges_two_saved_files_offline() {
     let base = dir.path().join("base.json");
     assert_exit(&gate_run(&db.url, &["--json", &path_text(&base)]), 0);
     let same = run_tool(
-        "postgres://x@127.0.0.1:1/x",
+        UNREACHABLE,
         &["compare", &path_text(&base), &path_text(&base)],
     );
     assert_exit(&same, 0);
@@ -159,14 +161,18 @@ async fn compare_judges_two_saved_files_offline() {
     let worse = dir.path().join("worse.json");
     std::fs::write(&worse, serde_json::to_string_pretty(&results).unwrap()).unwrap();
     let outcome = run_tool(
-        "postgres://x@127.0.0.1:1/x",
+        UNREACHABLE,
         &["compare", &path_text(&base), &path_text(&worse)],
     );
     assert_exit(&outcome, 1);
     assert!(outcome.stdout.contains("regression"), "{outcome:?}");
+    let history_dir = dir.path().join("history");
+    std::fs::create_dir(&history_dir).unwrap();
+    std::fs::copy(&base, history_dir.join("a.json")).unwrap();
+    std::fs::copy(&base, history_dir.join("b.json")).unwrap();
     let history = run_tool(
-        "postgres://x@127.0.0.1:1/x",
-        &["compare", &path_text(dir.path()), &path_text(&base)],
+        UNREACHABLE,
+        &["compare", &path_text(&history_dir), &path_text(&worse)],
     );
     assert_exit(&history, 1);
     assert!(history.stdout.contains("2 baseline runs"), "{history:?}");
@@ -211,4 +217,39 @@ async fn calibrate_then_run_passes_and_a_3x_slowdown_fails() {
     let slower = run("sleepy_3x.toml");
     assert_exit(&slower, 1);
     assert!(slower.text().contains("p95"), "{slower:?}");
+}
+
+#[tokio::test]
+async fn compare_judges_a_gated_run_afresh_without_repeating_its_reason() {
+    let db = seeded("gate_regate", 300).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (base, gated) = (dir.path().join("base.json"), dir.path().join("gated.json"));
+    assert_exit(&gate_run(&db.url, &["--json", &path_text(&base)]), 0);
+    let client = db.client().await;
+    client
+        .batch_execute("DROP INDEX ix_tech_research_session_id")
+        .await
+        .unwrap();
+    let args = [
+        "--baseline",
+        &path_text(&base),
+        "--json",
+        &path_text(&gated),
+    ];
+    assert_exit(&gate_run(&db.url, &args), 1);
+    let outcome = run_tool(
+        UNREACHABLE,
+        &["compare", &path_text(&base), &path_text(&gated)],
+    );
+    assert_exit(&outcome, 1);
+    let line = outcome
+        .stdout
+        .lines()
+        .find(|line| line.starts_with("FAIL gate_research_by_session"))
+        .unwrap_or_else(|| panic!("{outcome:?}"));
+    assert_eq!(
+        line.matches("regression against the baseline").count(),
+        1,
+        "{line}"
+    );
 }
