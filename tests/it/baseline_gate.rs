@@ -46,8 +46,9 @@ async fn a_run_compared_with_its_own_baseline_passes_and_every_output_shows_it()
         &[
             "--baseline",
             &path_text(&base),
-            "--max-regression",
-            "200%",
+            // Timing noise on a shared machine must not fail this test of the outputs.
+            "--min-regression",
+            "10s",
             "--json",
             &path_text(&json),
             "--markdown",
