@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::config::regression::{parse_percent, parse_ratio};
 use crate::config::select;
 
 /// Gate PostgreSQL query performance in CI.
@@ -85,6 +86,20 @@ Examples:
   techspec-bench --database-url postgres://ci@db/app run --strict --thresholds ci/thresholds.toml
   techspec-bench run --scenarios my.toml --clients 8 --duration 30s --json - | jq .summary")]
     Run(RunArgs),
+
+    /// Compare two saved results files offline; exit 1 on a regression.
+    #[command(after_help = "\
+Examples:
+  techspec-bench compare main.json branch.json
+  techspec-bench compare history/ branch.json --max-regression 20%")]
+    Compare(CompareArgs),
+
+    /// Run the scenarios and write a thresholds file fitted to this machine and dataset.
+    #[command(after_help = "\
+Examples:
+  techspec-bench calibrate
+  techspec-bench calibrate --headroom 3x --output ci/thresholds.toml")]
+    Calibrate(CalibrateArgs),
 
     /// Show each scenario's plan and whether it uses the indexes it must.
     #[command(after_help = "\
@@ -326,14 +341,67 @@ pub struct RunArgs {
     /// Write results as a standalone HTML page.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
-    /// Compare against results saved earlier with --save-baseline.
-    #[arg(long, value_name = "FILE")]
-    pub baseline: Option<PathBuf>,
+    #[command(flatten)]
+    pub regression: RegressionArgs,
     /// Save these results as a baseline (JSON).
     #[arg(long, value_name = "FILE")]
     pub save_baseline: Option<PathBuf>,
     #[command(flatten)]
     pub load: LoadFlags,
+}
+
+/// Baseline comparison: what to compare with and when a change is a regression
+/// (shared by `run` and `compare`).
+#[derive(Debug, Args, Clone)]
+pub struct RegressionArgs {
+    /// Compare with saved results: a file, or a directory of them (the history of the
+    /// main branch). Repeatable. A regression fails the gate.
+    #[arg(long, value_name = "PATH")]
+    pub baseline: Vec<PathBuf>,
+    /// Relative change a regression must exceed (default for every scenario).
+    #[arg(long, value_name = "PERCENT", default_value = "10%", value_parser = parse_percent)]
+    pub max_regression: f64,
+    /// Change the 95% interval's lower bound must exceed to count as a regression.
+    #[arg(long, value_name = "DURATION", default_value = "50us", value_parser = parse_duration)]
+    pub min_regression: Duration,
+    /// Buffers per execution above this multiple of the baseline's fail the gate.
+    #[arg(long, value_name = "RATIO", default_value = "1.5", value_parser = parse_ratio)]
+    pub max_buffers_ratio: f64,
+}
+
+/// `compare` options.
+#[derive(Debug, Args, Clone)]
+pub struct CompareArgs {
+    /// The baseline: a results file, or a directory of them (a history).
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+    /// The results to judge.
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+    #[command(flatten)]
+    pub regression: RegressionArgs,
+}
+
+/// `calibrate` options.
+#[derive(Debug, Args, Clone)]
+pub struct CalibrateArgs {
+    #[command(flatten)]
+    pub selection: ScenarioSelection,
+    /// Limits are the measured p95 times this factor (at least p95 + 50µs).
+    #[arg(long, value_name = "FACTOR", default_value = "2.5x", value_parser = parse_ratio)]
+    pub headroom: f64,
+    /// Buffer budgets are the measured buffers per execution times this factor.
+    #[arg(long, value_name = "FACTOR", default_value = "1.2x", value_parser = parse_ratio)]
+    pub buffers_factor: f64,
+    /// Where to write the thresholds file.
+    #[arg(long, value_name = "FILE", default_value = "thresholds.toml")]
+    pub output: PathBuf,
+    /// Sessions to seed on a throwaway cluster or with --seed.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub sessions: u64,
+    /// Seed the named database first (it is never written to otherwise).
+    #[arg(long)]
+    pub seed: bool,
 }
 
 /// `explain` options.
@@ -381,6 +449,16 @@ mod tests {
         .unwrap();
         assert_eq!(cli.database_url.as_deref(), Some("postgres://x@y/z"));
         assert!(cli.quiet);
+    }
+
+    #[test]
+    fn percentages_and_factors_parse_with_or_without_their_sign() {
+        assert_eq!(parse_percent("10%"), Ok(10.0));
+        assert_eq!(parse_percent("2.5"), Ok(2.5));
+        assert!(parse_percent("ten").unwrap_err().contains("10%"));
+        assert_eq!(parse_ratio("3x"), Ok(3.0));
+        assert_eq!(parse_ratio("1.5"), Ok(1.5));
+        assert!(parse_ratio("0.5x").unwrap_err().contains("above 1"));
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod params;
 pub mod report;
 pub mod results;
 pub mod seed;
+pub mod stats;
 pub mod verdict;
 
 pub use error::{Error, Result, exit_code};

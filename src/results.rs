@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Metric, ThresholdExpr, parse_threshold};
+use crate::verdict::regression::BaselineComparison;
 
 /// Format identifier written into every JSON result.
 pub const RESULTS_FORMAT: &str = "techspec-bench/1";
@@ -23,6 +24,24 @@ pub struct RunReport {
     pub dataset: BTreeMap<String, i64>,
     pub scenarios: Vec<ScenarioResult>,
     pub summary: Summary,
+    /// Seed of the random parameter draws (`--rng-seed`); baselines must match it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rng_seed: Option<u64>,
+    /// How the dataset was seeded (the last complete seed run), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<SeedInfo>,
+    /// Host name of the machine that ran the tool, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<String>,
+}
+
+/// The seed run that made the dataset: the same seed, `as_of` and size give the same rows.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SeedInfo {
+    pub rng_seed: u64,
+    /// RFC 3339, UTC.
+    pub as_of: String,
+    pub sessions: u64,
 }
 
 /// The server a run measured.
@@ -91,6 +110,15 @@ pub struct ScenarioResult {
     pub steps: Vec<StepResult>,
     /// Base64 of the HdrHistogram V2 + DEFLATE encoding of `latency_us`.
     pub histogram: Option<String>,
+    /// Shared buffers (hit + read) per execution, all steps, from EXPLAIN (ANALYZE, BUFFERS).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buffers: Option<u64>,
+    /// Hash of the scenario's SQL, parameters, load shape and expectations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definition: Option<String>,
+    /// The comparison with `--baseline`, when one was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineComparison>,
 }
 
 impl ScenarioResult {
@@ -114,6 +142,9 @@ impl ScenarioResult {
             plan: None,
             steps: Vec::new(),
             histogram: None,
+            buffers: None,
+            definition: None,
+            baseline: None,
         }
     }
 }
@@ -193,7 +224,7 @@ impl TryFrom<ThresholdOutcomeIn> for ThresholdOutcome {
 /// The unit of a metric's values in the JSON.
 fn unit_name(metric: Metric) -> &'static str {
     match metric {
-        Metric::Errors => "count",
+        Metric::Errors | Metric::Buffers => "count",
         Metric::Throughput => "per_s",
         _ => "us",
     }

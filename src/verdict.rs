@@ -3,6 +3,9 @@
 //! or decide skips/errors (the engine knows when a scenario could not run); this only
 //! judges what was measured.
 
+pub mod definition;
+pub mod regression;
+
 use crate::config::{Metric, ThresholdExpr};
 use crate::exit_code;
 use crate::results::{LatencySummary, PlanVerdict, Status, Summary, ThresholdOutcome};
@@ -17,6 +20,8 @@ pub struct Observed {
     pub errors: u64,
     /// Successful iterations per second.
     pub throughput_per_s: f64,
+    /// Shared buffers per execution from the plan; `None` when the plan was not explained.
+    pub buffers: Option<u64>,
 }
 
 impl Observed {
@@ -41,6 +46,8 @@ impl Observed {
             Metric::Max => latency.max as f64,
             Metric::Errors => self.errors as f64,
             Metric::Throughput => self.throughput_per_s,
+            // Unknown buffers break any `buffers` threshold (NaN compares false).
+            Metric::Buffers => self.buffers.map_or(f64::NAN, |b| b as f64),
         })
     }
 }
@@ -148,6 +155,7 @@ mod tests {
             successes: 100,
             errors: 3,
             throughput_per_s: 420.0,
+            buffers: Some(77),
         }
     }
 
@@ -203,6 +211,9 @@ mod tests {
         assert_eq!(value(Metric::Max), 2_500_000.0);
         assert_eq!(value(Metric::Errors), 3.0);
         assert_eq!(value(Metric::Throughput), 420.0);
+        assert_eq!(value(Metric::Buffers), 77.0);
+        let unexplained = Observed::default();
+        assert!(!evaluate(&[threshold("buffers <= 100")], &unexplained)[0].ok);
     }
 
     #[test]

@@ -124,6 +124,9 @@ mod tests {
             started_at: String::new(),
             database: Default::default(),
             dataset: Default::default(),
+            rng_seed: None,
+            seed: None,
+            machine: None,
             summary: Summary::of(&results),
             scenarios: results,
         }

@@ -153,6 +153,10 @@ pub fn merge(inputs: &[MergeInput], thresholds: Option<&Thresholds>) -> Result<M
         started_at: earliest_start(inputs),
         database: merged_database(inputs),
         dataset: first.report.dataset.clone(),
+        rng_seed: first.report.rng_seed,
+        seed: first.report.seed.clone(),
+        // Several machines drove the load: none of them is "the" machine.
+        machine: None,
         summary: Summary::of(&scenarios),
         scenarios,
     };
@@ -281,6 +285,8 @@ fn merge_scenario(parts: &[Part], thresholds: &[ThresholdExpr]) -> Result<Scenar
     let observed = Observed {
         latency: summarize(&histogram),
         successes: histogram.len(),
+        // Every part ran the same definition on the same dataset: the plan reads the same.
+        buffers: parts[0].result.buffers,
         errors: parts.iter().map(|p| p.result.errors).sum(),
         throughput_per_s: parts.iter().map(|p| p.result.throughput_per_s).sum(),
     };
@@ -308,6 +314,8 @@ fn merge_scenario(parts: &[Part], thresholds: &[ThresholdExpr]) -> Result<Scenar
         histogram: has_latency.then(|| encode_histogram(&histogram)),
         thresholds: outcomes,
         plan,
+        // A comparison with a baseline belongs to one run, not to the merge.
+        baseline: None,
         ..parts[0].result.clone()
     })
 }

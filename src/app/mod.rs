@@ -1,8 +1,10 @@
 //! The commands, wired: resolve the target, check configuration, call db/seed/bench/
 //! explain, hand results to reporters. Must not hold SQL (see `db`).
 
+pub mod calibrate;
 pub mod check;
 pub mod ci;
+pub mod compare;
 pub mod database;
 pub mod dataset;
 pub mod explain;
@@ -77,5 +79,7 @@ async fn execute(cli: Cli) -> Result<i32> {
         // Saved results, without a database.
         Command::Merge(args) => merge::run(&cli, args),
         Command::Report(args) => report::run(&cli, args),
+        Command::Compare(args) => compare::run(&cli, args),
+        Command::Calibrate(args) => calibrate::run(&cli, args).await,
     }
 }

@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::app::compare::BaselineGate;
 use crate::app::database::{self, OpenDatabase};
 use crate::app::dataset::ensure_dataset;
 use crate::app::scenario_run::run_one;
@@ -22,7 +23,10 @@ use crate::report::{
     self, HtmlReporter, JsonReporter, JunitReporter, MarkdownReporter, Reporter, ResultSink,
     SummaryReporter, TableReporter, Target, WithBaseline,
 };
-use crate::results::{DatabaseInfo, RESULTS_FORMAT, RunReport, ScenarioResult, Status, Summary};
+use crate::results::{
+    DatabaseInfo, RESULTS_FORMAT, RunReport, ScenarioResult, SeedInfo, Status, Summary,
+};
+use crate::verdict::definition::definition_hash;
 use crate::{Error, Result, TOOL_VERSION, verdict};
 
 /// Everything `run` needs from files and flags, validated before any database is touched.
@@ -43,6 +47,8 @@ pub struct RunPlan {
     pub rng_seed: u64,
     /// `--allow-writes`: `transaction = "commit"` scenarios may run on a named database.
     pub allow_writes: bool,
+    /// `--baseline`: the runs to compare with and the regression limits.
+    pub gate: Option<BaselineGate>,
 }
 
 impl RunPlan {
@@ -52,11 +58,14 @@ impl RunPlan {
         let load = selection::load_override(&args.load);
         let selected = selection::load(&args.selection, args.thresholds.as_deref(), &load, ui)?;
         let (scenarios, thresholds) = (selected.scenarios, selected.thresholds);
-        let baseline = args
-            .baseline
-            .as_deref()
-            .map(report::load_baseline)
-            .transpose()?
+        let gate = BaselineGate::load(&args.regression, &thresholds.regression)?;
+        if let Some(gate) = &gate {
+            gate.check_definitions(&scenarios)?;
+        }
+        let baseline = gate
+            .as_ref()
+            .and_then(BaselineGate::newest)
+            .cloned()
             .map(Arc::new);
         let files = result_files(args, baseline.as_ref());
         check_output_paths(&files, &args.save_baseline)?;
@@ -70,6 +79,7 @@ impl RunPlan {
             strict: args.strict,
             rng_seed: args.selection.rng_seed,
             allow_writes: args.allow_writes,
+            gate,
         })
     }
 }
@@ -159,6 +169,12 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<i32> {
     ensure_dataset(&database, &mut client, plan.seed, plan.sessions, &ui).await?;
     explain::validate_expectations(&client, &plan.scenarios).await?;
     let mut report = new_report(&database, &client).await?;
+    report.rng_seed = Some(plan.rng_seed);
+    if let Some(gate) = &plan.gate {
+        for warning in gate.check_dataset(&report)? {
+            eprintln!("warning: {warning}");
+        }
+    }
     let total = plan.scenarios.len();
     for (index, scenario) in plan.scenarios.iter().enumerate() {
         ui.scenario_started(index + 1, total, scenario);
@@ -184,6 +200,11 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<i32> {
             }
             Err(other) => return Err(other),
         };
+        let mut result = result;
+        result.definition = Some(definition_hash(scenario));
+        if let Some(gate) = &plan.gate {
+            gate.apply(&mut result);
+        }
         ui.scenario_finished(index + 1, total, &result);
         report.scenarios.push(result);
         report.summary = Summary::of(&report.scenarios);
@@ -268,7 +289,29 @@ async fn new_report(database: &OpenDatabase, client: &tokio_postgres::Client) ->
         dataset: catalog::table_row_counts(client).await?,
         scenarios: Vec::new(),
         summary: Summary::default(),
+        rng_seed: None,
+        seed: latest_seed(client).await,
+        machine: machine_name(),
     })
+}
+
+/// The last complete seed run, when the database records one.
+pub async fn latest_seed(client: &tokio_postgres::Client) -> Option<SeedInfo> {
+    let runs = crate::db::seed_runs::seed_runs(client).await.ok()?;
+    let last = runs.into_iter().rev().find(|run| run.complete)?;
+    Some(SeedInfo {
+        rng_seed: last.rng_seed,
+        as_of: last
+            .as_of
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        sessions: last.sessions,
+    })
+}
+
+/// The host name of this machine, when the system tells it.
+pub fn machine_name() -> Option<String> {
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").ok()?;
+    Some(name.trim().to_string()).filter(|name| !name.is_empty())
 }
 
 /// Why the gate fails although nothing failed: skips under `--strict`.

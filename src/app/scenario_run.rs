@@ -36,13 +36,28 @@ pub async fn run_one(
         Outcome::Skip(reason) => return Ok(unmeasured(scenario, Status::Skip, reason)),
         Outcome::Error(reason) => return Ok(unmeasured(scenario, Status::Error, reason)),
     };
+    let buffers = before
+        .as_ref()
+        .ok()
+        .map(|b| buffers_per_execution(&b.plans()));
     let plan = match before {
         Ok(before) => {
             checked_plan(client, scenario, rng_seed, before, &measurement.plan_counts).await?
         }
         Err(reason) => unchecked_plan(scenario, reason),
     };
-    Ok(assemble(scenario, thresholds, measurement, plan))
+    Ok(assemble(scenario, thresholds, measurement, plan, buffers))
+}
+
+/// Shared hit + read blocks per execution over all steps: each top node's count covers
+/// its whole tree (as `expect.max_buffers` counts them).
+fn buffers_per_execution(plans: &[explain::Plan]) -> u64 {
+    plans
+        .iter()
+        .map(|plan| {
+            plan.root.shared_blocks() / plan.root.actual_loops.unwrap_or(1.0).max(1.0) as u64
+        })
+        .sum()
 }
 
 /// The plan verdict from the check before timing, with drift from a second check after.
@@ -131,6 +146,7 @@ fn assemble(
     thresholds: Option<&Vec<ThresholdExpr>>,
     measurement: Measurement,
     plan: PlanVerdict,
+    buffers: Option<u64>,
 ) -> ScenarioResult {
     let latency = bench::summarize(&measurement.latency);
     let observed = Observed {
@@ -138,6 +154,7 @@ fn assemble(
         successes: measurement.successes(),
         errors: measurement.errors,
         throughput_per_s: measurement.throughput_per_s(),
+        buffers,
     };
     let outcomes = verdict::evaluate(thresholds.map(Vec::as_slice).unwrap_or(&[]), &observed);
     let decision = verdict::decide_status(
@@ -174,5 +191,8 @@ fn assemble(
             })
             .collect(),
         histogram: has_latency.then(|| bench::encode_histogram(&measurement.latency)),
+        buffers,
+        definition: None,
+        baseline: None,
     }
 }

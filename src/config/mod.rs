@@ -8,6 +8,7 @@ mod load_shape;
 pub mod model;
 mod params;
 pub mod raw;
+pub mod regression;
 pub mod scenario;
 pub mod select;
 pub mod sources;

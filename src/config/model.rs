@@ -157,6 +157,20 @@ pub enum NoSeqScan {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Thresholds {
     pub by_scenario: BTreeMap<String, Vec<ThresholdExpr>>,
+    /// `[regression]`: per-scenario limits of the baseline gate.
+    pub regression: BTreeMap<String, RegressionOverride>,
+}
+
+/// `[regression] name = { max = "20%", min = "100us", buffers = "2x" }`: each key set
+/// replaces the flag's value for that scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct RegressionOverride {
+    /// Relative change in percent (`--max-regression`).
+    pub max_percent: Option<f64>,
+    /// Microseconds (`--min-regression`).
+    pub min_us: Option<f64>,
+    /// Factor (`--max-buffers-ratio`).
+    pub max_buffers_ratio: Option<f64>,
 }
 
 /// One gate such as `p95 < 5ms`, `errors == 0` or `throughput > 500/s`.
@@ -183,6 +197,8 @@ pub enum Metric {
     Max,
     Errors,
     Throughput,
+    /// Shared buffers (hit + read) per execution, from the scenario's plan.
+    Buffers,
 }
 
 /// The comparison of a threshold.

@@ -121,6 +121,18 @@ pub struct RawThresholdsFile {
     pub defaults: Option<RawThresholdDefaults>,
     #[serde(default)]
     pub thresholds: BTreeMap<Spanned<String>, RawExpressions>,
+    /// `[regression] name = { max = "20%", min = "100us", buffers = "2x" }`.
+    #[serde(default)]
+    pub regression: BTreeMap<Spanned<String>, RawRegression>,
+}
+
+/// One scenario's baseline-gate limits.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRegression {
+    pub max: Option<Spanned<String>>,
+    pub min: Option<Spanned<String>>,
+    pub buffers: Option<Spanned<String>>,
 }
 
 /// `[defaults]` of a thresholds file.

@@ -4,9 +4,9 @@
 //!
 //! ```text
 //! threshold  := ws (metric ws comparison ws)? quantity ws
-//! metric     := min | mean | p50 | p90 | p95 | p99 | p99.9 | max | errors | throughput
+//! metric     := min | mean | p50 | p90 | p95 | p99 | p99.9 | max | errors | throughput | buffers
 //! comparison := < | <= | > | >= | ==
-//! quantity   := number ws unit        latency: us µs ms s; errors: none; throughput: /s
+//! quantity   := number ws unit        latency: us µs ms s; errors, buffers: none; throughput: /s
 //! ```
 //! A bare quantity uses the default metric with `<` (latency), `<=` (errors) or `>=` (throughput).
 
@@ -25,6 +25,7 @@ const METRICS: &[(Metric, &str)] = &[
     (Metric::Max, "max"),
     (Metric::Errors, "errors"),
     (Metric::Throughput, "throughput"),
+    (Metric::Buffers, "buffers"),
 ];
 
 /// Latency units and their size in microseconds; the first spelling is canonical.
@@ -37,7 +38,7 @@ const LATENCY_UNITS: &[(&str, f64, &str)] = &[
 ];
 
 /// The allowed metric names, for messages.
-pub const METRIC_NAMES: &str = "min mean p50 p90 p95 p99 p99.9 max errors throughput";
+pub const METRIC_NAMES: &str = "min mean p50 p90 p95 p99 p99.9 max errors throughput buffers";
 const UNIT_NAMES: &str = "us µs ms s";
 
 impl Metric {
@@ -66,7 +67,7 @@ impl Metric {
 
     /// True for the latency metrics (measured in microseconds).
     pub fn is_latency(self) -> bool {
-        !matches!(self, Metric::Errors | Metric::Throughput)
+        !matches!(self, Metric::Errors | Metric::Throughput | Metric::Buffers)
     }
 }
 
@@ -147,7 +148,7 @@ pub fn parse_threshold(text: &str, default_metric: Metric) -> Result<ThresholdEx
 /// The comparison a bare quantity means for `metric`.
 fn bare_comparison(metric: Metric) -> Comparison {
     match metric {
-        Metric::Errors => Comparison::Le,
+        Metric::Errors | Metric::Buffers => Comparison::Le,
         Metric::Throughput => Comparison::Ge,
         _ => Comparison::Lt,
     }
@@ -201,6 +202,7 @@ fn split_number(text: &str, metric: Metric) -> Result<(&str, &str), String> {
         let example = match metric {
             Metric::Errors => "errors == 0",
             Metric::Throughput => "throughput > 500/s",
+            Metric::Buffers => "buffers <= 100",
             _ => "p95 < 5ms",
         };
         let found = if text.is_empty() {
@@ -218,10 +220,11 @@ fn split_number(text: &str, metric: Metric) -> Result<(&str, &str), String> {
 /// The multiplier to the model's unit and the canonical unit text.
 fn parse_unit(unit: &str, metric: Metric, number: &str) -> Result<(f64, &'static str), String> {
     match metric {
-        Metric::Errors if unit.is_empty() => {
+        Metric::Errors | Metric::Buffers if unit.is_empty() => {
             if number.contains('.') {
                 Err(format!(
-                    "errors is a count: write a whole number, not `{number}`"
+                    "{} is a count: write a whole number, not `{number}`",
+                    metric.name()
                 ))
             } else {
                 Ok((1.0, ""))
@@ -229,6 +232,9 @@ fn parse_unit(unit: &str, metric: Metric, number: &str) -> Result<(f64, &'static
         }
         Metric::Errors => Err(format!(
             "errors is a count of failed queries and takes no unit (found `{unit}`); write e.g. \"errors == 0\""
+        )),
+        Metric::Buffers => Err(format!(
+            "buffers is a count of shared blocks per execution and takes no unit (found `{unit}`); write e.g. \"buffers <= 100\""
         )),
         Metric::Throughput if unit == "/s" => Ok((1.0, "/s")),
         Metric::Throughput if unit.is_empty() => Err(format!(

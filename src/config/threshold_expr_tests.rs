@@ -135,7 +135,7 @@ proptest! {
         gaps in proptest::collection::vec(spaces(), 4),
     ) {
         let (number, value) = match (metric, fraction) {
-            (Metric::Errors, _) | (_, None) => (whole.to_string(), f64::from(whole)),
+            (Metric::Errors | Metric::Buffers, _) | (_, None) => (whole.to_string(), f64::from(whole)),
             (_, Some(fraction)) => {
                 let text = format!("{whole}.{fraction:03}");
                 let value: f64 = text.parse().expect("number");
@@ -143,7 +143,7 @@ proptest! {
             }
         };
         let (unit, scale) = match metric {
-            Metric::Errors => ("", 1.0),
+            Metric::Errors | Metric::Buffers => ("", 1.0),
             Metric::Throughput => ("/s", 1.0),
             _ => (LATENCY_UNITS[unit_index].0, LATENCY_UNITS[unit_index].1),
         };

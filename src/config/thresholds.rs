@@ -95,6 +95,12 @@ pub fn load_thresholds_noting(
             .by_scenario
             .insert(name.get_ref().clone(), parsed);
     }
+    if !raw.regression.is_empty() {
+        let names = known.unwrap_or_else(|| known_scenario_names(scenarios));
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        thresholds.regression =
+            super::regression::regression_limits(&source, &raw.regression, &names)?;
+    }
     Ok((thresholds, ignored))
 }
 

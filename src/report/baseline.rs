@@ -1,8 +1,8 @@
-//! Baselines: load a results file saved earlier and compare p50/p95/p99 per scenario.
-//! A comparison informs (table column, markdown section); it never gates a run and must
-//! not change any status or exit code — thresholds do that.
+//! Baselines: load results files saved earlier (one, several, or a directory: a history)
+//! and compute the Δ columns the reporters show. Must not decide regressions
+//! (`verdict::regression` does) nor change statuses (`app::compare` applies the gate).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -114,12 +114,65 @@ fn check_format(path: &Path, value: &serde_json::Value) -> crate::Result<()> {
     )))
 }
 
+/// How many of the newest runs a history keeps.
+pub const HISTORY_RUNS: usize = 10;
+
+/// A baseline run and the file it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BaselineRun {
+    pub path: PathBuf,
+    pub report: RunReport,
+}
+
+/// Loads every baseline: each path is a results file or a directory whose `*.json` files
+/// are results files. Oldest first by `started_at`, at most the newest [`HISTORY_RUNS`].
+pub fn load_baselines(paths: &[PathBuf]) -> crate::Result<Vec<BaselineRun>> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            files.extend(json_files_in(path)?);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    let mut runs = files
+        .into_iter()
+        .map(|path| load_baseline(&path).map(|report| BaselineRun { path, report }))
+        .collect::<crate::Result<Vec<_>>>()?;
+    runs.sort_by(|a, b| a.report.started_at.cmp(&b.report.started_at));
+    let keep_from = runs.len().saturating_sub(HISTORY_RUNS);
+    Ok(runs.split_off(keep_from))
+}
+
+/// The `*.json` files of `directory`, sorted; an empty directory is an error.
+fn json_files_in(directory: &Path) -> crate::Result<Vec<PathBuf>> {
+    let shown = directory.display();
+    let entries = std::fs::read_dir(directory).map_err(|error| {
+        Error::config(format!(
+            "cannot list the baseline directory {shown}: {error}"
+        ))
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(Error::config(format!(
+            "the baseline directory {shown} has no *.json results files; \
+             fill it with files written by `techspec-bench run --json`"
+        )));
+    }
+    Ok(files)
+}
+
 /// Saves `report` as a baseline (the same JSON as `--json`), atomically.
 pub fn save_baseline(path: &Path, report: &RunReport) -> crate::Result<()> {
     write_atomic(path, &JsonReporter.render(report)?)
 }
 
-/// Compares each current scenario with the baseline scenario of the same name.
+/// Compares each current scenario with the baseline scenario of the same name (the Δ
+/// columns; the gate's verdict is each scenario's `baseline` field).
 pub fn compare(current: &RunReport, baseline: &RunReport) -> Comparison {
     let scenarios = current
         .scenarios

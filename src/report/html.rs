@@ -42,12 +42,28 @@ impl Reporter for HtmlReporter {
         page.push_str(&environment(report));
         page.push_str(&scenario_table(report, self.baseline.as_ref()));
         page.push_str(&reasons(report));
+        page.push_str(&gate(report));
         page.push_str(&latency_chart(report));
         page.push_str(&spectrum_section(report, self.baseline_report.as_deref()));
         page.push_str(&details(report));
         page.push_str("</body>\n</html>\n");
         Ok(page.into_bytes())
     }
+}
+
+/// The baseline gate: how it compared, then one item per scenario with its verdict.
+fn gate(report: &RunReport) -> String {
+    let Some(note) = super::regression::method_note(report) else {
+        return String::new();
+    };
+    let items: String = super::regression::comparison_lines(report)
+        .iter()
+        .map(|line| format!("<li>{}</li>\n", esc(line)))
+        .collect();
+    format!(
+        "<h2>Compared with the baseline</h2>\n<p>{}</p>\n<ul>\n{items}</ul>\n",
+        esc(&note)
+    )
 }
 
 fn environment(report: &RunReport) -> String {

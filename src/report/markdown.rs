@@ -25,6 +25,7 @@ impl Reporter for MarkdownReporter {
         if let Some(comparison) = &self.baseline {
             out.push_str(&comparison_section(comparison));
         }
+        out.push_str(&gate_section(report));
         out.push_str(&environment_section(report));
         Ok(out.into_bytes())
     }
@@ -116,9 +117,22 @@ fn reasons_section(report: &RunReport) -> String {
     format!("### Not passed\n\n{}\n", lines.concat())
 }
 
+/// The baseline gate: how it compared, then one line per scenario with its verdict.
+fn gate_section(report: &RunReport) -> String {
+    let Some(note) = super::regression::method_note(report) else {
+        return String::new();
+    };
+    let mut out = format!("### Baseline gate\n\n{}\n\n", escape_text(&note));
+    for line in super::regression::comparison_lines(report) {
+        out.push_str(&format!("- {}\n", escape_text(&line)));
+    }
+    out.push('\n');
+    out
+}
+
 fn comparison_section(comparison: &Comparison) -> String {
     let mut out = format!(
-        "### Compared with the baseline of {}\n\nInformational only: a baseline never fails a run; thresholds do.\n\n",
+        "### Compared with the baseline of {}\n\n",
         escape_text(&comparison.baseline_started_at)
     );
     out.push_str(&table_line(&["Scenario", "Δ p50", "Δ p95", "Δ p99"]));

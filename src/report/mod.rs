@@ -11,13 +11,17 @@ mod html_spectrum;
 mod json;
 mod junit;
 mod markdown;
+pub mod regression;
 pub mod rows;
 pub mod spectrum;
 pub mod table;
 pub mod units;
 pub mod write;
 
-pub use baseline::{Comparison, Delta, ScenarioDelta, compare, load_baseline, save_baseline};
+pub use baseline::{
+    BaselineRun, Comparison, Delta, ScenarioDelta, compare, load_baseline, load_baselines,
+    save_baseline,
+};
 pub use html::HtmlReporter;
 pub use json::JsonReporter;
 pub use junit::JunitReporter;

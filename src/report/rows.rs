@@ -97,6 +97,9 @@ mod tests {
             dataset: Default::default(),
             scenarios: vec![pass, skip, fail],
             summary: Default::default(),
+            rng_seed: None,
+            seed: None,
+            machine: None,
         };
         let listed: Vec<(&str, String)> = not_passed(&report)
             .map(|(result, reason)| (result.name.as_str(), reason))

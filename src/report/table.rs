@@ -90,7 +90,20 @@ pub fn render_table_with_width(
         text.push_str(&format!("notes: {}\n", report.database.notes.join(", ")));
     }
     if baseline.is_some() {
-        text.push_str("Δ p95 compares with the baseline; it informs and does not gate.\n");
+        text.push_str("Δ p95 compares with the newest baseline run.\n");
+    }
+    text.push_str(&gate_lines(report));
+    text
+}
+
+/// The baseline gate's verdict per compared scenario, and how it was reached.
+fn gate_lines(report: &RunReport) -> String {
+    let Some(note) = super::regression::method_note(report) else {
+        return String::new();
+    };
+    let mut text = format!("{note}\n");
+    for line in super::regression::comparison_lines(report) {
+        text.push_str(&format!("  {line}\n"));
     }
     text
 }

@@ -41,7 +41,7 @@ pub fn format_rate_per_s(rate: f64) -> String {
 /// A measured value of `metric` in its unit: a duration, a count (`3`) or a rate.
 pub fn format_measured(metric: Metric, value: f64) -> String {
     match metric {
-        Metric::Errors => format!("{value:.0}"),
+        Metric::Errors | Metric::Buffers => format!("{value:.0}"),
         Metric::Throughput => format_rate_per_s(value),
         _ => format_latency_us(value),
     }
@@ -51,7 +51,7 @@ pub fn format_measured(metric: Metric, value: f64) -> String {
 /// `5ms`, `2s`, `0`, `500/s`.
 pub fn format_limit(metric: Metric, limit: f64) -> String {
     match metric {
-        Metric::Errors => exact(limit),
+        Metric::Errors | Metric::Buffers => exact(limit),
         Metric::Throughput => format!("{}/s", exact(limit)),
         _ if limit < 1_000.0 => format!("{}µs", exact(limit)),
         _ if limit < 1_000_000.0 => format!("{}ms", exact(limit / 1_000.0)),

@@ -117,7 +117,10 @@ fn result_sink_with_a_baseline_shows_deltas_in_markdown() {
     sink.write_files(&full_report()).unwrap();
     let markdown = fs::read_to_string(directory.path().join("r.md")).unwrap();
     assert!(markdown.contains("Δ p95"), "{markdown}");
-    assert!(markdown.contains("Informational only"), "{markdown}");
+    assert!(
+        markdown.contains("### Compared with the baseline of"),
+        "{markdown}"
+    );
 }
 
 #[test]

@@ -43,6 +43,9 @@ fn measured(name: &str, group: &str, status: Status, p50: u64) -> ScenarioResult
         plan: None,
         steps: Vec::new(),
         histogram: Some("SGlzdG9ncmFt".to_string()),
+        buffers: None,
+        definition: None,
+        baseline: None,
     }
 }
 
@@ -172,6 +175,9 @@ pub fn report_of(scenarios: Vec<ScenarioResult>) -> RunReport {
         dataset,
         summary: Summary::of(&scenarios),
         scenarios,
+        rng_seed: None,
+        seed: None,
+        machine: None,
     }
 }
 

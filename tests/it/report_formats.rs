@@ -203,3 +203,73 @@ fn a_wide_terminal_gets_one_line_per_row_and_longer_names() {
         "{table}"
     );
 }
+
+/// The failing fixture, failed by the baseline gate on p95 and buffers.
+fn regressed_report() -> RunReport {
+    use techspec_bench::stats::Interval;
+    use techspec_bench::verdict::regression::{
+        BaselineComparison, BuffersChange, Change, Method, PercentileChange, RegressionLimits,
+    };
+    let mut result = passing();
+    result.status = techspec_bench::results::Status::Fail;
+    result.reason = Some("regression against the baseline: p95 +255µs".into());
+    result.baseline = Some(BaselineComparison {
+        method: Method::Bootstrap,
+        runs: 1,
+        limits: RegressionLimits::default(),
+        percentiles: vec![PercentileChange {
+            percentile: "p95".into(),
+            baseline_us: 1_020.0,
+            current_us: 1_275.0,
+            change_us: 255.0,
+            change_percent: Some(25.0),
+            interval_us: Some(Interval {
+                low: 180.0,
+                high: 330.0,
+            }),
+            z_score: None,
+            verdict: Change::Regression,
+        }],
+        buffers: Some(BuffersChange {
+            baseline: 4,
+            current: 40,
+            ratio: Some(10.0),
+            verdict: Change::Regression,
+        }),
+        verdict: Change::Regression,
+    });
+    report_of(vec![result])
+}
+
+#[test]
+fn every_format_shows_the_gate_verdict_with_its_numbers() {
+    let report = regressed_report();
+    let line = "session_by_id: regression — p95 1.02ms → 1.27ms +255µs (+25.0%, 95% interval +180µs … +330µs) · buffers 4 → 40 (10.00×)";
+    let table = render_table(&report, false, None);
+    assert!(table.contains("Compared with 1 baseline run"), "{table}");
+    assert!(table.contains(line), "{table}");
+    let markdown = text(&MarkdownReporter::default(), &report);
+    assert!(markdown.contains("### Baseline gate"), "{markdown}");
+    assert!(
+        markdown.contains("95% interval +180µs … +330µs"),
+        "{markdown}"
+    );
+    let html = text(&HtmlReporter::default(), &report);
+    assert!(
+        html.contains("<h2>Compared with the baseline</h2>"),
+        "{html}"
+    );
+    assert!(html.contains("buffers 4 → 40 (10.00×)"), "{html}");
+    let json: serde_json::Value = serde_json::from_str(&text(&JsonReporter, &report)).unwrap();
+    let compared = &json["scenarios"][0]["baseline"];
+    assert_eq!(compared["verdict"], "regression");
+    assert_eq!(compared["percentiles"][0]["interval_us"]["low"], 180.0);
+    assert_eq!(compared["buffers"]["current"], 40);
+    let junit = text(&JunitReporter, &report);
+    assert!(
+        junit.contains("regression against the baseline: p95 +255µs"),
+        "{junit}"
+    );
+    let read: RunReport = serde_json::from_str(&text(&JsonReporter, &report)).unwrap();
+    assert_eq!(read, report, "the comparison reads back");
+}

@@ -1,0 +1,159 @@
+//! Puts a scenario's comparison with its baseline into words: the failure reason of a
+//! regression, one line per compared scenario, and a note on the method. Must not decide
+//! regressions (`verdict::regression` does) nor escape markup (each reporter does).
+
+use super::cells::format_signed_percent;
+use super::units::{format_latency_us, format_signed_latency_us};
+use crate::results::{RunReport, ScenarioResult};
+use crate::verdict::regression::{
+    BaselineComparison, BuffersChange, Change, Method, PercentileChange,
+};
+
+/// Why the gate failed a scenario: the regressed percentiles and buffers with their numbers.
+pub fn regression_reason(comparison: &BaselineComparison) -> String {
+    let mut parts: Vec<String> = comparison
+        .percentiles
+        .iter()
+        .filter(|p| p.verdict == Change::Regression)
+        .map(percentile_text)
+        .collect();
+    if let Some(buffers) = comparison
+        .buffers
+        .filter(|b| b.verdict == Change::Regression)
+    {
+        let limit = comparison.limits.max_buffers_ratio;
+        parts.push(format!("{}, limit {limit}×", buffers_text(&buffers)));
+    }
+    format!("regression against the baseline: {}", parts.join("; "))
+}
+
+/// `p95 +120µs (+35.0%, 95% interval +80µs … +160µs)`; with a history also the z-score.
+pub fn percentile_text(change: &PercentileChange) -> String {
+    let mut details = vec![];
+    if let Some(percent) = change.change_percent {
+        details.push(format_signed_percent(percent));
+    }
+    if let Some(interval) = change.interval_us {
+        details.push(format!(
+            "95% interval {} … {}",
+            format_signed_latency_us(interval.low),
+            format_signed_latency_us(interval.high)
+        ));
+    }
+    if let Some(z) = change.z_score {
+        details.push(format!("z {z:+.1}"));
+    }
+    format!(
+        "{} {} → {} {} ({})",
+        change.percentile,
+        format_latency_us(change.baseline_us),
+        format_latency_us(change.current_us),
+        format_signed_latency_us(change.change_us),
+        details.join(", ")
+    )
+}
+
+/// `buffers 4 → 12 (3.00×)`.
+pub fn buffers_text(buffers: &BuffersChange) -> String {
+    match buffers.ratio {
+        Some(ratio) => format!(
+            "buffers {} → {} ({ratio:.2}×)",
+            buffers.baseline, buffers.current
+        ),
+        None => format!("buffers {} → {}", buffers.baseline, buffers.current),
+    }
+}
+
+/// The verdict as a word: `regression`, `improvement`, `unchanged`.
+pub fn change_word(change: Change) -> &'static str {
+    match change {
+        Change::Regression => "regression",
+        Change::Improvement => "improvement",
+        Change::Unchanged => "unchanged",
+    }
+}
+
+/// One line per compared scenario: `name: regression — p50 … · p95 … · p99 … · buffers …`.
+pub fn comparison_lines(report: &RunReport) -> Vec<String> {
+    report
+        .scenarios
+        .iter()
+        .filter_map(|result| Some((result, result.baseline.as_ref()?)))
+        .map(|(result, comparison)| comparison_line(result, comparison))
+        .collect()
+}
+
+fn comparison_line(result: &ScenarioResult, comparison: &BaselineComparison) -> String {
+    let mut parts: Vec<String> = comparison.percentiles.iter().map(percentile_text).collect();
+    parts.extend(comparison.buffers.as_ref().map(buffers_text));
+    format!(
+        "{}: {} — {}",
+        result.name,
+        change_word(comparison.verdict),
+        parts.join(" · ")
+    )
+}
+
+/// How the comparison was made and its limits, from the first compared scenario.
+pub fn method_note(report: &RunReport) -> Option<String> {
+    let comparison = report.scenarios.iter().find_map(|r| r.baseline.as_ref())?;
+    let method = match comparison.method {
+        Method::Bootstrap => "1 baseline run, bootstrap of both histograms".to_string(),
+        Method::History => format!(
+            "{} baseline runs, spread between runs (t prediction interval)",
+            comparison.runs
+        ),
+    };
+    let limits = comparison.limits;
+    Some(format!(
+        "Compared with {method}; a regression is > +{}% with a 95% lower bound > {}, \
+         or buffers > {}× (default limits); improvements never fail.",
+        limits.max_percent,
+        format_latency_us(limits.min_us),
+        limits.max_buffers_ratio
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::Interval;
+    use crate::verdict::regression::RegressionLimits;
+
+    fn comparison() -> BaselineComparison {
+        BaselineComparison {
+            method: Method::Bootstrap,
+            runs: 1,
+            limits: RegressionLimits::default(),
+            percentiles: vec![PercentileChange {
+                percentile: "p95".into(),
+                baseline_us: 400.0,
+                current_us: 520.0,
+                change_us: 120.0,
+                change_percent: Some(30.0),
+                interval_us: Some(Interval {
+                    low: 80.0,
+                    high: 160.0,
+                }),
+                z_score: None,
+                verdict: Change::Regression,
+            }],
+            buffers: Some(BuffersChange {
+                baseline: 4,
+                current: 12,
+                ratio: Some(3.0),
+                verdict: Change::Regression,
+            }),
+            verdict: Change::Regression,
+        }
+    }
+
+    #[test]
+    fn a_regression_reason_carries_the_numbers() {
+        assert_eq!(
+            regression_reason(&comparison()),
+            "regression against the baseline: p95 400µs → 520µs +120µs (+30.0%, 95% interval +80µs … +160µs); \
+             buffers 4 → 12 (3.00×), limit 1.5×"
+        );
+    }
+}

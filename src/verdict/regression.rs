@@ -1,0 +1,292 @@
+//! Regression decisions against a baseline: one run (seeded bootstrap of both histograms)
+//! or a history of runs (spread between runs). A percentile regresses when its relative
+//! change exceeds `max_percent` and the lower bound of its 95% interval exceeds `min_us`;
+//! buffers regress when the plan reads more than `max_buffers_ratio` × the baseline.
+//! An improvement is reported, never failed. Pure: must not read files or render text.
+
+use serde::{Deserialize, Serialize};
+
+use crate::results::{LatencySummary, ScenarioResult};
+use crate::stats::Interval;
+use crate::stats::bootstrap::{SEED, change_interval};
+use crate::stats::histogram::{Recorded, decode};
+use crate::stats::history::{against_history, median};
+
+/// When a change counts as a regression.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RegressionLimits {
+    /// Relative change, in percent, a regression must exceed (`--max-regression`).
+    pub max_percent: f64,
+    /// Microseconds the interval's lower bound must exceed (`--min-regression`).
+    pub min_us: f64,
+    /// Buffers per execution, as a multiple of the baseline's (`--max-buffers-ratio`).
+    pub max_buffers_ratio: f64,
+}
+
+impl Default for RegressionLimits {
+    fn default() -> Self {
+        RegressionLimits {
+            max_percent: 10.0,
+            min_us: 50.0,
+            max_buffers_ratio: 1.5,
+        }
+    }
+}
+
+/// How the interval of a change was obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// One baseline run: seeded bootstrap of both histograms.
+    Bootstrap,
+    /// Two or more baseline runs: prediction interval from the spread between runs.
+    History,
+}
+
+/// What a comparison found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    Regression,
+    Improvement,
+    Unchanged,
+}
+
+/// One percentile compared with the baseline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PercentileChange {
+    /// "p50", "p95" or "p99".
+    pub percentile: String,
+    /// The baseline's value (the mean over runs with a history), µs.
+    pub baseline_us: f64,
+    pub current_us: f64,
+    /// `current − baseline`, µs; positive is slower.
+    pub change_us: f64,
+    /// The change relative to the baseline; `None` when the baseline is 0.
+    pub change_percent: Option<f64>,
+    /// 95% interval of the change, µs; `None` when a histogram is missing.
+    pub interval_us: Option<Interval>,
+    /// With a history: (current − mean) / spread between runs.
+    pub z_score: Option<f64>,
+    pub verdict: Change,
+}
+
+/// Shared buffers (hit + read) per execution, then and now.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BuffersChange {
+    /// The baseline's count (the median over runs with a history).
+    pub baseline: u64,
+    pub current: u64,
+    /// `current / baseline`; `None` when the baseline is 0.
+    pub ratio: Option<f64>,
+    pub verdict: Change,
+}
+
+/// A scenario compared with its baseline: the evidence and the verdict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BaselineComparison {
+    pub method: Method,
+    /// Baseline runs compared with.
+    pub runs: usize,
+    pub limits: RegressionLimits,
+    pub percentiles: Vec<PercentileChange>,
+    pub buffers: Option<BuffersChange>,
+    /// Regression when any part regressed; improvement when some part improved and none
+    /// regressed; unchanged otherwise.
+    pub verdict: Change,
+}
+
+impl BaselineComparison {
+    /// True when the comparison fails the gate.
+    pub fn is_regression(&self) -> bool {
+        self.verdict == Change::Regression
+    }
+}
+
+/// The percentiles compared, with their quantile.
+const PERCENTILES: [(&str, f64); 3] = [("p50", 0.50), ("p95", 0.95), ("p99", 0.99)];
+
+/// Compares `current` with the same scenario in each baseline run (oldest first);
+/// `None` when either side has no latency to compare (skipped, errored, absent).
+pub fn compare_scenario(
+    current: &ScenarioResult,
+    baselines: &[&ScenarioResult],
+    limits: RegressionLimits,
+) -> Option<BaselineComparison> {
+    let now = current.latency_us.as_ref()?;
+    let then: Vec<&ScenarioResult> = baselines
+        .iter()
+        .copied()
+        .filter(|b| b.latency_us.is_some())
+        .collect();
+    let (method, percentiles) = match then.as_slice() {
+        [] => return None,
+        [single] => (
+            Method::Bootstrap,
+            bootstrap_changes(single, current, now, limits),
+        ),
+        many => (Method::History, history_changes(many, now, limits)),
+    };
+    let buffers = buffers_change(current, &then, limits.max_buffers_ratio);
+    let verdicts = percentiles
+        .iter()
+        .map(|p| p.verdict)
+        .chain(buffers.map(|b| b.verdict));
+    Some(BaselineComparison {
+        method,
+        runs: then.len(),
+        limits,
+        verdict: overall(verdicts),
+        percentiles,
+        buffers,
+    })
+}
+
+fn bootstrap_changes(
+    then: &ScenarioResult,
+    current: &ScenarioResult,
+    now: &LatencySummary,
+    limits: RegressionLimits,
+) -> Vec<PercentileChange> {
+    let recorded = |result: &ScenarioResult| {
+        let encoded = result.histogram.as_deref()?;
+        decode(encoded)
+            .ok()
+            .map(|histogram| Recorded::of(&histogram))
+    };
+    let histograms = recorded(then).zip(recorded(current));
+    let old = then.latency_us.unwrap_or_default();
+    PERCENTILES
+        .iter()
+        .map(|&(name, quantile)| {
+            let interval = histograms
+                .as_ref()
+                .and_then(|(old, new)| change_interval(old, new, quantile, SEED));
+            let baseline = percentile_of(&old, name);
+            let current = percentile_of(now, name);
+            percentile_change(name, baseline, current, interval, None, limits)
+        })
+        .collect()
+}
+
+fn history_changes(
+    runs: &[&ScenarioResult],
+    now: &LatencySummary,
+    limits: RegressionLimits,
+) -> Vec<PercentileChange> {
+    PERCENTILES
+        .iter()
+        .map(|&(name, _)| {
+            let values: Vec<f64> = runs
+                .iter()
+                .map(|run| percentile_of(&run.latency_us.unwrap_or_default(), name))
+                .collect();
+            let current = percentile_of(now, name);
+            let found = against_history(&values, current);
+            let baseline = found.map_or(values[0], |found| found.mean);
+            let (interval, z) = found.map_or((None, None), |f| (Some(f.interval), f.z_score));
+            percentile_change(name, baseline, current, interval, z, limits)
+        })
+        .collect()
+}
+
+fn percentile_of(latency: &LatencySummary, name: &str) -> f64 {
+    match name {
+        "p50" => latency.p50 as f64,
+        "p95" => latency.p95 as f64,
+        _ => latency.p99 as f64,
+    }
+}
+
+fn percentile_change(
+    name: &str,
+    baseline_us: f64,
+    current_us: f64,
+    interval_us: Option<Interval>,
+    z_score: Option<f64>,
+    limits: RegressionLimits,
+) -> PercentileChange {
+    let change_us = current_us - baseline_us;
+    let change_percent = (baseline_us > 0.0).then(|| change_us * 100.0 / baseline_us);
+    PercentileChange {
+        percentile: name.to_string(),
+        baseline_us,
+        current_us,
+        change_us,
+        change_percent,
+        interval_us,
+        z_score,
+        verdict: judge_latency(change_us, change_percent, interval_us, limits),
+    }
+}
+
+/// A regression when the relative change is beyond `max_percent` and the whole interval
+/// lies beyond `min_us` (without an interval: the change itself); an improvement likewise
+/// in the other direction.
+pub fn judge_latency(
+    change_us: f64,
+    change_percent: Option<f64>,
+    interval: Option<Interval>,
+    limits: RegressionLimits,
+) -> Change {
+    let percent = change_percent.unwrap_or(if change_us > 0.0 { f64::INFINITY } else { 0.0 });
+    let (low, high) = interval.map_or((change_us, change_us), |i| (i.low, i.high));
+    if percent > limits.max_percent && low > limits.min_us {
+        Change::Regression
+    } else if percent < -limits.max_percent && high < -limits.min_us {
+        Change::Improvement
+    } else {
+        Change::Unchanged
+    }
+}
+
+fn buffers_change(
+    current: &ScenarioResult,
+    then: &[&ScenarioResult],
+    max_ratio: f64,
+) -> Option<BuffersChange> {
+    let now = current.buffers?;
+    let counts: Vec<f64> = then
+        .iter()
+        .filter_map(|b| b.buffers)
+        .map(|b| b as f64)
+        .collect();
+    if counts.is_empty() {
+        return None;
+    }
+    let baseline = median(&counts).round() as u64;
+    Some(BuffersChange {
+        baseline,
+        current: now,
+        ratio: (baseline > 0).then(|| now as f64 / baseline as f64),
+        verdict: judge_buffers(baseline, now, max_ratio),
+    })
+}
+
+/// More than `max_ratio` × the baseline (and at least 2 more buffers, so 1 → 2 is not
+/// "twice as many") is a regression; fewer than baseline ÷ `max_ratio` an improvement.
+pub fn judge_buffers(baseline: u64, current: u64, max_ratio: f64) -> Change {
+    let (then, now) = (baseline as f64, current as f64);
+    if now > then * max_ratio && current >= baseline + 2 {
+        Change::Regression
+    } else if now * max_ratio < then && baseline >= current + 2 {
+        Change::Improvement
+    } else {
+        Change::Unchanged
+    }
+}
+
+fn overall(verdicts: impl Iterator<Item = Change>) -> Change {
+    let verdicts: Vec<Change> = verdicts.collect();
+    if verdicts.contains(&Change::Regression) {
+        Change::Regression
+    } else if verdicts.contains(&Change::Improvement) {
+        Change::Improvement
+    } else {
+        Change::Unchanged
+    }
+}
+
+#[cfg(test)]
+#[path = "regression_tests.rs"]
+mod tests;
