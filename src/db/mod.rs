@@ -15,6 +15,7 @@ pub mod migrate;
 pub mod missing;
 pub mod pg_install;
 pub mod pgpass;
+pub mod seed_growth;
 pub mod seed_runs;
 pub mod service;
 pub mod target;

@@ -256,7 +256,7 @@ mod tests {
 
     #[test]
     fn buffers_decide_when_latency_is_noisy() {
-        // p50 wobbles (k 0.36 but R² 0.44), buffers stay at 4 blocks: constant.
+        // p50 wobbles (k 0.17, R² 0.18), buffers stay at 4 blocks: constant.
         let levels = vec![
             level(50, 100.0, Some(4)),
             level(200, 300.0, Some(4)),
