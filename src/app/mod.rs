@@ -6,6 +6,7 @@ pub mod dataset;
 pub mod explain;
 pub mod migrate;
 pub mod run;
+pub mod scale;
 pub mod scenario_run;
 pub mod seed;
 pub mod ui;
@@ -60,5 +61,6 @@ async fn execute(cli: Cli) -> Result<i32> {
         Command::Seed(args) => seed::run(&cli, args).await,
         Command::Run(args) => run::run(&cli, args).await,
         Command::Explain(args) => explain::run(&cli, args).await,
+        Command::Scale(args) => scale::run(&cli, args).await,
     }
 }

@@ -11,6 +11,8 @@ mod json;
 mod junit;
 mod markdown;
 pub mod rows;
+pub mod scale;
+mod scale_chart;
 pub mod table;
 pub mod units;
 pub mod write;

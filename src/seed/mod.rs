@@ -33,7 +33,7 @@ use crate::db::{catalog, ddl};
 pub use bookkeeping::DatasetState;
 pub use constraints::{DEFER_FROM_SESSIONS, LoadTuning};
 pub use grow::{GrowOutcome, grow};
-pub use options::{SeedOptions, parse_as_of};
+pub use options::{MAX_SESSIONS, SeedOptions, parse_as_of};
 pub use report::{SeedReport, group_thousands, summary_table};
 pub use tables::TECH_SPEC_TABLES;
 
