@@ -7,13 +7,17 @@
 //! fixed costs (round trip, parse, executor start-up) that flatten its exponent at small
 //! sizes, and noise of a few per cent that moves k by ±0.1 over a short sweep. So when
 //! buffers are known and positive at every level, their class decides; the p50 class
-//! overrides it only when it is higher and its fit is clean (R² ≥ 0.98), so latency can
-//! reveal growth that buffers miss (CPU-bound work on the same pages) but noise cannot
-//! lower or raise a class. Without buffers at every level, the p50 fit decides alone.
+//! overrides it only when it is higher, its fit is clean (R² ≥ 0.98) and the lower end of
+//! k's 95 % confidence interval lies above the buffers class's largest exponent
+//! (constant 0.1, log 0.8, linear 1.2): latency can reveal growth that buffers miss
+//! (CPU-bound work on the same pages), but noise can neither lower nor raise a class.
+//! Without buffers at every level, the p50 fit decides alone.
 
 use serde::{Deserialize, Serialize};
 
-use super::{GrowthClass, PowerFit, Projection, classify};
+use super::{
+    CONSTANT_BELOW, GrowthClass, LINEAR_FROM, PowerFit, Projection, WORSE_ABOVE, classify, t_975,
+};
 use crate::results::{DatabaseInfo, Status};
 
 /// The `format` of the JSON sweep report.
@@ -67,6 +71,8 @@ pub struct GrowthFit {
     pub k: f64,
     pub k_stderr: Option<f64>,
     pub r2: f64,
+    /// Levels fitted.
+    pub points: usize,
     pub class: GrowthClass,
     pub projection: Projection,
 }
@@ -130,6 +136,7 @@ fn fit_measure(points: &[(f64, f64)], project: u64) -> Option<GrowthFit> {
         k: fit.k,
         k_stderr: fit.k_stderr,
         r2: fit.r2,
+        points: fit.points,
         class,
         projection: fit.project(project),
     })
@@ -147,15 +154,34 @@ fn series(
         .collect()
 }
 
+/// The largest exponent of `class` (infinite for `worse`).
+fn upper_bound(class: GrowthClass) -> f64 {
+    match class {
+        GrowthClass::Constant => CONSTANT_BELOW,
+        GrowthClass::Log => LINEAR_FROM,
+        GrowthClass::Linear => WORSE_ABOVE,
+        GrowthClass::Worse => f64::INFINITY,
+    }
+}
+
+/// Whether the p50 fit proves faster growth than `class`: a higher class, a clean fit
+/// (R² ≥ 0.98) and the lower end of k's 95 % confidence interval above the class's
+/// largest exponent (never from two levels, which give no interval).
+fn raises(latency: &GrowthFit, class: GrowthClass) -> bool {
+    let Some(stderr) = latency.k_stderr else {
+        return false;
+    };
+    let lowest_k = latency.k - t_975(latency.points.saturating_sub(2)) * stderr;
+    latency.class > class && latency.r2 >= LATENCY_CLEAN_R2 && lowest_k > upper_bound(class)
+}
+
 /// The deciding class and its basis (see the module documentation).
 pub fn decide(
     p50: Option<&GrowthFit>,
     buffers: Option<&GrowthFit>,
 ) -> Option<(GrowthClass, Basis)> {
     match (buffers, p50) {
-        (Some(b), Some(l)) if l.r2 >= LATENCY_CLEAN_R2 && l.class > b.class => {
-            Some((l.class, Basis::BuffersRaisedByLatency))
-        }
+        (Some(b), Some(l)) if raises(l, b.class) => Some((l.class, Basis::BuffersRaisedByLatency)),
         (Some(b), _) => Some((b.class, Basis::Buffers)),
         (None, Some(l)) => Some((l.class, Basis::Latency)),
         (None, None) => None,
@@ -293,6 +319,23 @@ mod tests {
         );
         let projection = growth.p50.unwrap().projection;
         assert!((projection.value - 100_000.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_steep_but_uncertain_latency_does_not_raise_the_class() {
+        // p50 k 1.30 ± 0.058 from three levels (R² 0.998): t(1) = 12.706 puts the lower end at 0.56,
+        // not above linear's 1.2, so buffers (linear) decide.
+        let levels = vec![
+            level(50, 100.0, Some(19)),
+            level(200, 700.0, Some(77)),
+            level(800, 3_700.0, Some(304)),
+        ];
+        let growth = judge("like", "queries", None, levels, 1_000_000);
+        let p50 = growth.p50.as_ref().unwrap();
+        assert_eq!(p50.class, GrowthClass::Worse);
+        assert!(p50.r2 >= LATENCY_CLEAN_R2);
+        assert_eq!(growth.class, Some(GrowthClass::Linear));
+        assert_eq!(growth.basis, Some(Basis::Buffers));
     }
 
     #[test]

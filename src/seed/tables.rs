@@ -150,6 +150,7 @@ impl Table {
     }
 
     /// Rows this table receives.
+    #[cfg(test)]
     pub fn expected_rows(self, volume: &Volume) -> u64 {
         self.rows_in(volume, &Slice::all(volume))
     }
@@ -171,6 +172,7 @@ impl Table {
     }
 
     /// Generates every row of this table, handing the encoder to `flush` between parents.
+    #[cfg(test)]
     pub fn generate(
         self,
         context: &GenContext,

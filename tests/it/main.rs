@@ -31,6 +31,7 @@ mod faults_cluster;
 mod report_files;
 mod report_fixtures;
 mod report_formats;
+mod scale;
 mod schema_fixture;
 mod seed_dataset;
 mod seed_interrupt;
