@@ -67,6 +67,7 @@ fn pk_lookup(args: &Args) -> Scenario {
         transaction: None,
         expect: Expectations::default(),
         statement_timeout: Duration::from_secs(30),
+        max_growth: None,
     }
 }
 

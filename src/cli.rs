@@ -165,6 +165,23 @@ Examples:
   techspec-bench report results.json
   techspec-bench report merged.json --html report.html --markdown summary.md --junit junit.xml")]
     Report(ReportArgs),
+
+    /// Seed growing datasets, measure the scenarios at each size, fit and gate their growth.
+    #[command(after_help = "\
+Seeds the first size (a throwaway cluster unless a database is named; a named database
+needs --yes), grows the dataset to each next size, runs ANALYZE, then every scenario.
+For each scenario it fits latency ~ a*n^k on log p50 and log p95 against sessions and
+reports the exponent, R^2, the growth class (constant, log, linear, worse; buffers per
+execution decide, see docs/scenario-format.md), and a projection to --project sessions
+with its 95% prediction interval. A scenario growing faster than its max_growth fails
+(exit 1).
+
+Examples:
+  techspec-bench scale
+  techspec-bench scale --sessions 100,1000,10000 --filter 'session_*' --json scale.json
+  techspec-bench scale --markdown scale.md --html scale.html --project 5000000
+  techspec-bench --database-url postgres://me@localhost/scratch scale --yes")]
+    Scale(ScaleArgs),
 }
 
 /// `merge` options.
@@ -412,6 +429,42 @@ pub struct ExplainArgs {
     /// Write the parsed plans and verdicts as JSON.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+}
+
+/// `scale` options.
+#[derive(Debug, Args, Clone)]
+pub struct ScaleArgs {
+    #[command(flatten)]
+    pub selection: ScenarioSelection,
+    /// Dataset sizes to measure, in sessions, increasing (comma separated).
+    #[arg(
+        long,
+        value_name = "N,N,...",
+        value_delimiter = ',',
+        default_value = "100,1000,10000,100000"
+    )]
+    pub sessions: Vec<u64>,
+    /// Project every scenario's latency to this many sessions.
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    pub project: u64,
+    /// The "now" generated timestamps are relative to (RFC 3339). Default: the current time.
+    #[arg(long, value_name = "TIME")]
+    pub as_of: Option<String>,
+    /// Allow seeding and growing a named database (its earlier seed data is replaced).
+    #[arg(long)]
+    pub yes: bool,
+    /// Write the sweep as JSON (format techspec-bench-scale/1).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Write the sweep as Markdown.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    /// Write a standalone HTML page with a log-log chart (inline SVG).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Write the log-log chart alone as SVG.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
 }
 
 /// `--color` values.

@@ -13,6 +13,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod explain;
+pub mod growth;
 pub mod outcome;
 pub mod params;
 pub mod report;

@@ -123,6 +123,7 @@ fn stand_in(result: &ScenarioResult, path: &Path) -> Scenario {
         steps: Vec::new(),
         transaction: None,
         expect: config::Expectations::default(),
+        max_growth: None,
         statement_timeout: std::time::Duration::ZERO,
     }
 }

@@ -14,6 +14,7 @@ pub mod merge;
 pub mod migrate;
 pub mod report;
 pub mod run;
+pub mod scale;
 pub mod scenario_run;
 pub mod seed;
 pub mod selection;
@@ -81,5 +82,6 @@ async fn execute(cli: Cli) -> Result<i32> {
         Command::Report(args) => report::run(&cli, args),
         Command::Compare(args) => compare::run(&cli, args),
         Command::Calibrate(args) => calibrate::run(&cli, args).await,
+        Command::Scale(args) => scale::run(&cli, args).await,
     }
 }

@@ -40,6 +40,7 @@ fn scenario(amount: LoadAmount, clients: u32) -> Scenario {
         transaction: None,
         expect: Expectations::default(),
         statement_timeout: Duration::from_secs(30),
+        max_growth: None,
     }
 }
 

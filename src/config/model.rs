@@ -31,6 +31,8 @@ pub struct Scenario {
     pub expect: Expectations,
     /// Per-statement timeout; a statement past it counts as an error (default 30 s).
     pub statement_timeout: Duration,
+    /// The fastest growth with the dataset `scale` accepts (`None`: not gated).
+    pub max_growth: Option<crate::growth::GrowthClass>,
 }
 
 impl Scenario {

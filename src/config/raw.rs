@@ -48,6 +48,8 @@ pub struct RawScenario {
     pub statement_timeout: Option<Spanned<String>>,
     pub transaction: Option<Spanned<String>>,
     pub expect: Option<RawExpect>,
+    /// `max_growth = "constant" | "log" | "linear"`: the fastest growth `scale` accepts.
+    pub max_growth: Option<Spanned<String>>,
 }
 
 /// One `[[scenario.step]]`.

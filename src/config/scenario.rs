@@ -17,6 +17,7 @@ use super::raw::{RawDefaults, RawScenario, RawScenarioFile};
 use super::sources::{ScenarioSource, built_in_scenarios, scenario_sources};
 use super::sql_scan::SqlScan;
 use super::steps::build_steps;
+use crate::growth::GrowthClass;
 use crate::{Error, Result};
 
 /// Loads and validates every scenario, in file order.
@@ -130,7 +131,27 @@ fn build_scenario(
         transaction,
         expect: build_expectations(source, raw.expect.as_ref(), header)?,
         statement_timeout: statement_timeout(source, raw, defaults)?,
+        max_growth: max_growth(source, raw)?,
     })
+}
+
+/// `max_growth = "constant" | "log" | "linear"`.
+fn max_growth(source: &SourceText, raw: &RawScenario) -> Result<Option<GrowthClass>> {
+    let Some(limit) = &raw.max_growth else {
+        return Ok(None);
+    };
+    let text = limit.get_ref().as_str();
+    match GrowthClass::parse_limit(text) {
+        Some(class) => Ok(Some(class)),
+        None => Err(source.error_at(
+            limit.span(),
+            &format!(
+                "unknown max_growth `{text}`{}",
+                suggestion_suffix(text, GrowthClass::LIMITS)
+            ),
+            "write max_growth = \"constant\", \"log\" or \"linear\" (the fastest growth `scale` accepts)",
+        )),
+    }
 }
 
 fn scenario_name(source: &SourceText, raw: &RawScenario, header: Range<usize>) -> Result<String> {

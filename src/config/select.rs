@@ -155,6 +155,7 @@ mod tests {
             steps: Vec::new(),
             transaction: None,
             expect: Default::default(),
+            max_growth: None,
             statement_timeout: Duration::from_secs(30),
         }
     }

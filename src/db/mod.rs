@@ -16,6 +16,7 @@ pub mod missing;
 pub mod pg_install;
 pub mod pgpass;
 pub mod prepared;
+pub mod seed_growth;
 pub mod seed_runs;
 pub mod service;
 pub mod target;

@@ -56,6 +56,7 @@ fn scenario(expect: Expectations) -> Scenario {
         transaction: None,
         expect,
         statement_timeout: Duration::from_secs(30),
+        max_growth: None,
     }
 }
 

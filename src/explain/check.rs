@@ -258,12 +258,18 @@ fn check_node(steps: &Steps, wanted: &str) -> Option<String> {
     ))
 }
 
-/// Shared hit + read blocks per execution: the top node's count covers its whole tree.
-fn check_buffers(steps: &Steps, max: u64) -> Option<String> {
+/// Shared hit + read blocks per execution of a scenario, all steps added up: each top
+/// node's count covers its whole tree (the number `max_buffers` checks and `scale` fits).
+pub fn buffers_per_execution(plans: &[Plan]) -> u64 {
     let per_execution = |plan: &Plan| {
         plan.root.shared_blocks() / plan.root.actual_loops.unwrap_or(1.0).max(1.0) as u64
     };
-    let total: u64 = steps.plans.iter().map(per_execution).sum();
+    plans.iter().map(per_execution).sum()
+}
+
+/// Checks `max_buffers` against [`buffers_per_execution`].
+fn check_buffers(steps: &Steps, max: u64) -> Option<String> {
+    let total = buffers_per_execution(steps.plans);
     if total <= max {
         return None;
     }

@@ -13,6 +13,8 @@ mod junit;
 mod markdown;
 pub mod regression;
 pub mod rows;
+pub mod scale;
+mod scale_chart;
 pub mod spectrum;
 pub mod table;
 pub mod units;

@@ -9,7 +9,7 @@ use tokio_postgres::Transaction;
 
 use crate::Error;
 use crate::seed::producer::ChunkMessage;
-use crate::seed::tables::Table;
+use crate::seed::tables::{Slice, Table};
 use crate::seed::volume::Volume;
 
 /// Progress bars per table on stderr (or none).
@@ -46,12 +46,13 @@ pub async fn copy_tables(
     chunks: &mut mpsc::Receiver<ChunkMessage>,
     tables: &[(Table, bool)],
     volume: &Volume,
+    slice: &Slice,
     progress: &Progress,
     phases: &mut crate::seed::Phases,
 ) -> crate::Result<Vec<(Table, u64)>> {
     let mut loaded = Vec::with_capacity(tables.len());
     for (table, freeze) in tables {
-        let expected = table.expected_rows(volume);
+        let expected = table.rows_in(volume, slice);
         let bar = progress.bar(*table, expected);
         let rows = copy_table(transaction, chunks, *table, *freeze, bar.as_ref()).await?;
         if let Some(bar) = bar {

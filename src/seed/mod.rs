@@ -14,6 +14,7 @@ mod gen_conversation;
 mod gen_design;
 mod gen_session;
 mod gen_trd;
+mod grow;
 mod load;
 mod options;
 mod producer;
@@ -31,7 +32,8 @@ use crate::Error;
 use crate::db::{catalog, ddl};
 pub use bookkeeping::DatasetState;
 pub use constraints::{DEFER_FROM_SESSIONS, LoadTuning};
-pub use options::{SeedOptions, parse_as_of};
+pub use grow::{GrowOutcome, grow};
+pub use options::{MAX_SESSIONS, SeedOptions, parse_as_of};
 pub use report::{SeedReport, group_thousands, summary_table};
 pub use tables::TECH_SPEC_TABLES;
 
@@ -158,8 +160,17 @@ async fn load_dataset(
         .map(|t| (*t, freeze && t.is_tech_spec()))
         .collect();
     let progress = load::Progress::new(opts.progress);
-    let loaded =
-        load::copy_tables(transaction, &mut chunks, &plan, &volume, &progress, phases).await?;
+    let all = tables::Slice::all(&volume);
+    let loaded = load::copy_tables(
+        transaction,
+        &mut chunks,
+        &plan,
+        &volume,
+        &all,
+        &progress,
+        phases,
+    )
+    .await?;
     constraints::restore(transaction, &deferred, phases).await?;
     let rows: Vec<(String, u64)> = loaded
         .into_iter()

@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 
 use crate::seed::context::GenContext;
 use crate::seed::encode::CopyEncoder;
-use crate::seed::tables::Table;
+use crate::seed::tables::{Slice, Table};
 
 /// Bytes per chunk handed to the COPY.
 pub const CHUNK_BYTES: usize = 256 * 1024;
@@ -34,16 +34,31 @@ pub fn spawn(
     context: GenContext,
     tables: Vec<Table>,
 ) -> std::io::Result<(mpsc::Receiver<ChunkMessage>, JoinHandle<()>)> {
+    let slice = Slice::all(&context.volume);
+    spawn_slice(context, tables, slice)
+}
+
+/// Starts the generator thread for the rows of `tables` that the parents of `slice` own.
+pub fn spawn_slice(
+    context: GenContext,
+    tables: Vec<Table>,
+    slice: Slice,
+) -> std::io::Result<(mpsc::Receiver<ChunkMessage>, JoinHandle<()>)> {
     let (sender, receiver) = mpsc::channel(CHANNEL_CHUNKS);
     let handle = std::thread::Builder::new()
         .name("seed-generator".into())
-        .spawn(move || generate_all(&context, &tables, &sender))?;
+        .spawn(move || generate_all(&context, &slice, &tables, &sender))?;
     Ok((receiver, handle))
 }
 
-fn generate_all(context: &GenContext, tables: &[Table], sender: &mpsc::Sender<ChunkMessage>) {
+fn generate_all(
+    context: &GenContext,
+    slice: &Slice,
+    tables: &[Table],
+    sender: &mpsc::Sender<ChunkMessage>,
+) {
     for table in tables {
-        match generate_table(context, *table, sender) {
+        match generate_table(context, slice, *table, sender) {
             Ok(true) => {}
             Ok(false) => return, // the loader stopped listening
             Err(message) => {
@@ -58,12 +73,13 @@ fn generate_all(context: &GenContext, tables: &[Table], sender: &mpsc::Sender<Ch
 /// Sends one table's chunks; `Ok(false)` when the receiver is gone.
 fn generate_table(
     context: &GenContext,
+    slice: &Slice,
     table: Table,
     sender: &mpsc::Sender<ChunkMessage>,
 ) -> Result<bool, String> {
     let mut out = CopyEncoder::new(table.types(), CHUNK_BYTES + 64 * 1024);
     let mut connected = true;
-    table.generate(context, &mut out, |out| {
+    table.generate_slice(context, slice, &mut out, |out| {
         if out.buffered() >= CHUNK_BYTES {
             let (data, rows) = out.take();
             connected = sender

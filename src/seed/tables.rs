@@ -2,6 +2,8 @@
 //! types, expected row counts, and which generator writes each parent's rows.
 //! Must not talk to the database.
 
+use std::ops::Range;
+
 use tokio_postgres::types::Type;
 
 use crate::seed::context::{GenContext, SessionWalker};
@@ -24,6 +26,32 @@ pub enum Table {
     Conversations,
     Trds,
     ErrorLogs,
+}
+
+/// The parents one generation covers, by index: all of a volume, or the ones a growth
+/// from a smaller volume adds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slice {
+    pub sessions: Range<u64>,
+    pub jobs: Range<u64>,
+}
+
+impl Slice {
+    /// Every session and design job of `volume`.
+    pub fn all(volume: &Volume) -> Slice {
+        Slice {
+            sessions: 0..volume.sessions,
+            jobs: 0..volume.design_jobs,
+        }
+    }
+
+    /// The sessions and design jobs `to` has beyond `from`.
+    pub fn growth(from: &Volume, to: &Volume) -> Slice {
+        Slice {
+            sessions: from.sessions..to.sessions,
+            jobs: from.design_jobs..to.design_jobs,
+        }
+    }
 }
 
 /// The Tech Spec tables, parents first.
@@ -122,31 +150,51 @@ impl Table {
     }
 
     /// Rows this table receives.
+    #[cfg(test)]
     pub fn expected_rows(self, volume: &Volume) -> u64 {
-        let n = volume.sessions;
+        self.rows_in(volume, &Slice::all(volume))
+    }
+
+    /// Rows this table receives for the parents of `slice` (children telescope).
+    pub fn rows_in(self, volume: &Volume, slice: &Slice) -> u64 {
+        let jobs = slice.jobs.end - slice.jobs.start;
+        let (from, to) = (slice.sessions.start, slice.sessions.end);
         match self {
-            Table::SeededDesignJobs | Table::DesignJobs => volume.design_jobs,
-            Table::DesignOutputs => volume.design_jobs * OUTPUTS_PER_DESIGN_JOB,
-            Table::DesignDecisions => volume.design_jobs * DECISIONS_PER_DESIGN_JOB,
-            Table::Sessions => n,
-            Table::Research => volume.research.total(n),
-            Table::Conversations => volume.messages.total(n),
-            Table::Trds => volume.trds.total(n),
-            Table::ErrorLogs => volume.errors.total(n),
+            Table::SeededDesignJobs | Table::DesignJobs => jobs,
+            Table::DesignOutputs => jobs * OUTPUTS_PER_DESIGN_JOB,
+            Table::DesignDecisions => jobs * DECISIONS_PER_DESIGN_JOB,
+            Table::Sessions => to - from,
+            Table::Research => volume.research.total(to) - volume.research.total(from),
+            Table::Conversations => volume.messages.total(to) - volume.messages.total(from),
+            Table::Trds => volume.trds.total(to) - volume.trds.total(from),
+            Table::ErrorLogs => volume.errors.total(to) - volume.errors.total(from),
         }
     }
 
     /// Generates every row of this table, handing the encoder to `flush` between parents.
+    #[cfg(test)]
     pub fn generate(
         self,
         context: &GenContext,
+        out: &mut CopyEncoder,
+        flush: impl FnMut(&mut CopyEncoder) -> bool,
+    ) -> Result<(), String> {
+        self.generate_slice(context, &Slice::all(&context.volume), out, flush)
+    }
+
+    /// Generates the rows of this table for the parents of `slice`: each parent's rows are
+    /// the same whichever slice includes it.
+    pub fn generate_slice(
+        self,
+        context: &GenContext,
+        slice: &Slice,
         out: &mut CopyEncoder,
         mut flush: impl FnMut(&mut CopyEncoder) -> bool,
     ) -> Result<(), String> {
         let volume = context.volume;
         if self.is_tech_spec() {
             let mut walker = SessionWalker::new(*context);
-            for index in 0..volume.sessions {
+            for index in slice.sessions.clone() {
                 let (session, job) = walker.session(index);
                 match self {
                     Table::Sessions => session_row(context, &session, job, out)?,
@@ -170,7 +218,7 @@ impl Table {
             }
             return Ok(());
         }
-        for index in 0..volume.design_jobs {
+        for index in slice.jobs.clone() {
             let job = context.job(index);
             match self {
                 Table::SeededDesignJobs => seeded_job_row(context, &job, out)?,

@@ -211,6 +211,7 @@ pub fn scenario(name: &str, steps: Vec<Step>, amount: LoadAmount) -> Scenario {
         transaction: None,
         expect: Expectations::default(),
         statement_timeout: Duration::from_secs(30),
+        max_growth: None,
     }
 }
 

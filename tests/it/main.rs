@@ -41,6 +41,7 @@ mod report_formats;
 mod report_spectrum;
 mod results_schema;
 mod safety_read_only;
+mod scale;
 mod schema_fixture;
 mod seed_dataset;
 mod seed_interrupt;
