@@ -1,6 +1,7 @@
 //! The commands, wired: resolve the target, check configuration, call db/seed/bench/
 //! explain, hand results to reporters. Must not hold SQL (see `db`).
 
+pub mod ablate;
 pub mod database;
 pub mod dataset;
 pub mod explain;
@@ -60,5 +61,6 @@ async fn execute(cli: Cli) -> Result<i32> {
         Command::Seed(args) => seed::run(&cli, args).await,
         Command::Run(args) => run::run(&cli, args).await,
         Command::Explain(args) => explain::run(&cli, args).await,
+        Command::Ablate(args) => ablate::run(&cli, args).await,
     }
 }
