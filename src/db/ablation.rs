@@ -51,7 +51,10 @@ impl Ablatable {
                 quote_ident(constraint)
             ),
             ObjectKind::ForeignKey => {
-                format!("ALTER TABLE {table} DROP CONSTRAINT {}", quote_ident(&self.name))
+                format!(
+                    "ALTER TABLE {table} DROP CONSTRAINT {}",
+                    quote_ident(&self.name)
+                )
             }
         }
     }
@@ -77,7 +80,10 @@ impl Ablatable {
 /// The index named `name` (as a plan shows it, without schema), its table and the
 /// constraint it backs; `None` when no such index exists. When several schemas hold an
 /// index of that name, the one visible on the search path wins.
-pub async fn find_index(client: &impl GenericClient, name: &str) -> crate::Result<Option<Ablatable>> {
+pub async fn find_index(
+    client: &impl GenericClient,
+    name: &str,
+) -> crate::Result<Option<Ablatable>> {
     let row = client
         .query_opt(
             "SELECT n.nspname::text, t.relname::text, con.conname::text \
@@ -161,7 +167,12 @@ pub async fn limit_transaction(
              SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"
         ))
         .await
-        .map_err(|e| Error::database("setting statement_timeout and lock_timeout for ablation", &e))
+        .map_err(|e| {
+            Error::database(
+                "setting statement_timeout and lock_timeout for ablation",
+                &e,
+            )
+        })
 }
 
 /// Drops `object` in the caller's (sub)transaction.

@@ -224,11 +224,12 @@ mod tests {
 
     #[test]
     fn an_interval_reaching_one_is_noise_even_with_a_large_gain() {
-        let batches = [(100, 300), (100, 90), (100, 400), (100, 80), (100, 200)]
-            .map(|(with_us, without_us)| BatchLatency {
+        let batches = [(100, 300), (100, 90), (100, 400), (100, 80), (100, 200)].map(
+            |(with_us, without_us)| BatchLatency {
                 with_us,
                 without_us,
-            });
+            },
+        );
         let gain = speed_up(100, 200, &batches);
         assert_eq!(gain.value, 2.0);
         assert!(gain.low <= 1.0, "{gain:?}");

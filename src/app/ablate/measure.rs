@@ -101,7 +101,8 @@ async fn measure_in(
     let plans_with = explain_steps(tx, scenario, &mut explain_params.fork(u32::MAX)).await?;
     let mut ablated = savepoint(tx, "techspec_bench_ablated").await?;
     ablation::drop_object(&ablated, object).await?;
-    let plans_without = explain_steps(&mut ablated, scenario, &mut explain_params.fork(u32::MAX)).await?;
+    let plans_without =
+        explain_steps(&mut ablated, scenario, &mut explain_params.fork(u32::MAX)).await?;
     rollback(ablated).await?;
     let mut measurement = Measurement {
         with: new_latency_histogram(),
@@ -114,8 +115,14 @@ async fn measure_in(
         let with = run_batch(tx, &statements, scenario, &mut drawer.fork(batch), effort).await?;
         let mut ablated = savepoint(tx, "techspec_bench_ablated").await?;
         ablation::drop_object(&ablated, object).await?;
-        let without =
-            run_batch(&mut ablated, &statements, scenario, &mut drawer.fork(batch), effort).await?;
+        let without = run_batch(
+            &mut ablated,
+            &statements,
+            scenario,
+            &mut drawer.fork(batch),
+            effort,
+        )
+        .await?;
         rollback(ablated).await?;
         merge_into(&mut measurement.with, &with)?;
         merge_into(&mut measurement.without, &without)?;
@@ -239,8 +246,10 @@ fn plan_of(row: &Row) -> Plan {
         .map_err(|e| e.to_string())
         .and_then(|value| plan::parse(&value));
     parsed.unwrap_or_else(|message| {
-        plan::parse(&serde_json::json!({ "Plan": { "Node Type": format!("Unparsed plan: {message}") } }))
-            .expect("a literal one-node plan parses")
+        plan::parse(
+            &serde_json::json!({ "Plan": { "Node Type": format!("Unparsed plan: {message}") } }),
+        )
+        .expect("a literal one-node plan parses")
     })
 }
 
@@ -261,7 +270,12 @@ fn as_sql(params: &[ParamValue]) -> Vec<&(dyn ToSql + Sync)> {
     params.iter().map(|p| p as &(dyn ToSql + Sync)).collect()
 }
 
-fn step_error(scenario: &Scenario, index: usize, doing: &str, error: &tokio_postgres::Error) -> Error {
+fn step_error(
+    scenario: &Scenario,
+    index: usize,
+    doing: &str,
+    error: &tokio_postgres::Error,
+) -> Error {
     Error::database(
         format!(
             "{doing} step {} of scenario {} ({}:{}) during ablation",

@@ -161,7 +161,10 @@ fn batch_latencies(measurement: &Measurement, quantile: f64) -> Vec<BatchLatency
 
 /// The read row of `object` for `scenario`.
 pub fn read_row(object: &Ablatable, scenario: &str, measurement: &Measurement) -> ReadAblation {
-    let with = side(&measurement.with, gain::total_buffers(&measurement.plans_with));
+    let with = side(
+        &measurement.with,
+        gain::total_buffers(&measurement.plans_with),
+    );
     let without = side(
         &measurement.without,
         gain::total_buffers(&measurement.plans_without),
@@ -188,7 +191,10 @@ pub fn read_row(object: &Ablatable, scenario: &str, measurement: &Measurement) -
 
 /// The write row of `object` for the write scenario `scenario`.
 pub fn write_row(object: &Ablatable, scenario: &str, measurement: &Measurement) -> WriteAblation {
-    let with = side(&measurement.with, gain::total_buffers(&measurement.plans_with));
+    let with = side(
+        &measurement.with,
+        gain::total_buffers(&measurement.plans_with),
+    );
     let without = side(
         &measurement.without,
         gain::total_buffers(&measurement.plans_without),
