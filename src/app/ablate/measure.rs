@@ -97,12 +97,13 @@ async fn measure_in(
 ) -> Result<Measurement> {
     ablation::limit_transaction(&*tx, scenario.statement_timeout.as_millis().max(1)).await?;
     let statements = prepare(tx, scenario).await?;
-    let explain_params = drawer.fork(u32::MAX);
-    let plans_with = explain_steps(tx, scenario, &mut explain_params.fork(u32::MAX)).await?;
+    // Both plans are taken with the same parameters (a stream of their own).
+    let explain_stream = u32::MAX;
+    let plans_with = explain_steps(tx, scenario, &mut drawer.fork(explain_stream)).await?;
     let mut ablated = savepoint(tx, "techspec_bench_ablated").await?;
     ablation::drop_object(&ablated, object).await?;
     let plans_without =
-        explain_steps(&mut ablated, scenario, &mut explain_params.fork(u32::MAX)).await?;
+        explain_steps(&mut ablated, scenario, &mut drawer.fork(explain_stream)).await?;
     rollback(ablated).await?;
     let mut measurement = Measurement {
         with: new_latency_histogram(),

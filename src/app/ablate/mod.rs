@@ -135,17 +135,12 @@ async fn ablate_scenario(
         status,
         reason,
     };
-    let explained = match explain::explain_scenario(client, scenario, rng_seed).await? {
-        Outcome::Ok(explained) => explained,
-        Outcome::Skip(reason) => return Ok(report.unmeasured.push(unmeasured("skipped", reason))),
-        Outcome::Error(reason) => return Ok(report.unmeasured.push(unmeasured("failed", reason))),
-    };
-    let drawer = match ParamDrawer::prepare(client, scenario, rng_seed).await {
-        Ok(drawer) => drawer,
-        Err(PrepareFailure::Skip(reason)) => {
-            return Ok(report.unmeasured.push(unmeasured("skipped", reason)));
+    let (explained, drawer) = match explain_and_draw(client, scenario, rng_seed).await? {
+        Ok(ready) => ready,
+        Err((status, reason)) => {
+            report.unmeasured.push(unmeasured(status, reason));
+            return Ok(());
         }
-        Err(PrepareFailure::Error(error)) => return Err(error),
     };
     let pairs = Pairs {
         scenario,
@@ -167,6 +162,25 @@ async fn ablate_scenario(
         }
     }
     Ok(())
+}
+
+/// The scenario's plans (which indexes it uses, which tables it writes) and its parameter
+/// drawer; `Err((status, reason))` when it cannot run here or its EXPLAIN failed.
+async fn explain_and_draw(
+    client: &mut tokio_postgres::Client,
+    scenario: &Scenario,
+    rng_seed: u64,
+) -> Result<std::result::Result<(ExplainedScenario, ParamDrawer), (&'static str, String)>> {
+    let explained = match explain::explain_scenario(client, scenario, rng_seed).await? {
+        Outcome::Ok(explained) => explained,
+        Outcome::Skip(reason) => return Ok(Err(("skipped", reason))),
+        Outcome::Error(reason) => return Ok(Err(("failed", reason))),
+    };
+    match ParamDrawer::prepare(client, scenario, rng_seed).await {
+        Ok(drawer) => Ok(Ok((explained, drawer))),
+        Err(PrepareFailure::Skip(reason)) => Ok(Err(("skipped", reason))),
+        Err(PrepareFailure::Error(error)) => Err(error),
+    }
 }
 
 /// Measures (object, scenario) pairs of one scenario and files their rows.
@@ -265,10 +279,7 @@ fn write_outputs(plan: &AblatePlan, report: &AblationReport, ui: &Ui) -> Result<
     if ui.quiet {
         print!("{}", render::closing_lines(report));
     } else {
-        print!(
-            "{}",
-            render::table(report, crate::report::table::stdout_width())
-        );
+        print!("{}", render::table(report));
     }
     Ok(())
 }

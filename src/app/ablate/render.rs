@@ -28,36 +28,37 @@ const WRITE_HEADER: [&str; 7] = [
     "per write",
 ];
 
-/// The terminal output: reads table, writes table, candidates, unmeasured pairs.
-pub fn table(report: &AblationReport, width: u16) -> String {
+/// The terminal output: reads table, writes table, candidates, unmeasured pairs. Rows
+/// never wrap (index names and plans stay whole and greppable in CI logs).
+pub fn table(report: &AblationReport) -> String {
     let mut text = String::new();
     if !report.reads.is_empty() {
         let rows = report.reads.iter().map(read_cells).collect();
-        text.push_str(&terminal_table(&READ_HEADER, rows, width));
+        text.push_str(&terminal_table(&READ_HEADER, &[2, 3, 4, 5], rows));
         text.push('\n');
     }
     if !report.writes.is_empty() {
         let rows = report.writes.iter().map(write_cells).collect();
-        text.push_str(&terminal_table(&WRITE_HEADER, rows, width));
+        text.push_str(&terminal_table(&WRITE_HEADER, &[3, 4, 5, 6], rows));
         text.push('\n');
     }
     text.push_str(&closing_lines(report));
     text
 }
 
-fn terminal_table(header: &[&str], rows: Vec<Vec<String>>, width: u16) -> String {
+/// A table with the `numeric` columns right-aligned.
+fn terminal_table(header: &[&str], numeric: &[usize], rows: Vec<Vec<String>>) -> String {
     let mut table = Table::new();
     table
         .load_style(UTF8_HORIZONTAL_ONLY.row_separator(LineStyle::none()))
         .force_no_tty()
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(width)
+        .set_content_arrangement(ContentArrangement::Disabled)
         .set_header(header.to_vec());
     for row in rows {
         table.add_row(row);
     }
-    for index in 2..header.len() - 1 {
-        if let Some(column) = table.column_mut(index) {
+    for index in numeric {
+        if let Some(column) = table.column_mut(*index) {
             column.set_cell_alignment(CellAlignment::Right);
         }
     }
