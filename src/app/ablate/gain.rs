@@ -21,7 +21,7 @@ pub struct BatchLatency {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Ratio {
     pub value: f64,
-    /// Lower bound of the 95 % interval of the per-batch ratios' geometric mean.
+    /// Lower bound of its 95 % interval, from the spread of the per-batch ratios.
     pub low: f64,
     /// Upper bound of the same interval.
     pub high: f64,
@@ -60,8 +60,9 @@ pub fn write_cost(with_p50: u64, without_p50: u64, batches: &[BatchLatency]) -> 
     with_interval(ratio(with_p50, without_p50), &per_batch)
 }
 
-/// `value` with the 95 % t-interval of the geometric mean of `per_batch` (log scale).
-/// Fewer than two batches give a point interval.
+/// `value` with a 95 % interval on the log scale: `value · exp(± t · s/√n)`, where `s` is
+/// the standard deviation of the log per-batch ratios (the batch-means estimate of the
+/// noise). Fewer than two batches give a point interval.
 fn with_interval(value: f64, per_batch: &[f64]) -> Ratio {
     let logs: Vec<f64> = per_batch.iter().map(|r| r.ln()).collect();
     let n = logs.len();
@@ -77,8 +78,8 @@ fn with_interval(value: f64, per_batch: &[f64]) -> Ratio {
     let half_width = t_quantile_975(n - 1) * (variance / n as f64).sqrt();
     Ratio {
         value,
-        low: (mean - half_width).exp(),
-        high: (mean + half_width).exp(),
+        low: value * (-half_width).exp(),
+        high: value * half_width.exp(),
     }
 }
 
@@ -123,12 +124,19 @@ pub fn candidates_to_drop(gains: &[IndexGain]) -> Vec<String> {
 
 /// How the plans read `table` once the object is gone, e.g. "Limit > Sort > Seq Scan on
 /// tech_spec_sessions": per step, the node types from the root down to the first node that
-/// reads the table (at most four, the lowest kept), distinct steps joined by "; ". A plan
-/// that no longer reads the table is summarised by its root.
+/// reads the table (at most four, the lowest kept), distinct steps joined by "; "; steps
+/// that do not read the table are left out. When no step reads it any more, the roots.
 pub fn fallback_summary(plans: &[Plan], table: &str) -> String {
+    let paths: Vec<Vec<&PlanNode>> = plans
+        .iter()
+        .filter_map(|plan| path_to_table(&plan.root, table))
+        .collect();
+    let paths = match paths.is_empty() {
+        true => plans.iter().map(|plan| vec![&plan.root]).collect(),
+        false => paths,
+    };
     let mut summaries: Vec<String> = Vec::new();
-    for plan in plans {
-        let path = path_to_table(&plan.root, table).unwrap_or_else(|| vec![&plan.root]);
+    for path in paths {
         let summary = render_path(&path);
         if !summaries.contains(&summary) {
             summaries.push(summary);
@@ -301,6 +309,29 @@ mod tests {
             fallback_summary(&[deep], "shared.design_jobs"),
             "… > Sort > Hash Join > Hash > Index Scan using design_jobs_pkey on shared.design_jobs"
         );
+    }
+
+    #[test]
+    fn steps_that_do_not_read_the_table_are_left_out() {
+        let first = plan(serde_json::json!({ "Node Type": "Limit" }));
+        let second = plan(serde_json::json!({
+            "Node Type": "Seq Scan", "Relation Name": "tech_research"
+        }));
+        assert_eq!(
+            fallback_summary(&[first, second], "tech_research"),
+            "Seq Scan on tech_research"
+        );
+    }
+
+    #[test]
+    fn the_interval_is_centred_on_the_overall_ratio() {
+        let batches = [(100, 300), (100, 500)].map(|(with_us, without_us)| BatchLatency {
+            with_us,
+            without_us,
+        });
+        let gain = speed_up(100, 350, &batches);
+        assert!((gain.low * gain.high - 3.5 * 3.5).abs() < 1e-6, "{gain:?}");
+        assert!(gain.low < 3.5 && gain.high > 3.5);
     }
 
     #[test]

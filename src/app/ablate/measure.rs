@@ -1,8 +1,8 @@
 //! Measures one scenario with and without one index or foreign key, on one connection and
 //! inside ONE transaction that is always rolled back: the scenario's statements are
-//! prepared once, then batches alternate "with" (as the database is) and "without" (the
-//! object dropped under a savepoint, rolled back after the batch), each side drawing the
-//! same parameters, timed into HdrHistograms. Each side is also EXPLAINed (ANALYZE,
+//! prepared once, then each batch runs "with" (as the database is) and "without" (the
+//! object dropped under a savepoint, rolled back after the batch), in alternating order
+//! from batch to batch, each side drawing the same parameters, timed into HdrHistograms. Each side is also EXPLAINed (ANALYZE,
 //! BUFFERS). Must not commit anything, open other connections or format results.
 
 use std::time::{Duration, Instant};
@@ -113,23 +113,47 @@ async fn measure_in(
         plans_without,
     };
     for batch in 0..effort.batches {
+        // Odd batches measure "without" first, so the order of the sides cancels out.
+        let without_first = batch % 2 == 1;
+        let mut without = None;
+        if without_first {
+            without =
+                Some(run_ablated(tx, &statements, scenario, object, drawer, batch, effort).await?);
+        }
         let with = run_batch(tx, &statements, scenario, &mut drawer.fork(batch), effort).await?;
-        let mut ablated = savepoint(tx, "techspec_bench_ablated").await?;
-        ablation::drop_object(&ablated, object).await?;
-        let without = run_batch(
-            &mut ablated,
-            &statements,
-            scenario,
-            &mut drawer.fork(batch),
-            effort,
-        )
-        .await?;
-        rollback(ablated).await?;
+        let without = match without {
+            Some(without) => without,
+            None => run_ablated(tx, &statements, scenario, object, drawer, batch, effort).await?,
+        };
         merge_into(&mut measurement.with, &with)?;
         merge_into(&mut measurement.without, &without)?;
         measurement.batches.push((with, without));
     }
     Ok(measurement)
+}
+
+/// One batch with `object` dropped under a savepoint that is rolled back afterwards.
+async fn run_ablated(
+    tx: &mut Transaction<'_>,
+    statements: &[Statement],
+    scenario: &Scenario,
+    object: &Ablatable,
+    drawer: &ParamDrawer,
+    batch: u32,
+    effort: Effort,
+) -> Result<Histogram<u64>> {
+    let mut ablated = savepoint(tx, "techspec_bench_ablated").await?;
+    ablation::drop_object(&ablated, object).await?;
+    let histogram = run_batch(
+        &mut ablated,
+        statements,
+        scenario,
+        &mut drawer.fork(batch),
+        effort,
+    )
+    .await?;
+    rollback(ablated).await?;
+    Ok(histogram)
 }
 
 async fn prepare(tx: &Transaction<'_>, scenario: &Scenario) -> Result<Vec<Statement>> {
