@@ -69,6 +69,8 @@ async fn ablate_reports_what_an_index_buys_and_what_a_foreign_key_costs() {
 async fn an_index_is_still_there_after_ablate_is_killed_mid_measurement() {
     let db = seeded("ablate_kill", 2000).await;
     let cwd = tempfile::tempdir().expect("temp cwd");
+    let stderr_path = cwd.path().join("stderr.txt");
+    let stderr = std::fs::File::create(&stderr_path).expect("stderr file");
     let mut child = command_in(
         cwd.path(),
         &db.url,
@@ -81,17 +83,24 @@ async fn an_index_is_still_there_after_ablate_is_killed_mid_measurement() {
         ],
     )
     .stdout(std::process::Stdio::null())
-    .stderr(std::process::Stdio::null())
+    .stderr(stderr)
     .spawn()
     .expect("spawn techspec-bench");
+    let said = || std::fs::read_to_string(&stderr_path).unwrap_or_default();
     let watcher = db.client().await;
     let deadline = Instant::now() + Duration::from_secs(120);
     while !table_locked_by_another_session(&watcher).await {
+        if let Some(status) = child.try_wait().expect("poll child") {
+            panic!(
+                "ablate ended ({status}) before it was seen holding the lock: {}",
+                said()
+            );
+        }
         assert!(
-            child.try_wait().expect("poll child").is_none(),
-            "ablate finished before it was seen holding the lock"
+            Instant::now() < deadline,
+            "ablate never locked the table: {}",
+            said()
         );
-        assert!(Instant::now() < deadline, "ablate never locked the table");
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
     // The index is dropped in ablate's open transaction right now: kill -9.
