@@ -50,8 +50,8 @@ impl Method {
             batches,
             min_ratio: gain::MIN_MEANINGFUL_RATIO,
             noise_rule: format!(
-                "below noise when the ratio is under {}x or the 95% interval of the per-batch \
-                 ratios (geometric mean, t-interval over {batches} paired batches) includes 1.0",
+                "below noise when the ratio is under {}x or its 95% interval (from the spread \
+                 of the ratios of {batches} paired batches, Student's t) includes 1.0",
                 gain::MIN_MEANINGFUL_RATIO
             ),
         }
