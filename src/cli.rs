@@ -182,6 +182,24 @@ Examples:
   techspec-bench scale --markdown scale.md --html scale.html --project 5000000
   techspec-bench --database-url postgres://me@localhost/scratch scale --yes")]
     Scale(ScaleArgs),
+
+    /// Measure what each index buys and what each index and foreign key costs a write.
+    #[command(after_help = "\
+For each index a scenario's plan uses: drop it, re-plan, measure again and roll back;
+for each index and foreign key of a table a write scenario inserts into: the same, on
+the write. Everything runs in one transaction per (object, scenario) that is always
+rolled back, so nothing is left dropped, even if the process is killed.
+
+Lock: while an object is dropped, its table (for a primary key also the tables whose
+foreign keys reference it) is held under an ACCESS EXCLUSIVE lock: every other session
+using it waits. A named database is therefore refused unless --yes is given; with no
+database named, a throwaway cluster is seeded and measured.
+
+Examples:
+  techspec-bench ablate
+  techspec-bench ablate --filter 'sessions_*' --markdown ablation.md
+  techspec-bench --database-url postgres://me@localhost/app ablate --yes --json ablation.json")]
+    Ablate(AblateArgs),
 }
 
 /// `merge` options.
@@ -429,6 +447,22 @@ pub struct ExplainArgs {
     /// Write the parsed plans and verdicts as JSON.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+}
+
+/// `ablate` options.
+#[derive(Debug, Args, Clone)]
+pub struct AblateArgs {
+    #[command(flatten)]
+    pub selection: ScenarioSelection,
+    /// Ablate a named database although its tables are locked while measured.
+    #[arg(long)]
+    pub yes: bool,
+    /// Write the measurements as JSON (format techspec-bench-ablate/1).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Write the measurements as Markdown tables.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
 }
 
 /// `scale` options.

@@ -1,6 +1,7 @@
 //! The commands, wired: resolve the target, check configuration, call db/seed/bench/
 //! explain, hand results to reporters. Must not hold SQL (see `db`).
 
+pub mod ablate;
 pub mod calibrate;
 pub mod check;
 pub mod ci;
@@ -83,5 +84,6 @@ async fn execute(cli: Cli) -> Result<i32> {
         Command::Compare(args) => compare::run(&cli, args),
         Command::Calibrate(args) => calibrate::run(&cli, args).await,
         Command::Scale(args) => scale::run(&cli, args).await,
+        Command::Ablate(args) => ablate::run(&cli, args).await,
     }
 }

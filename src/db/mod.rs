@@ -5,6 +5,7 @@
 //! by `bench` and `explain` by design; `seed` generates, encodes and COPYs rows. Must not
 //! format reports.
 
+pub mod ablation;
 pub mod catalog;
 pub mod cluster;
 pub mod connect;

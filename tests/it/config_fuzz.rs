@@ -19,6 +19,7 @@ const LOADER_CASES: u32 = 2_000;
 const SHIPPED_SCENARIOS: &[&str] = &[
     include_str!("../../scenarios/queries.toml"),
     include_str!("../../scenarios/cross_schema.toml"),
+    include_str!("../../scenarios/access_paths.toml"),
 ];
 const SHIPPED_THRESHOLDS: &str = include_str!("../../thresholds.toml");
 

@@ -2,6 +2,7 @@
 //! explain, report, seed), run against a real PostgreSQL where it needs one (DATABASE_URL;
 //! every test creates and drops its own database). Support modules hold shared helpers.
 
+mod ablate;
 mod baseline_gate;
 mod bench_engine;
 mod bench_params;
