@@ -1,7 +1,8 @@
 //! Faults during `run`, end to end against a real PostgreSQL: backends terminated
-//! mid-scenario, a row lock that makes every iteration time out, the server stopped
-//! mid-run (a throwaway cluster stopped from outside), SIGTERM mid-run. Each checks the
-//! exit code, the message, and that nothing already measured is lost.
+//! mid-scenario, a row lock that makes every iteration time out, a query hanging past the
+//! statement timeout, the server stopped mid-run (a throwaway cluster stopped from
+//! outside), SIGTERM mid-run. Each checks the exit code, the message, and that nothing
+//! already measured is lost. Its tool helpers are shared with faults_signals.
 //! Must not share databases with other tests.
 
 use crate::cli_support;
@@ -14,7 +15,7 @@ use std::time::{Duration, Instant};
 use cli_support::{assert_exit, command_in, migrated, read_json, scenario};
 
 /// Kills the tool if a test fails while it runs.
-struct Tool(Child);
+pub struct Tool(pub Child);
 
 impl Drop for Tool {
     fn drop(&mut self) {
@@ -25,7 +26,7 @@ impl Drop for Tool {
 
 impl Tool {
     /// Waits for the tool to end (at most `limit`): exit code, stdout, stderr.
-    fn finish(mut self, limit: Duration) -> cli_support::Outcome {
+    pub fn finish(mut self, limit: Duration) -> cli_support::Outcome {
         let deadline = Instant::now() + limit;
         while self.0.try_wait().unwrap().is_none() {
             assert!(
@@ -52,14 +53,14 @@ fn dummy_child() -> Child {
 }
 
 /// Writes `toml` as a scenario file in `dir`.
-fn scenario_file(dir: &Path, toml: &str) -> String {
+pub fn scenario_file(dir: &Path, toml: &str) -> String {
     let path = dir.join("scenarios.toml");
     std::fs::write(&path, toml).unwrap();
     path.to_string_lossy().into_owned()
 }
 
 /// Starts `run` in `dir` with the scenario file and `--json dir/results.json`.
-fn spawn_run(dir: &Path, url: &str, scenarios: &str, extra: &[&str]) -> (Tool, PathBuf) {
+pub fn spawn_run(dir: &Path, url: &str, scenarios: &str, extra: &[&str]) -> (Tool, PathBuf) {
     let json = dir.join("results.json");
     let mut args = vec![
         "run",
@@ -78,7 +79,7 @@ fn spawn_run(dir: &Path, url: &str, scenarios: &str, extra: &[&str]) -> (Tool, P
 }
 
 /// Waits until the results file lists `count` scenarios.
-fn wait_for_results(json: &Path, count: usize, tool: &mut Tool) {
+pub fn wait_for_results(json: &Path, count: usize, tool: &mut Tool) {
     let deadline = Instant::now() + Duration::from_secs(180);
     loop {
         let written = std::fs::read_to_string(json)
@@ -207,6 +208,38 @@ async fn a_row_locked_by_another_session_times_out_every_write_and_fails_the_gat
 }
 
 #[tokio::test]
+async fn a_query_hanging_past_the_statement_timeout_is_an_error_and_the_run_goes_on() {
+    let db = migrated("faults_hang").await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario_file(
+        dir.path(),
+        "[[scenario]]\nname = \"hangs\"\nsql = \"SELECT pg_sleep(30)\"\n\
+         iterations = 4\nclients = 2\nwarmup = 0\nstatement_timeout = \"200ms\"\n\
+         [[scenario]]\nname = \"after\"\nsql = \"SELECT 1\"\niterations = 5\n",
+    );
+    let (tool, json) = spawn_run(dir.path(), &db.url, &file, &[]);
+    let outcome = tool.finish(Duration::from_secs(120));
+    assert_exit(&outcome, 1);
+    assert!(outcome.text().contains("hangs"), "{outcome:?}");
+    let results = read_json(&json);
+    let hangs = scenario(&results, "hangs");
+    assert_eq!(hangs["status"], "fail", "{hangs}");
+    assert_eq!(
+        (hangs["iterations"].as_u64(), hangs["errors"].as_u64()),
+        (Some(4), Some(4)),
+        "{hangs}"
+    );
+    assert!(hangs["latency_us"].is_null(), "{hangs}");
+    assert!(hangs["error_latency_us"].is_object(), "{hangs}");
+    let reason = hangs["reason"].as_str().unwrap();
+    assert!(reason.contains("statement timeout"), "{hangs}");
+    let after = scenario(&results, "after");
+    assert_eq!(after["status"], "pass", "{after}");
+    assert_eq!(after["errors"], 0, "{after}");
+    assert_eq!(results["summary"]["fail"], 1, "{results}");
+}
+
+#[tokio::test]
 async fn sigterm_mid_run_exits_130_and_keeps_the_results_already_written() {
     let db = migrated("faults_sigterm").await;
     let dir = tempfile::tempdir().unwrap();
@@ -232,7 +265,7 @@ async fn sigterm_mid_run_exits_130_and_keeps_the_results_already_written() {
 }
 
 /// A throwaway cluster directory in `tmp` whose server runs (socket present).
-fn running_cluster(tmp: &Path, tool: &mut Tool) -> PathBuf {
+pub fn running_cluster(tmp: &Path, tool: &mut Tool) -> PathBuf {
     let deadline = Instant::now() + Duration::from_secs(180);
     loop {
         let found = std::fs::read_dir(tmp)
