@@ -24,7 +24,7 @@ pub fn run(cli: &Cli, args: &ConfigArgs) -> Result<i32> {
     Ok(exit_code::SUCCESS)
 }
 
-/// `ok: 14 scenarios in 2 groups, 13 with thresholds`, then the scenarios left without one.
+/// `ok: 20 scenarios in 3 groups, 19 with thresholds`, then the scenarios left without one.
 pub fn summary(selected: &Selected) -> Vec<String> {
     let scenarios = &selected.scenarios;
     let unguarded: Vec<&str> = scenarios
@@ -61,7 +61,7 @@ mod tests {
             thresholds: Thresholds::default(),
         };
         let lines = summary(&selected);
-        assert_eq!(lines[0], "ok: 14 scenarios in 2 groups, 0 with thresholds");
+        assert_eq!(lines[0], "ok: 20 scenarios in 3 groups, 0 with thresholds");
         assert!(lines[1].starts_with("note: no threshold for session_by_id, "));
     }
 }
