@@ -2,6 +2,8 @@
 //! types, expected row counts, and which generator writes each parent's rows.
 //! Must not talk to the database.
 
+use std::ops::Range;
+
 use tokio_postgres::types::Type;
 
 use crate::seed::context::{GenContext, SessionWalker};
@@ -123,30 +125,57 @@ impl Table {
 
     /// Rows this table receives.
     pub fn expected_rows(self, volume: &Volume) -> u64 {
-        let n = volume.sessions;
+        self.rows_of(volume, 0..self.parents(volume))
+    }
+
+    /// How many parents this table's rows hang off: sessions for the Tech Spec tables,
+    /// design jobs for the others.
+    pub fn parents(self, volume: &Volume) -> u64 {
+        if self.is_tech_spec() {
+            volume.sessions
+        } else {
+            volume.design_jobs
+        }
+    }
+
+    /// Rows this table receives for parents `parents`.
+    pub fn rows_of(self, volume: &Volume, parents: Range<u64>) -> u64 {
+        let n = parents.end - parents.start;
         match self {
-            Table::SeededDesignJobs | Table::DesignJobs => volume.design_jobs,
-            Table::DesignOutputs => volume.design_jobs * OUTPUTS_PER_DESIGN_JOB,
-            Table::DesignDecisions => volume.design_jobs * DECISIONS_PER_DESIGN_JOB,
-            Table::Sessions => n,
-            Table::Research => volume.research.total(n),
-            Table::Conversations => volume.messages.total(n),
-            Table::Trds => volume.trds.total(n),
-            Table::ErrorLogs => volume.errors.total(n),
+            Table::SeededDesignJobs | Table::DesignJobs | Table::Sessions => n,
+            Table::DesignOutputs => n * OUTPUTS_PER_DESIGN_JOB,
+            Table::DesignDecisions => n * DECISIONS_PER_DESIGN_JOB,
+            Table::Research => volume.research.between(parents),
+            Table::Conversations => volume.messages.between(parents),
+            Table::Trds => volume.trds.between(parents),
+            Table::ErrorLogs => volume.errors.between(parents),
         }
     }
 
     /// Generates every row of this table, handing the encoder to `flush` between parents.
+    #[cfg(test)]
     pub fn generate(
         self,
         context: &GenContext,
+        out: &mut CopyEncoder,
+        flush: impl FnMut(&mut CopyEncoder) -> bool,
+    ) -> Result<(), String> {
+        self.generate_range(context, 0..self.parents(&context.volume), out, flush)
+    }
+
+    /// Generates the rows of parents `parents` (a slice of what `generate` writes, byte for
+    /// byte), handing the encoder to `flush` between parents.
+    pub fn generate_range(
+        self,
+        context: &GenContext,
+        parents: Range<u64>,
         out: &mut CopyEncoder,
         mut flush: impl FnMut(&mut CopyEncoder) -> bool,
     ) -> Result<(), String> {
         let volume = context.volume;
         if self.is_tech_spec() {
             let mut walker = SessionWalker::new(*context);
-            for index in 0..volume.sessions {
+            for index in parents {
                 let (session, job) = walker.session(index);
                 match self {
                     Table::Sessions => session_row(context, &session, job, out)?,
@@ -170,7 +199,7 @@ impl Table {
             }
             return Ok(());
         }
-        for index in 0..volume.design_jobs {
+        for index in parents {
             let job = context.job(index);
             match self {
                 Table::SeededDesignJobs => seeded_job_row(context, &job, out)?,

@@ -199,7 +199,7 @@ async fn sigkill_during_a_large_seed_leaves_the_database_empty() {
     assert_nothing_seeded(&client).await;
 }
 
-/// Starts `seed --sessions 200000`, waits until it is streaming a COPY into the database,
+/// Starts `seed --sessions 200000 --jobs 1` (one transaction), waits until it is streaming a COPY into the database,
 /// sends `signal`, and returns the exit code, the terminating signal, and a client.
 async fn interrupt_mid_copy(
     label: &str,
@@ -214,7 +214,7 @@ async fn interrupt_mid_copy(
     let db = migrated(label).await;
     let client = db.client().await;
     let cwd = tempfile::tempdir().unwrap();
-    let mut child = cli_support::command_in(cwd.path(), &db.url, &["seed", "--sessions", "200000"])
+    let mut child = cli_support::command_in(cwd.path(), &db.url, &["seed", "--sessions", "200000", "--jobs", "1"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
