@@ -43,6 +43,7 @@ mod safety_read_only;
 mod schema_fixture;
 mod seed_dataset;
 mod seed_interrupt;
+mod seed_parallel;
 mod seed_safety;
 mod seed_support;
 mod tls_support;
