@@ -326,6 +326,11 @@ pub struct SeedArgs {
     /// Sessions per stub design job.
     #[arg(long, value_name = "N", default_value_t = 2.0)]
     pub sessions_per_design_job: f64,
+    /// Connections to load on (default: the number of cores, at most 8). 1 loads in one
+    /// transaction; more load in parallel, and a seed interrupted then leaves an incomplete
+    /// dataset that `run` refuses and the next `seed` replaces.
+    #[arg(long, value_name = "N", default_value_t = crate::seed::default_jobs())]
+    pub jobs: usize,
 }
 
 /// Where scenarios come from and which ones to select (shared by `run` and `explain`).

@@ -22,10 +22,17 @@ pub async fn run(cli: &Cli, args: &SeedArgs) -> Result<i32> {
         options.as_of.to_rfc3339(),
         database.target.display
     ));
-    match seed::seed(&mut client, &options).await? {
+    match seed::seed_jobs(&mut client, &database.target, &options).await? {
         SeedOutcome::Seeded(report) => {
             if !ui.quiet {
                 println!("{}", seed::summary_table(&report));
+            }
+            if ui.verbose {
+                eprintln!(
+                    "time per phase and connection ({} connections):\n{}",
+                    options.jobs,
+                    seed::profile_table(&report.profile)
+                );
             }
             ui.note(format!("seeded in {:.2}s", report.elapsed.as_secs_f64()));
         }
@@ -58,6 +65,7 @@ pub fn seed_options(args: &SeedArgs, progress: bool) -> Result<SeedOptions> {
         errors_per_session: args.errors_per_session,
         sessions_per_design_job: args.sessions_per_design_job,
         progress,
+        jobs: args.jobs,
     };
     options.validate()?;
     Ok(options)
@@ -90,6 +98,8 @@ mod tests {
         assert_eq!(options.trds_per_session, 0.6);
         assert_eq!(options.errors_per_session, 1.5);
         assert_eq!(options.sessions_per_design_job, 2.0);
+        assert_eq!(options.jobs, seed::default_jobs());
+        assert!((1..=8).contains(&options.jobs));
     }
 
     #[test]
@@ -124,6 +134,7 @@ mod tests {
             &["--trds-per-session=-1"],
             &["--messages-per-session", "NaN"],
             &["--sessions-per-design-job", "0"],
+            &["--jobs", "0"],
         ] {
             let error = seed_options(&args(bad), false).unwrap_err();
             assert_eq!(error.exit_code(), 2, "{bad:?}");

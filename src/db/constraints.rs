@@ -1,7 +1,9 @@
 //! Keys and indexes dropped for a bulk load and recreated, identical, after it: the
 //! catalog reads that find them (definitions as the server renders them, with their
 //! comments and tablespaces), the DROP, re-ADD and COMMENT statements with quoted
-//! identifiers, and the `Deferral` that remembers them.
+//! identifiers, and the `Deferral` that remembers them; also each object on its own (one
+//! index, one key, a foreign key added NOT VALID and validated later) so several
+//! connections can rebuild them in parallel, and idempotent drops for a repair.
 //! Must not decide when to defer (the caller does), nor touch tables it is not given.
 
 use tokio_postgres::GenericClient;
@@ -68,6 +70,22 @@ impl ConstraintDefinition {
         )
     }
 
+    fn drop_if_exists_sql(&self) -> String {
+        format!(
+            "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}",
+            self.table.quoted(),
+            quote_ident(&self.name)
+        )
+    }
+
+    fn validate_sql(&self) -> String {
+        format!(
+            "ALTER TABLE {} VALIDATE CONSTRAINT {}",
+            self.table.quoted(),
+            quote_ident(&self.name)
+        )
+    }
+
     fn comment_sql(&self) -> Option<String> {
         self.comment.as_ref().map(|comment| {
             format!(
@@ -79,7 +97,8 @@ impl ConstraintDefinition {
         })
     }
 
-    fn describe(&self) -> String {
+    /// "foreign key name on schema.table", for messages.
+    pub fn describe(&self) -> String {
         format!(
             "{} {} on {}.{}",
             self.kind.label(),
@@ -105,6 +124,10 @@ pub struct IndexDefinition {
 impl IndexDefinition {
     fn drop_sql(&self) -> String {
         format!("DROP INDEX {}", self.index.quoted())
+    }
+
+    fn drop_if_exists_sql(&self) -> String {
+        format!("DROP INDEX IF EXISTS {}", self.index.quoted())
     }
 
     fn comment_sql(&self) -> Option<String> {
@@ -266,14 +289,44 @@ async fn add_constraints(
     constraints: &[ConstraintDefinition],
 ) -> crate::Result<()> {
     for constraint in constraints {
-        let doing = || format!("re-adding {}", constraint.describe());
-        if constraint.kind == ConstraintKind::PrimaryKey {
-            use_tablespace(client, constraint.tablespace.as_deref()).await?;
-        }
-        let statements = [Some(constraint.add_sql()), constraint.comment_sql()];
-        execute_all(client, statements.iter().flatten(), doing).await?;
+        add_constraint(client, constraint).await?;
     }
     Ok(())
+}
+
+/// Re-adds `constraint` (a primary key's index in its tablespace), with its comment. In a
+/// transaction of the caller's (the tablespace choice is `SET LOCAL`).
+pub async fn add_constraint(
+    client: &impl GenericClient,
+    constraint: &ConstraintDefinition,
+) -> crate::Result<()> {
+    let doing = || format!("re-adding {}", constraint.describe());
+    if constraint.kind == ConstraintKind::PrimaryKey {
+        use_tablespace(client, constraint.tablespace.as_deref()).await?;
+    }
+    let statements = [Some(constraint.add_sql()), constraint.comment_sql()];
+    execute_all(client, statements.iter().flatten(), doing).await
+}
+
+/// Re-adds foreign key `constraint` without checking the rows (NOT VALID: brief locks, so
+/// several can then be validated at once with `validate_constraint`), with its comment.
+pub async fn add_foreign_key_unchecked(
+    client: &impl GenericClient,
+    constraint: &ConstraintDefinition,
+) -> crate::Result<()> {
+    let doing = || format!("re-adding {} (NOT VALID)", constraint.describe());
+    let add = format!("{} NOT VALID", constraint.add_sql());
+    let statements = [Some(add), constraint.comment_sql()];
+    execute_all(client, statements.iter().flatten(), doing).await
+}
+
+/// Checks every row against `constraint`, added NOT VALID before.
+pub async fn validate_constraint(
+    client: &impl GenericClient,
+    constraint: &ConstraintDefinition,
+) -> crate::Result<()> {
+    let doing = || format!("validating {}", constraint.describe());
+    execute_all(client, [constraint.validate_sql()].iter(), doing).await
 }
 
 /// Recreates each of `indexes` in its tablespace, with its comment.
@@ -282,12 +335,47 @@ async fn create_indexes(
     indexes: &[IndexDefinition],
 ) -> crate::Result<()> {
     for index in indexes {
-        let doing = || format!("rebuilding index ({})", index.create_sql);
-        use_tablespace(client, index.tablespace.as_deref()).await?;
-        let statements = [Some(index.create_sql.clone()), index.comment_sql()];
-        execute_all(client, statements.iter().flatten(), doing).await?;
+        create_index(client, index).await?;
     }
     Ok(())
+}
+
+/// Recreates `index` in its tablespace, with its comment. In a transaction of the
+/// caller's (the tablespace choice is `SET LOCAL`).
+pub async fn create_index(
+    client: &impl GenericClient,
+    index: &IndexDefinition,
+) -> crate::Result<()> {
+    let doing = || format!("rebuilding index ({})", index.create_sql);
+    use_tablespace(client, index.tablespace.as_deref()).await?;
+    let statements = [Some(index.create_sql.clone()), index.comment_sql()];
+    execute_all(client, statements.iter().flatten(), doing).await
+}
+
+/// Drops whatever of `deferral` exists (foreign keys first), so that it can be recreated
+/// from its definitions whatever an interrupted run left behind.
+pub async fn drop_if_exists(client: &impl GenericClient, deferral: &Deferral) -> crate::Result<()> {
+    let statements: Vec<String> = deferral
+        .foreign_keys
+        .iter()
+        .map(ConstraintDefinition::drop_if_exists_sql)
+        .chain(
+            deferral
+                .indexes
+                .iter()
+                .map(IndexDefinition::drop_if_exists_sql),
+        )
+        .chain(
+            deferral
+                .primary_keys
+                .iter()
+                .map(ConstraintDefinition::drop_if_exists_sql),
+        )
+        .collect();
+    execute_all(client, statements.iter(), || {
+        "dropping what an interrupted seed run left of its keys and indexes".to_string()
+    })
+    .await
 }
 
 async fn execute_all(
@@ -358,6 +446,14 @@ mod tests {
             "foreign key tech_research_session_id_fkey on public.tech_research"
         );
         assert_eq!(fk.comment_sql(), None);
+        assert_eq!(
+            fk.validate_sql(),
+            "ALTER TABLE \"public\".\"tech_research\" VALIDATE CONSTRAINT \"tech_research_session_id_fkey\""
+        );
+        assert_eq!(
+            fk.drop_if_exists_sql(),
+            "ALTER TABLE \"public\".\"tech_research\" DROP CONSTRAINT IF EXISTS \"tech_research_session_id_fkey\""
+        );
         let commented = ConstraintDefinition {
             comment: Some("one per session".to_string()),
             ..fk
@@ -395,6 +491,10 @@ mod tests {
         assert_eq!(
             index.drop_sql(),
             "DROP INDEX \"public\".\"Odd \"\"name\"\"\""
+        );
+        assert_eq!(
+            index.drop_if_exists_sql(),
+            "DROP INDEX IF EXISTS \"public\".\"Odd \"\"name\"\"\""
         );
         let deferral = Deferral {
             primary_keys: vec![],

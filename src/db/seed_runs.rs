@@ -1,6 +1,8 @@
-//! The SQL of the tool's record of seed runs (schema `techspec_bench`, migration
-//! 0004_seed_bookkeeping): which tables exist, the run rows, the shared design jobs the
-//! runs created, and deleting what earlier runs wrote. Must not judge the dataset's state
+//! The SQL of the tool's record of seed runs (schema `techspec_bench`, migrations
+//! 0004_seed_bookkeeping and 0005_seed_deferred_objects): which tables exist, the run rows,
+//! the shared design jobs the runs created, the keys and indexes a run dropped and has not
+//! recreated yet, the advisory lock that serialises seed runs, and deleting what earlier
+//! runs wrote. Must not judge the dataset's state
 //! (the seed module does), nor delete rows no seed run recorded.
 
 use std::collections::BTreeMap;
@@ -9,6 +11,12 @@ use chrono::{DateTime, Utc};
 use tokio_postgres::GenericClient;
 
 use crate::Error;
+use crate::db::catalog::QualifiedName;
+use crate::db::constraints::{ConstraintDefinition, ConstraintKind, Deferral, IndexDefinition};
+
+/// The advisory lock key every seed run holds ("techspec" in ASCII): one seed at a time per
+/// database, whichever connection or transaction it runs in.
+const SEED_LOCK_KEY: i64 = 0x7465_6368_7370_6563;
 
 /// Which of the tables `seed` needs exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +27,8 @@ pub struct SchemaPresence {
     pub tech_spec: bool,
     /// `techspec_bench.seed_runs` (the bookkeeping).
     pub bookkeeping: bool,
+    /// `techspec_bench.seed_deferred_objects` (keys and indexes a parallel load dropped).
+    pub deferred_objects: bool,
 }
 
 /// A seed run about to start.
@@ -47,7 +57,8 @@ pub async fn schema_presence(client: &impl GenericClient) -> crate::Result<Schem
     let row = client
         .query_one(
             "SELECT to_regclass('shared.design_jobs') IS NOT NULL, to_regclass('tech_spec_sessions') IS NOT NULL, \
-             to_regclass('techspec_bench.seed_runs') IS NOT NULL",
+             to_regclass('techspec_bench.seed_runs') IS NOT NULL, \
+             to_regclass('techspec_bench.seed_deferred_objects') IS NOT NULL",
             &[],
         )
         .await
@@ -56,6 +67,7 @@ pub async fn schema_presence(client: &impl GenericClient) -> crate::Result<Schem
         shared: row.get(0),
         tech_spec: row.get(1),
         bookkeeping: row.get(2),
+        deferred_objects: row.get(3),
     })
 }
 
@@ -65,6 +77,35 @@ pub async fn lock_seed_runs(client: &impl GenericClient) -> crate::Result<()> {
         .batch_execute("LOCK TABLE techspec_bench.seed_runs IN EXCLUSIVE MODE")
         .await
         .map_err(|e| Error::database("seed: locking techspec_bench.seed_runs", &e))
+}
+
+/// Takes the seed advisory lock until the end of the transaction (waits for a seed run
+/// holding it).
+pub async fn lock_seed_xact(client: &impl GenericClient) -> crate::Result<()> {
+    client
+        .execute("SELECT pg_advisory_xact_lock($1)", &[&SEED_LOCK_KEY])
+        .await
+        .map_err(|e| Error::database("seed: taking the seed advisory lock", &e))?;
+    Ok(())
+}
+
+/// Takes the seed advisory lock for the whole session (released when the connection
+/// ends, also when the process is killed); waits for a seed run holding it.
+pub async fn lock_seed_session(client: &impl GenericClient) -> crate::Result<()> {
+    client
+        .execute("SELECT pg_advisory_lock($1)", &[&SEED_LOCK_KEY])
+        .await
+        .map_err(|e| Error::database("seed: taking the seed advisory lock", &e))?;
+    Ok(())
+}
+
+/// Releases the session's seed advisory lock (after a completed run).
+pub async fn unlock_seed_session(client: &impl GenericClient) -> crate::Result<()> {
+    client
+        .execute("SELECT pg_advisory_unlock($1)", &[&SEED_LOCK_KEY])
+        .await
+        .map_err(|e| Error::database("seed: releasing the seed advisory lock", &e))?;
+    Ok(())
 }
 
 /// Records `run` as started; returns its id.
@@ -133,6 +174,166 @@ fn counts_of(value: &serde_json::Value) -> BTreeMap<String, u64> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+fn kind_text(kind: Option<ConstraintKind>) -> &'static str {
+    match kind {
+        Some(ConstraintKind::PrimaryKey) => "primary_key",
+        Some(ConstraintKind::ForeignKey) => "foreign_key",
+        None => "index",
+    }
+}
+
+const INSERT_DEFERRED: &str = "INSERT INTO techspec_bench.seed_deferred_objects \
+     (seed_run_id, kind, schema_name, object_table, object_name, definition, comment, tablespace) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+/// Stores every definition of `deferral` for run `run_id` (before anything is dropped).
+pub async fn store_deferral(
+    client: &impl GenericClient,
+    run_id: i64,
+    deferral: &Deferral,
+) -> crate::Result<()> {
+    let fail = |e| {
+        Error::database(
+            "seed: storing the definitions of the dropped keys and indexes",
+            &e,
+        )
+    };
+    let keys = deferral.primary_keys.iter().chain(&deferral.foreign_keys);
+    for key in keys {
+        let row: [&(dyn tokio_postgres::types::ToSql + Sync); 8] = [
+            &run_id,
+            &kind_text(Some(key.kind)),
+            &key.table.schema,
+            &key.table.name,
+            &key.name,
+            &key.definition,
+            &key.comment,
+            &key.tablespace,
+        ];
+        client.execute(INSERT_DEFERRED, &row).await.map_err(fail)?;
+    }
+    for index in &deferral.indexes {
+        let row: [&(dyn tokio_postgres::types::ToSql + Sync); 8] = [
+            &run_id,
+            &kind_text(None),
+            &index.index.schema,
+            &"",
+            &index.index.name,
+            &index.create_sql,
+            &index.comment,
+            &index.tablespace,
+        ];
+        client.execute(INSERT_DEFERRED, &row).await.map_err(fail)?;
+    }
+    Ok(())
+}
+
+/// Every stored definition not yet recreated (of any run), in the order they were stored.
+pub async fn stored_deferral(client: &impl GenericClient) -> crate::Result<Deferral> {
+    let rows = client
+        .query(
+            "SELECT kind, schema_name, object_table, object_name, definition, comment, tablespace \
+             FROM techspec_bench.seed_deferred_objects ORDER BY id",
+            &[],
+        )
+        .await
+        .map_err(|e| Error::database("seed: reading techspec_bench.seed_deferred_objects", &e))?;
+    let mut deferral = Deferral::default();
+    for r in &rows {
+        let kind: String = r.get(0);
+        let schema: String = r.get(1);
+        if kind == "index" {
+            deferral.indexes.push(IndexDefinition {
+                index: QualifiedName {
+                    schema,
+                    name: r.get(3),
+                },
+                create_sql: r.get(4),
+                comment: r.get(5),
+                tablespace: r.get(6),
+            });
+            continue;
+        }
+        let kind = if kind == "primary_key" {
+            ConstraintKind::PrimaryKey
+        } else {
+            ConstraintKind::ForeignKey
+        };
+        let key = ConstraintDefinition {
+            kind,
+            table: QualifiedName {
+                schema,
+                name: r.get(2),
+            },
+            name: r.get(3),
+            definition: r.get(4),
+            comment: r.get(5),
+            tablespace: r.get(6),
+        };
+        match kind {
+            ConstraintKind::PrimaryKey => deferral.primary_keys.push(key),
+            ConstraintKind::ForeignKey => deferral.foreign_keys.push(key),
+        }
+    }
+    Ok(deferral)
+}
+
+/// Forgets the stored definition of key `key` (it has been recreated).
+pub async fn forget_key(
+    client: &impl GenericClient,
+    key: &ConstraintDefinition,
+) -> crate::Result<()> {
+    forget(
+        client,
+        kind_text(Some(key.kind)),
+        &key.table.schema,
+        &key.table.name,
+        &key.name,
+    )
+    .await
+}
+
+/// Forgets the stored definition of `index` (it has been recreated).
+pub async fn forget_index(
+    client: &impl GenericClient,
+    index: &IndexDefinition,
+) -> crate::Result<()> {
+    forget(
+        client,
+        kind_text(None),
+        &index.index.schema,
+        "",
+        &index.index.name,
+    )
+    .await
+}
+
+async fn forget(
+    client: &impl GenericClient,
+    kind: &str,
+    schema: &str,
+    table: &str,
+    name: &str,
+) -> crate::Result<()> {
+    client
+        .execute(
+            "DELETE FROM techspec_bench.seed_deferred_objects \
+             WHERE kind = $1 AND schema_name = $2 AND object_table = $3 AND object_name = $4",
+            &[&kind, &schema, &table, &name],
+        )
+        .await
+        .map_err(|e| Error::database("seed: forgetting a recreated key or index", &e))?;
+    Ok(())
+}
+
+/// Forgets every stored definition (they have all been recreated).
+pub async fn forget_all_deferred(client: &impl GenericClient) -> crate::Result<()> {
+    client
+        .batch_execute("DELETE FROM techspec_bench.seed_deferred_objects")
+        .await
+        .map_err(|e| Error::database("seed: emptying techspec_bench.seed_deferred_objects", &e))
 }
 
 /// Sessions whose design job no seed run created (rows someone else wrote).

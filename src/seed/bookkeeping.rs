@@ -59,6 +59,46 @@ pub async fn require_schema(client: &impl GenericClient) -> crate::Result<()> {
              run `techspec-bench migrate` first",
         ));
     }
+    if !found.deferred_objects {
+        return Err(Error::environment(
+            "seed: the bookkeeping table techspec_bench.seed_deferred_objects does not exist \
+             (migration 0005_seed_deferred_objects); run `techspec-bench migrate` first",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether a recorded seed run started and never completed (it was interrupted, or is
+/// still running in a session that holds the seed lock).
+pub async fn interrupted_run(client: &impl GenericClient) -> crate::Result<bool> {
+    let runs = seed_runs::seed_runs(client).await?;
+    Ok(runs.iter().any(|r| !r.complete))
+}
+
+/// An error unless the Tech Spec tables hold exactly `rows` (rows per table, in load
+/// order) and every session belongs to a design job a seed run created: nobody wrote to
+/// them while a parallel load, which holds no table lock, ran.
+pub async fn verify_loaded(
+    client: &impl GenericClient,
+    rows: &[(String, u64)],
+) -> crate::Result<()> {
+    let counts = tech_spec_counts(client).await?;
+    for (table, found) in TECH_SPEC_TABLES.iter().zip(counts) {
+        let loaded = rows.iter().find(|(t, _)| t == table).map_or(0, |(_, n)| *n);
+        if found != loaded {
+            return Err(Error::environment(format!(
+                "seed: {table} holds {found} rows after the load, which wrote {loaded}: another session \
+                 changed the table during the seed. Stop the writers and run `seed --clear` again"
+            )));
+        }
+    }
+    let foreign = seed_runs::sessions_without_seeded_job(client).await?;
+    if foreign > 0 {
+        return Err(Error::environment(format!(
+            "seed: {foreign} sessions of design jobs no seed run created appeared during the load; \
+             stop the writers and run `seed --clear --force` on a database of disposable test data"
+        )));
+    }
     Ok(())
 }
 

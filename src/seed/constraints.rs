@@ -2,14 +2,17 @@
 //! indexes, foreign keys and (when nothing else references them) primary keys before a
 //! large load, and, when the `shared` schema is the tool's own stand-in, also its two
 //! foreign keys to shared.design_jobs; everything is recreated, identical, after the load.
-//! The SQL lives in `db::constraints`. Must not defer anything on another table, nor on
+//! A parallel load stores what it drops in the tool's schema first; `restore_stored`
+//! recreates what an interrupted run left there. The SQL lives in `db::constraints` and
+//! `db::seed_runs`. Must not defer anything on another table, nor on
 //! the Design Agent's real schema.
 
 use tokio_postgres::GenericClient;
 
 use crate::db::catalog;
 use crate::db::constraints::{self as db_constraints, ConstraintKind, Deferral};
-use crate::db::migrate;
+use crate::db::{migrate, seed_runs};
+use crate::seed::SeedPhase;
 use crate::seed::tables::TECH_SPEC_TABLES;
 
 /// Sessions from which dropping and rebuilding keys and indexes is used. On two cores
@@ -86,7 +89,32 @@ pub async fn restore(
     deferral: &Deferral,
     phases: &mut crate::seed::Phases,
 ) -> crate::Result<()> {
-    db_constraints::restore(client, deferral, |phase| phases.mark(phase)).await
+    let mut steps = vec![std::time::Instant::now()];
+    db_constraints::restore(client, deferral, |phase| {
+        phases.mark(phase);
+        steps.push(std::time::Instant::now());
+    })
+    .await?;
+    let kinds = [SeedPhase::IndexBuild, SeedPhase::KeyValidation];
+    for (phase, pair) in kinds.into_iter().zip(steps.windows(2)) {
+        phases.profile(phase, 1, pair[1] - pair[0]);
+    }
+    Ok(())
+}
+
+/// Recreates every key and index an interrupted seed run dropped and did not recreate
+/// (from their stored definitions; on emptied tables, in the caller's transaction), then
+/// forgets them; returns how many there were.
+pub async fn restore_stored(client: &impl GenericClient) -> crate::Result<usize> {
+    let stored = seed_runs::stored_deferral(client).await?;
+    let count = stored.primary_keys.len() + stored.indexes.len() + stored.foreign_keys.len();
+    if count == 0 {
+        return Ok(0);
+    }
+    db_constraints::drop_if_exists(client, &stored).await?;
+    db_constraints::restore(client, &stored, |_| {}).await?;
+    seed_runs::forget_all_deferred(client).await?;
+    Ok(count)
 }
 
 #[cfg(test)]

@@ -84,6 +84,7 @@ pub async fn grow(client: &mut Client, opts: &SeedOptions) -> crate::Result<Grow
         elapsed: started.elapsed(),
         bytes: super::relation_bytes(client).await.ok(),
         phases: phases.done,
+        profile: Vec::new(),
     }))
 }
 
@@ -208,7 +209,7 @@ async fn load_growth(
     let rows: Vec<(String, u64)> = loaded
         .into_iter()
         .filter(|(t, _)| *t != Table::SeededDesignJobs)
-        .map(|(t, n)| (t.name().to_string(), n))
+        .map(|(t, copied)| (t.name().to_string(), copied.rows))
         .collect();
     bookkeeping::complete_run(transaction, run_id, &rows).await?;
     Ok(rows)

@@ -1,11 +1,15 @@
 //! The loader: streams the generator's chunks into one binary COPY per table inside the
-//! seed transaction, with an optional progress bar per table.
+//! seed transaction (or per unit, on a connection of a parallel load), with an optional
+//! progress bar per table.
 //! Must not generate rows or decide what to clear.
 
+use std::time::Duration;
+
+use bytes::Bytes;
 use futures_util::SinkExt;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::mpsc;
-use tokio_postgres::Transaction;
+use tokio_postgres::{CopyInSink, Transaction};
 
 use crate::Error;
 use crate::seed::producer::ChunkMessage;
@@ -24,7 +28,8 @@ impl Progress {
         }
     }
 
-    fn bar(&self, table: Table, rows: u64) -> Option<ProgressBar> {
+    /// A bar for `table`'s `rows` rows (none when progress is off).
+    pub fn bar(&self, table: Table, rows: u64) -> Option<ProgressBar> {
         let bars = self.bars.as_ref()?;
         let style = ProgressStyle::with_template(
             "{prefix:>26} [{bar:30}] {human_pos:>11}/{human_len} rows {per_sec:>14}",
@@ -49,12 +54,18 @@ pub async fn copy_tables(
     slice: &Slice,
     progress: &Progress,
     phases: &mut crate::seed::Phases,
-) -> crate::Result<Vec<(Table, u64)>> {
+) -> crate::Result<Vec<(Table, Copied)>> {
     let mut loaded = Vec::with_capacity(tables.len());
     for (table, freeze) in tables {
         let expected = table.rows_in(volume, slice);
         let bar = progress.bar(*table, expected);
-        let rows = copy_table(transaction, chunks, *table, *freeze, bar.as_ref()).await?;
+        let doing = format!("seed: COPY into {}", table.name());
+        let sink = transaction
+            .copy_in(&table.copy_sql(*freeze))
+            .await
+            .map_err(|e| Error::database(&doing, &e))?;
+        let copied = stream_into(sink, chunks, *table, bar.as_ref()).await?;
+        let rows = copied.rows;
         if let Some(bar) = bar {
             bar.finish();
         }
@@ -65,24 +76,30 @@ pub async fn copy_tables(
             )));
         }
         phases.mark(&format!("copy {}", table.name()));
-        loaded.push((*table, rows));
+        loaded.push((*table, copied));
     }
     Ok(loaded)
 }
 
-async fn copy_table(
-    transaction: &Transaction<'_>,
+/// What one COPY did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Copied {
+    /// Rows the server reported.
+    pub rows: u64,
+    /// Time the generator spent producing the data.
+    pub generated: Duration,
+}
+
+/// Streams one table's (or unit's) chunks from `chunks` into the open COPY `sink`.
+pub async fn stream_into(
+    sink: CopyInSink<Bytes>,
     chunks: &mut mpsc::Receiver<ChunkMessage>,
     table: Table,
-    freeze: bool,
     bar: Option<&ProgressBar>,
-) -> crate::Result<u64> {
+) -> crate::Result<Copied> {
     let doing = format!("seed: COPY into {}", table.name());
-    let sink = transaction
-        .copy_in(&table.copy_sql(freeze))
-        .await
-        .map_err(|e| Error::database(&doing, &e))?;
     let mut sink = std::pin::pin!(sink);
+    let mut generated = Duration::ZERO;
     loop {
         let chunk = match chunks.recv().await {
             Some(Ok(chunk)) => chunk,
@@ -99,6 +116,7 @@ async fn copy_table(
                 chunk.table.name()
             )));
         }
+        generated += chunk.generated;
         sink.send(chunk.data)
             .await
             .map_err(|e| Error::database(&doing, &e))?;
@@ -109,8 +127,10 @@ async fn copy_table(
             break;
         }
     }
-    sink.as_mut()
+    let rows = sink
+        .as_mut()
         .finish()
         .await
-        .map_err(|e| Error::database(&doing, &e))
+        .map_err(|e| Error::database(&doing, &e))?;
+    Ok(Copied { rows, generated })
 }

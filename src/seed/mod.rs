@@ -1,9 +1,11 @@
 //! Deterministic fake data for the Tech Spec schema: generated, encoded and bulk-loaded
-//! with binary COPY in one transaction, with the tool's own bookkeeping of what it created.
-//! Every other statement (bookkeeping, clearing, dropping and rebuilding keys and indexes,
-//! ANALYZE, load settings) is issued through `db`. Must not change the schema (keys and
-//! indexes dropped for a load are recreated in the same transaction), nor touch rows it
-//! did not create unless `--force` was given.
+//! with binary COPY, in one transaction (`--jobs 1`) or on several connections at once
+//! (`parallel`), with the tool's own bookkeeping of what it created. Every other statement
+//! (bookkeeping, clearing, dropping and rebuilding keys and indexes, ANALYZE, load
+//! settings) is issued through `db`. Must not change the schema (keys and indexes dropped
+//! for a load are recreated in the same transaction, or, in parallel, stored first and
+//! recreated by the run or the next one), nor touch rows it did not create unless
+//! `--force` was given.
 
 mod bookkeeping;
 mod clear;
@@ -17,11 +19,13 @@ mod gen_trd;
 mod grow;
 mod load;
 mod options;
+mod parallel;
 mod producer;
 mod random;
 mod report;
 mod tables;
 mod text;
+mod units;
 mod volume;
 
 use std::time::{Duration, Instant};
@@ -29,12 +33,13 @@ use std::time::{Duration, Instant};
 use tokio_postgres::{Client, Transaction};
 
 use crate::Error;
-use crate::db::{catalog, ddl};
+use crate::db::target::DbTarget;
+use crate::db::{catalog, ddl, seed_runs};
 pub use bookkeeping::DatasetState;
 pub use constraints::{DEFER_FROM_SESSIONS, LoadTuning};
 pub use grow::{GrowOutcome, grow};
-pub use options::{MAX_SESSIONS, SeedOptions, parse_as_of};
-pub use report::{SeedReport, group_thousands, summary_table};
+pub use options::{MAX_JOBS, MAX_SESSIONS, SeedOptions, default_jobs, parse_as_of};
+pub use report::{PhaseTime, SeedPhase, SeedReport, group_thousands, profile_table, summary_table};
 pub use tables::TECH_SPEC_TABLES;
 
 /// What `seed` did.
@@ -56,6 +61,20 @@ pub async fn seed(client: &mut Client, opts: &SeedOptions) -> crate::Result<Seed
     seed_with(client, opts, LoadTuning::default()).await
 }
 
+/// Seeds on `opts.jobs` connections: more than one opens that many to `target` besides
+/// `client` (see `parallel`); one seeds in one transaction on `client` (see `seed_with`).
+pub async fn seed_jobs(
+    client: &mut Client,
+    target: &DbTarget,
+    opts: &SeedOptions,
+) -> crate::Result<SeedOutcome> {
+    if opts.jobs > 1 {
+        parallel::seed_parallel(client, target, opts, LoadTuning::default()).await
+    } else {
+        seed_with(client, opts, LoadTuning::default()).await
+    }
+}
+
 /// Seeds the database in one transaction: an interrupted run leaves it as it was. The
 /// Tech Spec tables are locked against writers before their state is read, so a row
 /// another session commits meanwhile is seen (and refused) rather than truncated.
@@ -72,24 +91,12 @@ pub async fn seed_with(
         .transaction()
         .await
         .map_err(|e| Error::database("seed: BEGIN", &e))?;
-    bookkeeping::lock_runs(&transaction).await?;
-    clear::lock_tech_spec(&transaction).await?;
-    let state = bookkeeping::state_of(&transaction).await?;
-    if let Some(existing) = refuse_or_skip(&state, opts)? {
+    if let Some(existing) = prepare(&transaction, opts, &mut phases).await? {
         transaction
             .rollback()
             .await
             .map_err(|e| Error::database("seed: ROLLBACK", &e))?;
-        return Ok(SeedOutcome::AlreadySeeded(SeedReport {
-            rows: existing,
-            elapsed: started.elapsed(),
-            bytes: None,
-            phases: vec![],
-        }));
-    }
-    if opts.clear {
-        clear::clear(&transaction, &state, opts.force).await?;
-        phases.mark("clear earlier seed data");
+        return Ok(already_seeded(existing, started));
     }
     let rows = load_dataset(&transaction, opts, tuning, &mut phases).await?;
     transaction
@@ -97,24 +104,62 @@ pub async fn seed_with(
         .await
         .map_err(|e| Error::database("seed: COMMIT", &e))?;
     phases.mark("commit");
+    let analyzing = Instant::now();
     analyze(client).await?;
+    phases.profile(SeedPhase::Analyze, 1, analyzing.elapsed());
     phases.mark("analyze");
     let bytes = relation_bytes(client).await.ok();
-    Ok(SeedOutcome::Seeded(SeedReport {
+    Ok(SeedOutcome::Seeded(phases.report(rows, started, bytes)))
+}
+
+fn already_seeded(rows: Vec<(String, u64)>, started: Instant) -> SeedOutcome {
+    SeedOutcome::AlreadySeeded(SeedReport {
         rows,
         elapsed: started.elapsed(),
-        bytes,
-        phases: phases.done,
-    }))
+        bytes: None,
+        phases: vec![],
+        profile: vec![],
+    })
+}
+
+/// In `transaction`: takes the seed lock, locks the tables, decides from their state, and
+/// clears earlier seed data when asked to or when an earlier run was interrupted (then
+/// also recreates the keys and indexes it left dropped). `Some(existing rows)` when the
+/// database is already seeded and nothing is to be done.
+async fn prepare(
+    transaction: &Transaction<'_>,
+    opts: &SeedOptions,
+    phases: &mut Phases,
+) -> crate::Result<Option<Vec<(String, u64)>>> {
+    seed_runs::lock_seed_xact(transaction).await?;
+    bookkeeping::lock_runs(transaction).await?;
+    clear::lock_tech_spec(transaction).await?;
+    let state = bookkeeping::state_of(transaction).await?;
+    let interrupted = bookkeeping::interrupted_run(transaction).await?;
+    let clearing = opts.clear || interrupted;
+    if let Some(existing) = refuse_or_skip(&state, clearing)? {
+        return Ok(Some(existing));
+    }
+    if clearing {
+        clear::clear(transaction, &state, opts.force).await?;
+        phases.mark("clear earlier seed data");
+    }
+    let restored = constraints::restore_stored(transaction).await?;
+    if restored > 0 {
+        phases.mark(&format!(
+            "recreate {restored} keys and indexes an interrupted run left dropped"
+        ));
+    }
+    Ok(None)
 }
 
 /// `Some(existing rows)` when already seeded and not clearing; an error when seeding
 /// must not go on; `None` to seed.
 fn refuse_or_skip(
     state: &DatasetState,
-    opts: &SeedOptions,
+    clearing: bool,
 ) -> crate::Result<Option<Vec<(String, u64)>>> {
-    if opts.clear {
+    if clearing {
         return Ok(None);
     }
     match state {
@@ -161,6 +206,7 @@ async fn load_dataset(
         .collect();
     let progress = load::Progress::new(opts.progress);
     let all = tables::Slice::all(&volume);
+    let copying = Instant::now();
     let loaded = load::copy_tables(
         transaction,
         &mut chunks,
@@ -171,11 +217,14 @@ async fn load_dataset(
         phases,
     )
     .await?;
+    phases.profile(SeedPhase::Copy, 1, copying.elapsed());
+    let generated = loaded.iter().map(|(_, c)| c.generated).sum();
+    phases.profile(SeedPhase::Generation, 1, generated);
     constraints::restore(transaction, &deferred, phases).await?;
     let rows: Vec<(String, u64)> = loaded
         .into_iter()
         .filter(|(t, _)| *t != tables::Table::SeededDesignJobs)
-        .map(|(t, n)| (t.name().to_string(), n))
+        .map(|(t, c)| (t.name().to_string(), c.rows))
         .collect();
     bookkeeping::complete_run(transaction, run_id, &rows).await?;
     Ok(rows)
@@ -191,11 +240,12 @@ async fn relation_bytes(client: &Client) -> crate::Result<u64> {
     catalog::total_relation_bytes(client, &catalog::DATASET_TABLES).await
 }
 
-/// Wall time per phase, measured between marks.
+/// Wall time per phase, measured between marks, and the profile per connection.
 #[derive(Debug)]
 pub(crate) struct Phases {
     last: Instant,
     done: Vec<(String, Duration)>,
+    profile: Vec<PhaseTime>,
 }
 
 impl Default for Phases {
@@ -203,6 +253,7 @@ impl Default for Phases {
         Phases {
             last: Instant::now(),
             done: Vec::new(),
+            profile: Vec::new(),
         }
     }
 }
@@ -212,6 +263,25 @@ impl Phases {
         let now = Instant::now();
         self.done.push((name.to_string(), now - self.last));
         self.last = now;
+    }
+
+    /// Adds `elapsed` to what `connection` (from 1) spent in `phase`.
+    pub(crate) fn profile(&mut self, phase: SeedPhase, connection: usize, elapsed: Duration) {
+        self.profile.push(PhaseTime {
+            phase,
+            connection,
+            elapsed,
+        });
+    }
+
+    fn report(self, rows: Vec<(String, u64)>, started: Instant, bytes: Option<u64>) -> SeedReport {
+        SeedReport {
+            rows,
+            elapsed: started.elapsed(),
+            bytes,
+            phases: self.done,
+            profile: self.profile,
+        }
     }
 }
 

@@ -27,6 +27,21 @@ pub struct SeedOptions {
     pub sessions_per_design_job: f64,
     /// Draw a progress bar per table on stderr.
     pub progress: bool,
+    /// Connections to load on: 1 loads in one transaction (an interrupted seed leaves the
+    /// database as it was); more load in parallel (an interrupted seed leaves an
+    /// incomplete dataset that `run` refuses and the next `seed` replaces).
+    pub jobs: usize,
+}
+
+/// The most connections `seed --jobs` opens.
+pub const MAX_JOBS: usize = 64;
+
+/// The default of `seed --jobs`: the number of cores, at most 8.
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 8)
 }
 
 impl Default for SeedOptions {
@@ -44,6 +59,7 @@ impl Default for SeedOptions {
             errors_per_session: 1.5,
             sessions_per_design_job: 2.0,
             progress: false,
+            jobs: 1,
         }
     }
 }
@@ -75,6 +91,12 @@ impl SeedOptions {
                     "seed: {flag} {rate} is out of range; give a number from 0 to {MAX_RATE} (fractions allowed, e.g. 0.6)"
                 )));
             }
+        }
+        if !(1..=MAX_JOBS).contains(&self.jobs) {
+            return Err(Error::config(format!(
+                "seed: --jobs {} is out of range; give a number of connections from 1 to {MAX_JOBS}",
+                self.jobs
+            )));
         }
         let per_job = self.sessions_per_design_job;
         if !(per_job.is_finite() && (0.001..=1_000_000.0).contains(&per_job)) {
@@ -143,7 +165,9 @@ mod tests {
 
     #[test]
     fn out_of_range_values_are_config_errors() {
-        let bad: [fn(&mut SeedOptions); 4] = [
+        let bad: [fn(&mut SeedOptions); 6] = [
+            |o| o.jobs = 0,
+            |o| o.jobs = MAX_JOBS + 1,
             |o| o.sessions = 0,
             |o| o.trds_per_session = -1.0,
             |o| o.messages_per_session = f64::NAN,

@@ -3,6 +3,7 @@
 //! flat. Must not talk to the database; it stops as soon as the loader goes away.
 
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use tokio::sync::mpsc;
@@ -10,6 +11,7 @@ use tokio::sync::mpsc;
 use crate::seed::context::GenContext;
 use crate::seed::encode::CopyEncoder;
 use crate::seed::tables::{Slice, Table};
+use crate::seed::units::Unit;
 
 /// Bytes per chunk handed to the COPY.
 pub const CHUNK_BYTES: usize = 256 * 1024;
@@ -22,43 +24,65 @@ pub struct Chunk {
     pub table: Table,
     pub data: Bytes,
     pub rows: u64,
-    /// The table's last chunk (it ends with the COPY trailer).
+    /// The table's (or unit's) last chunk (it ends with the COPY trailer).
     pub last: bool,
+    /// Time the generator spent producing this chunk (not waiting for the loader).
+    pub generated: Duration,
 }
 
 /// What the generator sends: a chunk, or why generation failed.
 pub type ChunkMessage = Result<Chunk, String>;
 
-/// Starts the generator thread for `tables`.
+/// Starts the generator thread for `tables` (every row of each).
 pub fn spawn(
     context: GenContext,
     tables: Vec<Table>,
 ) -> std::io::Result<(mpsc::Receiver<ChunkMessage>, JoinHandle<()>)> {
-    let slice = Slice::all(&context.volume);
-    spawn_slice(context, tables, slice)
+    let units = tables
+        .into_iter()
+        .map(|table| Unit {
+            table,
+            parents: 0..table.parents(&context.volume),
+            rows: table.expected_rows(&context.volume),
+        })
+        .collect();
+    spawn_units(context, units)
 }
 
-/// Starts the generator thread for the rows of `tables` that the parents of `slice` own.
+/// Starts the generator thread for the rows of `tables` that the parents of `slice` own
+/// (a dataset grown from one size to the next).
 pub fn spawn_slice(
     context: GenContext,
     tables: Vec<Table>,
     slice: Slice,
 ) -> std::io::Result<(mpsc::Receiver<ChunkMessage>, JoinHandle<()>)> {
+    let units = tables
+        .into_iter()
+        .map(|table| Unit {
+            table,
+            parents: slice.parents_of(table),
+            rows: table.rows_in(&context.volume, &slice),
+        })
+        .collect();
+    spawn_units(context, units)
+}
+
+/// Starts the generator thread for `units`, one COPY stream each.
+pub fn spawn_units(
+    context: GenContext,
+    units: Vec<Unit>,
+) -> std::io::Result<(mpsc::Receiver<ChunkMessage>, JoinHandle<()>)> {
     let (sender, receiver) = mpsc::channel(CHANNEL_CHUNKS);
     let handle = std::thread::Builder::new()
         .name("seed-generator".into())
-        .spawn(move || generate_all(&context, &slice, &tables, &sender))?;
+        .spawn(move || generate_all(&context, &units, &sender))?;
     Ok((receiver, handle))
 }
 
-fn generate_all(
-    context: &GenContext,
-    slice: &Slice,
-    tables: &[Table],
-    sender: &mpsc::Sender<ChunkMessage>,
-) {
-    for table in tables {
-        match generate_table(context, slice, *table, sender) {
+fn generate_all(context: &GenContext, units: &[Unit], sender: &mpsc::Sender<ChunkMessage>) {
+    for unit in units {
+        let table = unit.table;
+        match generate_table(context, unit, sender) {
             Ok(true) => {}
             Ok(false) => return, // the loader stopped listening
             Err(message) => {
@@ -70,26 +94,30 @@ fn generate_all(
     }
 }
 
-/// Sends one table's chunks; `Ok(false)` when the receiver is gone.
+/// Sends one unit's chunks; `Ok(false)` when the receiver is gone.
 fn generate_table(
     context: &GenContext,
-    slice: &Slice,
-    table: Table,
+    unit: &Unit,
     sender: &mpsc::Sender<ChunkMessage>,
 ) -> Result<bool, String> {
+    let table = unit.table;
     let mut out = CopyEncoder::new(table.types(), CHUNK_BYTES + 64 * 1024);
     let mut connected = true;
-    table.generate_slice(context, slice, &mut out, |out| {
+    let mut since = Instant::now();
+    table.generate_range(context, unit.parents.clone(), &mut out, |out| {
         if out.buffered() >= CHUNK_BYTES {
             let (data, rows) = out.take();
+            let generated = since.elapsed();
             connected = sender
                 .blocking_send(Ok(Chunk {
                     table,
                     data,
                     rows,
                     last: false,
+                    generated,
                 }))
                 .is_ok();
+            since = Instant::now();
         }
         connected
     })?;
@@ -97,12 +125,14 @@ fn generate_table(
         return Ok(false);
     }
     let (data, rows) = out.finish();
+    let generated = since.elapsed();
     Ok(sender
         .blocking_send(Ok(Chunk {
             table,
             data,
             rows,
             last: true,
+            generated,
         }))
         .is_ok())
 }

@@ -1,10 +1,13 @@
-//! What a seed run reports: rows per table, time, bytes, and the time of each phase;
-//! and the summary table printed at the end. Must not print.
+//! What a seed run reports: rows per table, time, bytes, the time of each phase, and the
+//! profile (time per phase and connection); the summary and profile tables printed at the
+//! end. Must not print.
 
 use std::time::Duration;
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, Table as TextTable};
+
+use crate::report::units::format_latency_us;
 
 /// Rows written per table (or found, for an already seeded database).
 #[derive(Debug, Clone, PartialEq)]
@@ -15,6 +18,95 @@ pub struct SeedReport {
     pub bytes: Option<u64>,
     /// Time per phase (clear, copy per table, index rebuild, analyze ...), in order.
     pub phases: Vec<(String, Duration)>,
+    /// Time per profiled phase and connection.
+    pub profile: Vec<PhaseTime>,
+}
+
+/// The phases `seed -v` profiles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SeedPhase {
+    /// Generating and encoding rows (on the generator threads, overlapping the COPY).
+    Generation,
+    /// Streaming rows into the server.
+    Copy,
+    /// Rebuilding primary keys and secondary indexes.
+    IndexBuild,
+    /// Re-adding and validating foreign keys.
+    KeyValidation,
+    /// Refreshing planner statistics.
+    Analyze,
+}
+
+impl SeedPhase {
+    pub const ALL: [SeedPhase; 5] = [
+        SeedPhase::Generation,
+        SeedPhase::Copy,
+        SeedPhase::IndexBuild,
+        SeedPhase::KeyValidation,
+        SeedPhase::Analyze,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SeedPhase::Generation => "generation",
+            SeedPhase::Copy => "COPY",
+            SeedPhase::IndexBuild => "index build",
+            SeedPhase::KeyValidation => "key validation",
+            SeedPhase::Analyze => "ANALYZE",
+        }
+    }
+}
+
+/// Time one connection (numbered from 1; 0 is the coordinating connection of a parallel
+/// load) spent in one phase.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PhaseTime {
+    pub phase: SeedPhase,
+    pub connection: usize,
+    pub elapsed: Duration,
+}
+
+/// A table of time per phase (rows) and connection (columns), with the phase's total.
+pub fn profile_table(profile: &[PhaseTime]) -> String {
+    let mut connections: Vec<usize> = profile.iter().map(|p| p.connection).collect();
+    connections.sort_unstable();
+    connections.dedup();
+    let mut table = TextTable::new();
+    table.load_style(UTF8_FULL_CONDENSED);
+    let mut header = vec!["phase".to_string()];
+    header.extend(connections.iter().map(|c| match c {
+        0 => "coordinator".to_string(),
+        c => format!("conn {c}"),
+    }));
+    header.push("sum".to_string());
+    table.set_header(header);
+    for phase in SeedPhase::ALL {
+        let times: Vec<Duration> = connections
+            .iter()
+            .map(|&c| {
+                profile
+                    .iter()
+                    .filter(|p| p.phase == phase && p.connection == c)
+                    .map(|p| p.elapsed)
+                    .sum()
+            })
+            .collect();
+        let total: Duration = times.iter().sum();
+        let mut row = vec![phase.label().to_string()];
+        row.extend(
+            times
+                .iter()
+                .chain([&total])
+                .map(|t| format_latency_us(t.as_secs_f64() * 1e6)),
+        );
+        table.add_row(row);
+    }
+    for column in 1..=connections.len() + 1 {
+        if let Some(column) = table.column_mut(column) {
+            column.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    table.to_string()
 }
 
 impl SeedReport {
@@ -68,11 +160,32 @@ mod tests {
             elapsed: Duration::from_millis(5),
             bytes: None,
             phases: vec![],
+            profile: vec![],
         };
         let text = summary_table(&report);
         assert!(text.contains("tech_spec_sessions"));
         assert!(text.contains("1,234,567"));
         assert!(text.contains("1,234,577"));
+    }
+
+    #[test]
+    fn the_profile_sums_each_phase_per_connection() {
+        let at = |phase, connection, ms| PhaseTime {
+            phase,
+            connection,
+            elapsed: Duration::from_millis(ms),
+        };
+        let text = profile_table(&[
+            at(SeedPhase::Copy, 1, 1500),
+            at(SeedPhase::Copy, 2, 700),
+            at(SeedPhase::Copy, 2, 800),
+            at(SeedPhase::Analyze, 1, 20),
+        ]);
+        assert!(text.contains("conn 2"), "{text}");
+        let copy = text.lines().find(|l| l.contains("COPY")).unwrap();
+        assert_eq!(copy.matches("1.50").count(), 2, "{copy}");
+        assert!(copy.contains("3.00"), "{copy}");
+        assert!(text.contains("index build") && text.contains("generation"));
     }
 
     #[test]

@@ -45,6 +45,16 @@ impl Slice {
         }
     }
 
+    /// The parents of `table`'s rows in this slice: sessions for the Tech Spec tables,
+    /// design jobs for the others.
+    pub fn parents_of(&self, table: Table) -> Range<u64> {
+        if table.is_tech_spec() {
+            self.sessions.clone()
+        } else {
+            self.jobs.clone()
+        }
+    }
+
     /// The sessions and design jobs `to` has beyond `from`.
     pub fn growth(from: &Volume, to: &Volume) -> Slice {
         Slice {
@@ -150,24 +160,36 @@ impl Table {
     }
 
     /// Rows this table receives.
-    #[cfg(test)]
     pub fn expected_rows(self, volume: &Volume) -> u64 {
-        self.rows_in(volume, &Slice::all(volume))
+        self.rows_of(volume, 0..self.parents(volume))
+    }
+
+    /// How many parents this table's rows hang off: sessions for the Tech Spec tables,
+    /// design jobs for the others.
+    pub fn parents(self, volume: &Volume) -> u64 {
+        if self.is_tech_spec() {
+            volume.sessions
+        } else {
+            volume.design_jobs
+        }
     }
 
     /// Rows this table receives for the parents of `slice` (children telescope).
     pub fn rows_in(self, volume: &Volume, slice: &Slice) -> u64 {
-        let jobs = slice.jobs.end - slice.jobs.start;
-        let (from, to) = (slice.sessions.start, slice.sessions.end);
+        self.rows_of(volume, slice.parents_of(self))
+    }
+
+    /// Rows this table receives for parents `parents`.
+    pub fn rows_of(self, volume: &Volume, parents: Range<u64>) -> u64 {
+        let n = parents.end - parents.start;
         match self {
-            Table::SeededDesignJobs | Table::DesignJobs => jobs,
-            Table::DesignOutputs => jobs * OUTPUTS_PER_DESIGN_JOB,
-            Table::DesignDecisions => jobs * DECISIONS_PER_DESIGN_JOB,
-            Table::Sessions => to - from,
-            Table::Research => volume.research.total(to) - volume.research.total(from),
-            Table::Conversations => volume.messages.total(to) - volume.messages.total(from),
-            Table::Trds => volume.trds.total(to) - volume.trds.total(from),
-            Table::ErrorLogs => volume.errors.total(to) - volume.errors.total(from),
+            Table::SeededDesignJobs | Table::DesignJobs | Table::Sessions => n,
+            Table::DesignOutputs => n * OUTPUTS_PER_DESIGN_JOB,
+            Table::DesignDecisions => n * DECISIONS_PER_DESIGN_JOB,
+            Table::Research => volume.research.between(parents),
+            Table::Conversations => volume.messages.between(parents),
+            Table::Trds => volume.trds.between(parents),
+            Table::ErrorLogs => volume.errors.between(parents),
         }
     }
 
@@ -179,22 +201,35 @@ impl Table {
         out: &mut CopyEncoder,
         flush: impl FnMut(&mut CopyEncoder) -> bool,
     ) -> Result<(), String> {
-        self.generate_slice(context, &Slice::all(&context.volume), out, flush)
+        self.generate_range(context, 0..self.parents(&context.volume), out, flush)
     }
 
     /// Generates the rows of this table for the parents of `slice`: each parent's rows are
     /// the same whichever slice includes it.
+    #[cfg(test)]
     pub fn generate_slice(
         self,
         context: &GenContext,
         slice: &Slice,
+        out: &mut CopyEncoder,
+        flush: impl FnMut(&mut CopyEncoder) -> bool,
+    ) -> Result<(), String> {
+        self.generate_range(context, slice.parents_of(self), out, flush)
+    }
+
+    /// Generates the rows of parents `parents` (a slice of what `generate` writes, byte for
+    /// byte), handing the encoder to `flush` between parents.
+    pub fn generate_range(
+        self,
+        context: &GenContext,
+        parents: Range<u64>,
         out: &mut CopyEncoder,
         mut flush: impl FnMut(&mut CopyEncoder) -> bool,
     ) -> Result<(), String> {
         let volume = context.volume;
         if self.is_tech_spec() {
             let mut walker = SessionWalker::new(*context);
-            for index in slice.sessions.clone() {
+            for index in parents {
                 let (session, job) = walker.session(index);
                 match self {
                     Table::Sessions => session_row(context, &session, job, out)?,
@@ -218,7 +253,7 @@ impl Table {
             }
             return Ok(());
         }
-        for index in slice.jobs.clone() {
+        for index in parents {
             let job = context.job(index);
             match self {
                 Table::SeededDesignJobs => seeded_job_row(context, &job, out)?,

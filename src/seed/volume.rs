@@ -29,6 +29,11 @@ impl Rate {
         self.before(parent + 1) - self.before(parent)
     }
 
+    /// Children of parents `parents.start..parents.end` in total.
+    pub fn between(self, parents: std::ops::Range<u64>) -> u64 {
+        self.before(parents.end) - self.before(parents.start)
+    }
+
     /// Children of `parents` parents in total.
     pub fn total(self, parents: u64) -> u64 {
         self.before(parents)

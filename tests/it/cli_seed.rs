@@ -199,7 +199,7 @@ async fn sigkill_during_a_large_seed_leaves_the_database_empty() {
     assert_nothing_seeded(&client).await;
 }
 
-/// Starts `seed --sessions 200000`, waits until it is streaming a COPY into the database,
+/// Starts `seed --sessions 200000 --jobs 1` (one transaction), waits until it is streaming a COPY into the database,
 /// sends `signal`, and returns the exit code, the terminating signal, and a client.
 async fn interrupt_mid_copy(
     label: &str,
@@ -214,11 +214,15 @@ async fn interrupt_mid_copy(
     let db = migrated(label).await;
     let client = db.client().await;
     let cwd = tempfile::tempdir().unwrap();
-    let mut child = cli_support::command_in(cwd.path(), &db.url, &["seed", "--sessions", "200000"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn seed");
+    let mut child = cli_support::command_in(
+        cwd.path(),
+        &db.url,
+        &["seed", "--sessions", "200000", "--jobs", "1"],
+    )
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .expect("spawn seed");
     wait_for_copy(&client, &db.name).await;
     let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap());
     nix::sys::signal::kill(pid, signal).expect("signal the seed");

@@ -48,6 +48,7 @@ mod scale;
 mod schema_fixture;
 mod seed_dataset;
 mod seed_interrupt;
+mod seed_parallel;
 mod seed_safety;
 mod seed_support;
 mod tls_support;
