@@ -78,7 +78,7 @@ pub struct DbFailure {
 
 impl DbFailure {
     /// Captures what a caller may match on or show from a driver error.
-    pub fn from_pg(error: &tokio_postgres::Error) -> Self {
+    fn from_pg(error: &tokio_postgres::Error) -> Self {
         DbFailure {
             code: error.code().cloned(),
             message: describe_pg_error(error),

@@ -27,7 +27,7 @@ pub struct Observed {
 impl Observed {
     /// The measured value of `metric`: microseconds, an error count or a rate per second.
     /// `None` ("no data") for latency and throughput when no iteration succeeded.
-    pub fn value_of(&self, metric: Metric) -> Option<f64> {
+    fn value_of(&self, metric: Metric) -> Option<f64> {
         let latency = &self.latency;
         if metric == Metric::Errors {
             return Some(self.errors as f64);

@@ -56,12 +56,12 @@ impl Calibrated {
 }
 
 /// `p95 × headroom`, at least `p95 + 50µs`, rounded up to three significant digits.
-pub fn calibrated_limit(p95_us: f64, headroom: f64) -> f64 {
+fn calibrated_limit(p95_us: f64, headroom: f64) -> f64 {
     round_up_3(f64::max(p95_us * headroom, p95_us + MIN_SLACK_US))
 }
 
 /// `buffers × factor` rounded up, at least one more than measured.
-pub fn buffers_budget(buffers: u64, factor: f64) -> u64 {
+fn buffers_budget(buffers: u64, factor: f64) -> u64 {
     ((buffers as f64 * factor).ceil() as u64).max(buffers + 1)
 }
 
@@ -74,7 +74,7 @@ fn round_up_3(value: f64) -> f64 {
 }
 
 /// A limit as the threshold grammar reads it: `660us`, `5.26ms`.
-pub fn limit_text(limit_us: f64) -> String {
+fn limit_text(limit_us: f64) -> String {
     if limit_us < 1_000.0 {
         return format!("{limit_us:.0}us");
     }
@@ -83,7 +83,7 @@ pub fn limit_text(limit_us: f64) -> String {
 }
 
 /// The thresholds file: a header saying how it was made, then one entry per scenario.
-pub fn thresholds_toml(entries: &[Calibrated], headroom: f64, factor: f64, origin: &str) -> String {
+fn thresholds_toml(entries: &[Calibrated], headroom: f64, factor: f64, origin: &str) -> String {
     let mut text = format!(
         "# Written by `techspec-bench calibrate` {origin}.\n\
          # p95 limits are the measured p95 × {headroom} (at least + 50us); buffer budgets are\n\
@@ -145,7 +145,7 @@ fn write_thresholds(args: &CalibrateArgs, entries: &[Calibrated], target: &str) 
 }
 
 /// scenario, measured p95, limit, headroom, buffers, budget.
-pub fn calibration_table(entries: &[Calibrated]) -> String {
+fn calibration_table(entries: &[Calibrated]) -> String {
     let mut table = Table::new();
     table.load_style(comfy_table::presets::UTF8_HORIZONTAL_ONLY);
     table.set_header(["scenario", "p95", "limit", "headroom", "buffers", "budget"]);

@@ -29,7 +29,7 @@ pub fn run(cli: &Cli, args: &InitArgs) -> Result<i32> {
 }
 
 /// The files `init` writes into `dir`, with their text.
-pub fn files_in(dir: &Path) -> Vec<(PathBuf, String)> {
+fn files_in(dir: &Path) -> Vec<(PathBuf, String)> {
     let scenario_dir = dir.join(DEFAULT_SCENARIO_DIR);
     let mut files: Vec<(PathBuf, String)> = built_in_scenarios()
         .into_iter()

@@ -43,7 +43,7 @@ pub async fn run(cli: &Cli, args: &MigrateArgs) -> Result<i32> {
 }
 
 /// One line per migration handled, or "nothing to apply".
-pub fn render_applied(done: &[AppliedMigration]) -> String {
+fn render_applied(done: &[AppliedMigration]) -> String {
     if done.is_empty() {
         return "nothing to apply: the database is up to date\n".to_string();
     }
@@ -59,7 +59,7 @@ pub fn render_applied(done: &[AppliedMigration]) -> String {
 }
 
 /// A table: version, name, status, applied at.
-pub fn render_status(states: &[MigrationState]) -> String {
+fn render_status(states: &[MigrationState]) -> String {
     let width = states
         .iter()
         .map(|s| s.name.len())

@@ -231,7 +231,7 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<i32> {
 
 /// Scenarios with `transaction = "commit"` keep whatever they write, so on a database the
 /// user named they need `--allow-writes` (exit 2 otherwise, before any connection).
-pub fn check_committed_writes(
+fn check_committed_writes(
     scenarios: &[Scenario],
     throwaway: bool,
     allow_writes: bool,
@@ -296,7 +296,7 @@ async fn new_report(database: &OpenDatabase, client: &tokio_postgres::Client) ->
 }
 
 /// The last complete seed run, when the database records one.
-pub async fn latest_seed(client: &tokio_postgres::Client) -> Option<SeedInfo> {
+async fn latest_seed(client: &tokio_postgres::Client) -> Option<SeedInfo> {
     let runs = crate::db::seed_runs::seed_runs(client).await.ok()?;
     let last = runs.into_iter().rev().find(|run| run.complete)?;
     Some(SeedInfo {
@@ -309,7 +309,7 @@ pub async fn latest_seed(client: &tokio_postgres::Client) -> Option<SeedInfo> {
 }
 
 /// The host name of this machine, when the system tells it.
-pub fn machine_name() -> Option<String> {
+fn machine_name() -> Option<String> {
     let name = std::fs::read_to_string("/proc/sys/kernel/hostname").ok()?;
     Some(name.trim().to_string()).filter(|name| !name.is_empty())
 }

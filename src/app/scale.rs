@@ -82,7 +82,7 @@ impl ScalePlan {
 }
 
 /// At least two sizes, strictly increasing, each a valid `--sessions`.
-pub fn check_levels(levels: &[u64]) -> Result<()> {
+fn check_levels(levels: &[u64]) -> Result<()> {
     if levels.len() < 2 {
         return Err(Error::config(format!(
             "scale: --sessions {} gives {} size; a fit needs at least two, e.g. --sessions 100,1000,10000",

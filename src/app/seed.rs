@@ -48,7 +48,7 @@ pub async fn run(cli: &Cli, args: &SeedArgs) -> Result<i32> {
 
 /// Validates the `seed` flags into options. Errors are configuration errors (exit 2)
 /// saying how to fix them.
-pub fn seed_options(args: &SeedArgs, progress: bool) -> Result<SeedOptions> {
+fn seed_options(args: &SeedArgs, progress: bool) -> Result<SeedOptions> {
     let as_of = match &args.as_of {
         Some(text) => seed::parse_as_of(text)?,
         None => Utc::now().trunc_subsecs(0),

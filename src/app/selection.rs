@@ -57,7 +57,7 @@ pub fn load_override(flags: &LoadFlags) -> LoadOverride {
 }
 
 /// `-v` note naming the thresholds left out because their scenario is not loaded.
-pub fn ignored_note(ignored: &[String]) -> Option<String> {
+fn ignored_note(ignored: &[String]) -> Option<String> {
     match ignored {
         [] => None,
         names => Some(format!(

@@ -24,7 +24,7 @@ pub fn man() -> Result<i32> {
 }
 
 /// The man page, rendered.
-pub fn man_page() -> Result<Vec<u8>> {
+fn man_page() -> Result<Vec<u8>> {
     let mut bytes = Vec::new();
     clap_mangen::Man::new(Cli::command())
         .render(&mut bytes)

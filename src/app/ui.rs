@@ -119,7 +119,7 @@ fn status_lines(bar: &ProgressBar, name: String, interval: Duration) {
 }
 
 /// `  session_by_id: 34% after 10 s`.
-pub fn status_line(name: &str, position: u64, length: Option<u64>, elapsed: Duration) -> String {
+fn status_line(name: &str, position: u64, length: Option<u64>, elapsed: Duration) -> String {
     let done = match length {
         Some(length) if length > 0 => format!("{}%", (position.min(length) * 100) / length),
         _ => format!("{position} done"),
@@ -128,7 +128,7 @@ pub fn status_line(name: &str, position: u64, length: Option<u64>, elapsed: Dura
 }
 
 /// `[2/14] session_by_id: started (1000 iterations, 4 clients)`.
-pub fn started_line(index: usize, total: usize, scenario: &Scenario) -> String {
+fn started_line(index: usize, total: usize, scenario: &Scenario) -> String {
     format!(
         "[{index}/{total}] {}: started ({})",
         scenario.name,
@@ -137,7 +137,7 @@ pub fn started_line(index: usize, total: usize, scenario: &Scenario) -> String {
 }
 
 /// `[2/14] session_by_id: PASS in 2.1 s, p95 0.22 ms`.
-pub fn finished_line(index: usize, total: usize, result: &ScenarioResult) -> String {
+fn finished_line(index: usize, total: usize, result: &ScenarioResult) -> String {
     let mut line = format!(
         "[{index}/{total}] {}: {} in {:.1} s",
         result.name,

@@ -67,7 +67,7 @@ impl StartLine {
     }
 
     /// Counts one arrival and waits until everyone has arrived.
-    pub fn arrive_and_wait(&self) {
+    fn arrive_and_wait(&self) {
         self.arrive();
         let arrived = self
             .arrived

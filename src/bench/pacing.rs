@@ -24,7 +24,7 @@ pub enum WaitStep {
 }
 
 /// The next step of a wait with `left` until the scheduled start.
-pub fn next_step(left: Duration) -> WaitStep {
+fn next_step(left: Duration) -> WaitStep {
     if left.is_zero() {
         WaitStep::Go
     } else if left > SPIN_BEFORE {

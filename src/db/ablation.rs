@@ -38,7 +38,7 @@ pub struct Ablatable {
 
 impl Ablatable {
     /// The statement that drops this object (to be run in a transaction that rolls back).
-    pub fn drop_statement(&self) -> String {
+    fn drop_statement(&self) -> String {
         let table = self.table.quoted();
         match &self.kind {
             ObjectKind::Index => format!(

@@ -219,7 +219,7 @@ fn split_pairs(pairs: Pairs) -> crate::Result<(String, Pairs)> {
 }
 
 /// Quotes a value the way libpq's key=value syntax reads it back.
-pub fn quote_value(value: &str) -> String {
+fn quote_value(value: &str) -> String {
     let escaped = value.replace('\\', "\\\\").replace('\'', "\\'");
     format!("'{escaped}'")
 }

@@ -60,7 +60,7 @@ impl EmbeddedMigration {
     }
 
     /// True for the stand-in of the Design Agent's `shared` schema.
-    pub fn is_shared_stand_in(&self) -> bool {
+    fn is_shared_stand_in(&self) -> bool {
         self.sql
             .lines()
             .next()

@@ -43,7 +43,7 @@ pub fn lookup(name: &str, env: &dyn Fn(&str) -> Option<String>) -> crate::Result
 
 /// The files to search, in order: `PGSERVICEFILE` or `$HOME/.pg_service.conf`, then
 /// `$PGSYSCONFDIR/pg_service.conf`.
-pub fn search_path(env: &dyn Fn(&str) -> Option<String>) -> Vec<PathBuf> {
+fn search_path(env: &dyn Fn(&str) -> Option<String>) -> Vec<PathBuf> {
     let set = |key: &str| env(key).filter(|v| !v.trim().is_empty());
     let user_file = set("PGSERVICEFILE")
         .map(PathBuf::from)

@@ -43,7 +43,7 @@ pub struct Diagnosis {
 
 impl Diagnosis {
     /// The text appended to the failure: "index usable, not chosen at this size (...)".
-    pub fn explanation(&self) -> String {
+    fn explanation(&self) -> String {
         match (&self.forced_with, self.forced_indexes.as_slice()) {
             (Some(settings), _) => format!(
                 "{} (with {settings} the planner uses it; seed more rows or check statistics)",

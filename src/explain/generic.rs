@@ -40,7 +40,7 @@ impl Server {
     }
 
     /// True when `EXPLAIN (GENERIC_PLAN)` is available (PostgreSQL 16+).
-    pub fn has_generic_plan_option(self) -> bool {
+    fn has_generic_plan_option(self) -> bool {
         self.version_num >= GENERIC_PLAN_OPTION
     }
 }

@@ -91,7 +91,7 @@ pub fn tree(plan: &Plan) -> String {
 }
 
 /// "Index Scan using ix on public.t r  rows 3 est / 3 act x7  buffers 44 hit / 0 read  0.014 ms".
-pub fn node_line(node: &PlanNode) -> String {
+fn node_line(node: &PlanNode) -> String {
     let mut line = match &node.subplan_name {
         Some(name) => format!("{name}: {}", node.describe()),
         None => node.describe(),

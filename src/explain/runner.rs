@@ -329,7 +329,7 @@ fn as_sql(params: &[ParamValue]) -> Vec<&(dyn ToSql + Sync)> {
 }
 
 /// A parameter value for reports: text quoted, long arrays summarised.
-pub fn display_param(value: &ParamValue) -> String {
+fn display_param(value: &ParamValue) -> String {
     match value {
         ParamValue::Null => "NULL".to_string(),
         ParamValue::Bool(b) => b.to_string(),

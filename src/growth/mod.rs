@@ -152,7 +152,7 @@ pub struct LogFit {
 }
 
 /// Fits c + b·ln n to `points` (same conditions as [`fit_power`]).
-pub fn fit_log(points: &[(f64, f64)]) -> Option<LogFit> {
+fn fit_log(points: &[(f64, f64)]) -> Option<LogFit> {
     fit_power(points)?;
     let xs: Vec<(f64, f64)> = points.iter().map(|(n, y)| (n.ln(), *y)).collect();
     let line = least_squares(&xs)?;

@@ -28,7 +28,7 @@ pub fn regression_reason(comparison: &BaselineComparison) -> String {
 }
 
 /// `p95 +120µs (+35.0%, 95% interval +80µs … +160µs)`; with a history also the z-score.
-pub fn percentile_text(change: &PercentileChange) -> String {
+fn percentile_text(change: &PercentileChange) -> String {
     let mut details = vec![];
     if let Some(percent) = change.change_percent {
         details.push(format_signed_percent(percent));
@@ -54,7 +54,7 @@ pub fn percentile_text(change: &PercentileChange) -> String {
 }
 
 /// `buffers 4 → 12 (3.00×)`.
-pub fn buffers_text(buffers: &BuffersChange) -> String {
+fn buffers_text(buffers: &BuffersChange) -> String {
     match buffers.ratio {
         Some(ratio) => format!(
             "buffers {} → {} ({ratio:.2}×)",
@@ -65,7 +65,7 @@ pub fn buffers_text(buffers: &BuffersChange) -> String {
 }
 
 /// The verdict as a word: `regression`, `improvement`, `unchanged`.
-pub fn change_word(change: Change) -> &'static str {
+fn change_word(change: Change) -> &'static str {
     match change {
         Change::Regression => "regression",
         Change::Improvement => "improvement",

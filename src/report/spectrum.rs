@@ -58,7 +58,7 @@ pub fn percentile_x(percentile: f64) -> f64 {
 }
 
 /// The percentile at position `x`: the inverse of [`percentile_x`].
-pub fn x_percentile(x: f64) -> f64 {
+fn x_percentile(x: f64) -> f64 {
     (1.0 - 10f64.powf(-x)) * 100.0
 }
 
@@ -94,7 +94,7 @@ pub fn x_limit(count: u64) -> f64 {
 
 /// The spectrum of a histogram: a point every 0.05 on the log axis from 0 % up to the
 /// percentile the sample count resolves, ending with the maximum there.
-pub fn histogram_spectrum(histogram: &Histogram<u64>) -> Spectrum {
+fn histogram_spectrum(histogram: &Histogram<u64>) -> Spectrum {
     let limit = x_limit(histogram.len());
     let steps = (limit / X_STEP).floor() as usize;
     let mut points: Vec<SpectrumPoint> = (0..=steps)
@@ -118,7 +118,7 @@ pub fn histogram_spectrum(histogram: &Histogram<u64>) -> Spectrum {
 }
 
 /// The seven points a summary has, the maximum placed where `iterations` resolves.
-pub fn summary_spectrum(latency: &LatencySummary, iterations: u64) -> Spectrum {
+fn summary_spectrum(latency: &LatencySummary, iterations: u64) -> Spectrum {
     let end = x_percentile(x_limit(iterations).max(3.0));
     let known = [
         (0.0, latency.min),

@@ -127,7 +127,7 @@ pub async fn complete_run(
 }
 
 /// Rows per Tech Spec table, in `TECH_SPEC_TABLES` order.
-pub async fn tech_spec_counts(client: &impl GenericClient) -> crate::Result<Vec<u64>> {
+async fn tech_spec_counts(client: &impl GenericClient) -> crate::Result<Vec<u64>> {
     let tables = catalog::resolve_relations(client, &TECH_SPEC_TABLES).await?;
     catalog::row_counts(client, &tables).await
 }

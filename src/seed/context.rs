@@ -146,7 +146,7 @@ impl GenContext {
 }
 
 /// Progress that matches the status: 0 pending, 100 completed, in between otherwise.
-pub fn progress_for(rng: &mut SeedRng, status: &str) -> i32 {
+fn progress_for(rng: &mut SeedRng, status: &str) -> i32 {
     match status {
         "pending" => 0,
         "completed" => 100,
@@ -157,7 +157,7 @@ pub fn progress_for(rng: &mut SeedRng, status: &str) -> i32 {
 }
 
 /// The agent stage a session with this status and progress is in.
-pub fn stage_for(status: &str, progress: i32) -> &'static str {
+fn stage_for(status: &str, progress: i32) -> &'static str {
     match status {
         "pending" => STAGES[0],
         "completed" => STAGES[STAGES.len() - 1],

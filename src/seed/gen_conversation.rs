@@ -29,7 +29,7 @@ const MODELS: &[&str] = &[
 
 /// Roles of `count` messages: about one in twelve is `system`, the others alternate
 /// `agent`, `user`, `agent`, ...
-pub fn roles(rng: &mut SeedRng, count: u64) -> Vec<&'static str> {
+fn roles(rng: &mut SeedRng, count: u64) -> Vec<&'static str> {
     let mut next_is_agent = true;
     (0..count)
         .map(|_| {

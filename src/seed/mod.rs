@@ -285,11 +285,6 @@ impl Phases {
     }
 }
 
-/// Rows per table a seed run with these options writes (shared tables first).
-pub fn planned_rows(opts: &SeedOptions) -> Vec<(String, u64)> {
-    volume::Volume::from_options(opts).row_counts()
-}
-
 /// Generates and encodes every row of a seed run without a database, on the generator
 /// thread as `seed` does; returns (rows, bytes of COPY data). For measuring generation.
 pub fn generate_without_database(opts: &SeedOptions) -> crate::Result<(u64, u64)> {

@@ -15,7 +15,7 @@ const MICROS: u128 = 1_000_000;
 pub struct Rate(u64);
 
 impl Rate {
-    pub fn from_f64(rate: f64) -> Rate {
+    fn from_f64(rate: f64) -> Rate {
         Rate((rate * MICROS as f64).round() as u64)
     }
 
@@ -35,6 +35,7 @@ impl Rate {
     }
 
     /// Children of `parents` parents in total.
+    #[cfg(test)]
     pub fn total(self, parents: u64) -> u64 {
         self.before(parents)
     }
@@ -72,6 +73,7 @@ impl Volume {
     }
 
     /// Rows per table, in load order, as the summary reports them.
+    #[cfg(test)]
     pub fn row_counts(&self) -> Vec<(String, u64)> {
         let n = self.sessions;
         vec![

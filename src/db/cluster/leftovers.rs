@@ -167,7 +167,7 @@ fn read_own_file(path: &Path) -> Option<String> {
 }
 
 /// The state of process `pid`, from `/proc`.
-pub fn process_state(pid: i32) -> ProcessState {
+fn process_state(pid: i32) -> ProcessState {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         Ok(stat) => match parse_stat(&stat) {
             Some(('Z' | 'X', _)) => ProcessState::Gone,
