@@ -34,7 +34,7 @@ const SOCKET_PORT: u16 = 5432;
 const SUPERUSER: &str = "postgres";
 /// How long the server may take to accept connections after it was started.
 const STARTUP_LIMIT: Duration = Duration::from_secs(90);
-/// How long each shutdown signal gets before the next, harsher one.
+/// How long the shutdown signal gets before the server is killed.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// How often initdb and the server start are checked on: short, as a cold `run` waits on both.
 const POLL_INTERVAL: Duration = Duration::from_millis(10);
@@ -308,11 +308,12 @@ fn server_owner() -> crate::Result<Option<User>> {
     }
 }
 
-/// Stops a child: SIGINT (fast shutdown), then SIGQUIT (immediate), then SIGKILL,
-/// each after a grace period; always reaps it.
+/// Stops a child: SIGQUIT (PostgreSQL's immediate shutdown: the data directory is
+/// deleted next, so the shutdown checkpoint of a fast shutdown would only write pages
+/// nobody reads), then SIGKILL after a grace period; always reaps it.
 fn stop(child: &mut Child) {
     let pid = Pid::from_raw(child.id() as i32);
-    for signal in [Signal::SIGINT, Signal::SIGQUIT] {
+    for signal in [Signal::SIGQUIT] {
         if matches!(child.try_wait(), Ok(Some(_)) | Err(_)) {
             return;
         }
