@@ -1,6 +1,8 @@
 //! Opens the database a command works on: the named target, or a throwaway cluster
 //! that lives as long as the returned value. Must not run command logic.
 
+use std::time::{Duration, Instant};
+
 use crate::cli::Cli;
 use crate::db::cluster::ThrowawayCluster;
 use crate::db::migrate::{self, MigrateOptions};
@@ -19,6 +21,19 @@ pub struct OpenDatabase {
     /// Where a named target came from; `None` for a throwaway cluster.
     pub source: Option<TargetSource>,
     cluster: Option<ThrowawayCluster>,
+    /// How long a throwaway cluster took to set up; `None` for a named target.
+    setup: Option<SetupTimes>,
+}
+
+/// How long setting up a throwaway cluster took, phase by phase (`run -v`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SetupTimes {
+    /// Binaries found, directory made, `initdb` run.
+    pub cluster_init: Duration,
+    /// Server started until it accepted a connection.
+    pub server_start: Duration,
+    /// Migrations applied (zero when the command does not migrate).
+    pub migrate: Duration,
 }
 
 impl OpenDatabase {
@@ -39,6 +54,11 @@ impl OpenDatabase {
             .map(ThrowawayCluster::notes)
             .unwrap_or_default()
     }
+
+    /// How long setting up the throwaway cluster took; `None` for a named target.
+    pub fn setup_times(&self) -> Option<SetupTimes> {
+        self.setup
+    }
 }
 
 /// Resolves the target (see [`target::resolve`]) and, when none is named, prints one line and starts
@@ -52,30 +72,42 @@ pub async fn open(cli: &Cli, allow_throwaway_setup: bool) -> crate::Result<OpenD
             target,
             source: Some(source),
             cluster: None,
+            setup: None,
         },
         Resolved::Throwaway => {
             eprintln!("{THROWAWAY_NOTICE}");
             let cluster = ThrowawayCluster::start(cli.connect_timeout).await?;
-            let database = OpenDatabase {
+            let startup = cluster.startup_times();
+            let mut database = OpenDatabase {
                 target: cluster.target(),
                 source: None,
                 cluster: Some(cluster),
+                setup: None,
             };
+            let migrating = Instant::now();
             if allow_throwaway_setup {
-                let mut client = database.connect().await?;
-                migrate::apply(
-                    &mut client,
-                    &MigrateOptions {
-                        create_shared_stand_in: true,
-                    },
-                )
-                .await?;
+                migrate_throwaway(&database).await?;
             }
+            database.setup = Some(SetupTimes {
+                cluster_init: startup.init,
+                server_start: startup.server_start,
+                migrate: migrating.elapsed(),
+            });
             database
         }
     };
     warn_about_settings(&database).await?;
     Ok(database)
+}
+
+/// Applies the migrations (with the `shared` stand-in) to a fresh throwaway cluster.
+async fn migrate_throwaway(database: &OpenDatabase) -> crate::Result<()> {
+    let mut client = database.connect().await?;
+    let options = MigrateOptions {
+        create_shared_stand_in: true,
+    };
+    migrate::apply(&mut client, &options).await?;
+    Ok(())
 }
 
 /// Warns on stderr when server settings make timings unrealistic (e.g. `fsync=off`);

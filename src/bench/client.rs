@@ -7,6 +7,7 @@
 //! is recorded. Ctrl-C stops warmup, waits, reconnects and the loop.
 //! Must not merge results across clients or decide verdicts.
 
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -273,7 +274,7 @@ impl<E: Executor> ClientLoop<'_, E> {
         let (scenario, plan, cancel) = (self.scenario, self.plan, &self.shared.cancel);
         let mut outcome = ClientOutcome::new(scenario, plan.schedule.is_some());
         let mut step_times = vec![Duration::ZERO; outcome.steps.len()];
-        let guard = response_guard(scenario);
+        let mut guard = response_guard(scenario).map(ResponseGuard::new);
         let mut progress = ProgressTicker::new(self.shared.progress.clone(), plan);
         let start = Instant::now();
         let mut now = start;
@@ -295,7 +296,11 @@ impl<E: Executor> ClientLoop<'_, E> {
                 (Err(CONNECTION_LOST.to_string()), false)
             } else {
                 let times = (!step_times.is_empty()).then_some(step_times.as_mut_slice());
-                guarded(guard, session.run_iteration(scenario, drawer, times)).await
+                let iteration = session.run_iteration(scenario, drawer, times);
+                match &mut guard {
+                    Some(guard) => guard.watch(sent, iteration).await,
+                    None => (iteration.await, false),
+                }
             };
             now = Instant::now();
             let failed = result.is_err();
@@ -339,17 +344,43 @@ fn response_guard(scenario: &Scenario) -> Option<Duration> {
     })
 }
 
-/// Awaits `iteration` within `limit`: its result, and true when the server stopped answering.
-async fn guarded(
-    limit: Option<Duration>,
-    iteration: impl Future<Output = Result<(), String>>,
-) -> (Result<(), String>, bool) {
-    match limit {
-        Some(limit) => match tokio::time::timeout(limit, iteration).await {
-            Ok(result) => (result, false),
-            Err(_) => (Err(no_response(limit)), true),
-        },
-        None => (iteration.await, false),
+/// The per-iteration response limit. One timer serves every iteration: it is moved
+/// only when it fires while the current iteration is still within its limit, so the hot
+/// loop does not register and cancel a timer per iteration.
+struct ResponseGuard {
+    limit: Duration,
+    alarm: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl ResponseGuard {
+    fn new(limit: Duration) -> ResponseGuard {
+        ResponseGuard {
+            limit,
+            alarm: Box::pin(tokio::time::sleep(limit)),
+        }
+    }
+
+    /// Awaits `iteration` (sent at `sent`) for at most the limit: its result, and true
+    /// when the server stopped answering.
+    async fn watch(
+        &mut self,
+        sent: Instant,
+        iteration: impl Future<Output = Result<(), String>>,
+    ) -> (Result<(), String>, bool) {
+        let deadline = sent + self.limit;
+        let mut iteration = std::pin::pin!(iteration);
+        loop {
+            tokio::select! {
+                biased;
+                result = &mut iteration => return (result, false),
+                () = self.alarm.as_mut() => {
+                    if Instant::now() >= deadline {
+                        return (Err(no_response(self.limit)), true);
+                    }
+                    self.alarm.as_mut().reset(deadline.into());
+                }
+            }
+        }
     }
 }
 
@@ -397,5 +428,49 @@ impl ProgressTicker {
         }
         self.pending = 0;
         self.last_flush = now;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn the_response_guard_lets_a_run_of_quick_iterations_outlast_its_limit() {
+        let limit = Duration::from_millis(60);
+        runtime().block_on(async {
+            let mut guard = ResponseGuard::new(limit);
+            let started = Instant::now();
+            while started.elapsed() < limit * 3 {
+                let quick = async {
+                    tokio::time::sleep(Duration::from_millis(15)).await;
+                    Ok(())
+                };
+                assert_eq!(guard.watch(Instant::now(), quick).await, (Ok(()), false));
+            }
+        });
+    }
+
+    #[test]
+    fn the_response_guard_stops_an_iteration_that_never_answers() {
+        let limit = Duration::from_millis(40);
+        runtime().block_on(async {
+            let mut guard = ResponseGuard::new(limit);
+            let quick = async { Ok(()) };
+            assert_eq!(guard.watch(Instant::now(), quick).await, (Ok(()), false));
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            let sent = Instant::now();
+            let (result, unresponsive) = guard.watch(sent, std::future::pending()).await;
+            assert!(unresponsive);
+            assert!(sent.elapsed() >= limit, "fired after {:?}", sent.elapsed());
+            assert!(result.unwrap_err().contains("no response from the server"));
+        });
     }
 }

@@ -34,9 +34,19 @@ const SOCKET_PORT: u16 = 5432;
 const SUPERUSER: &str = "postgres";
 /// How long the server may take to accept connections after it was started.
 const STARTUP_LIMIT: Duration = Duration::from_secs(90);
-/// How long each shutdown signal gets before the next, harsher one.
+/// How long the shutdown signal gets before the server is killed.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
-const POLL_INTERVAL: Duration = Duration::from_millis(25);
+/// How often initdb and the server start are checked on: short, as a cold `run` waits on both.
+const POLL_INTERVAL: Duration = Duration::from_millis(10);
+
+/// How long the cluster took to come up, for the phase times of `run -v`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StartupTimes {
+    /// Binaries found, directory made, `initdb` run.
+    pub init: Duration,
+    /// Server started until it accepted a connection.
+    pub server_start: Duration,
+}
 
 /// A running throwaway cluster; dropping it stops the server and deletes the directory.
 pub struct ThrowawayCluster {
@@ -48,12 +58,14 @@ pub struct ThrowawayCluster {
     /// The OS user the server runs as, when the tool runs as root.
     owner: Option<User>,
     connect_timeout: Duration,
+    startup: StartupTimes,
 }
 
 impl ThrowawayCluster {
     /// Finds the binaries, runs initdb, starts the server and waits until it accepts
     /// connections. Whatever fails or is cancelled part-way is cleaned up by `Drop`.
     pub async fn start(connect_timeout: Duration) -> crate::Result<ThrowawayCluster> {
+        let began = Instant::now();
         let bindir = pg_install::find(&|key| std::env::var(key).ok())?;
         let owner = server_owner()?;
         leftovers::remove_leftovers(&std::env::temp_dir());
@@ -70,12 +82,23 @@ impl ThrowawayCluster {
             bindir,
             owner,
             connect_timeout,
+            startup: StartupTimes::default(),
         };
         cluster.hand_directory_to_owner()?;
         cluster.run_initdb().await?;
+        let initialized = Instant::now();
         cluster.start_server()?;
         cluster.wait_until_ready().await?;
+        cluster.startup = StartupTimes {
+            init: initialized - began,
+            server_start: initialized.elapsed(),
+        };
         Ok(cluster)
+    }
+
+    /// How long initdb and the server start took.
+    pub fn startup_times(&self) -> StartupTimes {
+        self.startup
     }
 
     /// The target of the running cluster (superuser `postgres`, database `postgres`).
@@ -223,7 +246,7 @@ impl ThrowawayCluster {
                     "postgres.log",
                 ));
             }
-            tokio::time::sleep(POLL_INTERVAL * 4).await;
+            tokio::time::sleep(POLL_INTERVAL).await;
         }
     }
 
@@ -285,11 +308,12 @@ fn server_owner() -> crate::Result<Option<User>> {
     }
 }
 
-/// Stops a child: SIGINT (fast shutdown), then SIGQUIT (immediate), then SIGKILL,
-/// each after a grace period; always reaps it.
+/// Stops a child: SIGQUIT (PostgreSQL's immediate shutdown: the data directory is
+/// deleted next, so the shutdown checkpoint of a fast shutdown would only write pages
+/// nobody reads), then SIGKILL after a grace period; always reaps it.
 fn stop(child: &mut Child) {
     let pid = Pid::from_raw(child.id() as i32);
-    for signal in [Signal::SIGINT, Signal::SIGQUIT] {
+    for signal in [Signal::SIGQUIT] {
         if matches!(child.try_wait(), Ok(Some(_)) | Err(_)) {
             return;
         }
