@@ -35,10 +35,7 @@ pub fn parse_ratio(metric: Metric, rest: &str) -> Result<ThresholdExpr, String> 
     check_scenario_name(other)?;
     let factor_value = parse_factor(factor)?;
     Ok(ThresholdExpr {
-        text: format!(
-            "{} {FASTER_THAN} {other} by {factor_value}x",
-            metric.name()
-        ),
+        text: format!("{} {FASTER_THAN} {other} by {factor_value}x", metric.name()),
         metric,
         comparison: Comparison::Ge,
         limit: factor_value,
@@ -58,7 +55,7 @@ fn check_scenario_name(name: &str) -> Result<(), String> {
     ))
 }
 
-/// `5x` -> 5.0; the factor must be a number above 1 followed by `x`.
+/// `5x` -> 5.0; the factor is a number above 0 followed by `x` (below 1: "at most 1/x slower").
 fn parse_factor(text: &str) -> Result<f64, String> {
     let Some(number) = text.strip_suffix('x') else {
         return Err(format!(
@@ -68,9 +65,9 @@ fn parse_factor(text: &str) -> Result<f64, String> {
     let value: f64 = number
         .parse()
         .map_err(|_| format!("`{number}` is not a number; write a factor such as 5x or 1.5x"))?;
-    if !(value.is_finite() && value > 1.0) {
+    if !(value.is_finite() && value > 0.0) {
         return Err(format!(
-            "the factor `{text}` must be above 1x: it says how many times faster this scenario is"
+            "the factor `{text}` must be above 0x: 5x means at least 5 times faster, 0.5x at most 2 times slower"
         ));
     }
     Ok(value)
@@ -101,7 +98,7 @@ mod tests {
         let error = |text| parse_threshold(text, Metric::P95).unwrap_err();
         assert!(error("faster_than x").contains("faster_than SCENARIO by FACTOR"));
         assert!(error("faster_than x by 5").contains("needs an `x`"));
-        assert!(error("faster_than x by 0.5x").contains("above 1x"));
+        assert!(error("faster_than x by 0x").contains("above 0x"));
         assert!(error("faster_than x by fivex").contains("not a number"));
         assert!(error("faster_than X-Y by 5x").contains("not a scenario name"));
         assert!(error("errors faster_than x by 5x").contains("compares latencies"));

@@ -14,6 +14,7 @@ const BUILT_IN_SCENARIOS: &[(&str, &str)] = &[
         "cross_schema",
         include_str!("../../scenarios/cross_schema.toml"),
     ),
+    ("patterns", include_str!("../../scenarios/patterns.toml")),
 ];
 
 /// The shipped thresholds, compiled in.
@@ -188,7 +189,7 @@ mod tests {
     #[test]
     fn built_in_scenarios_are_the_shipped_groups() {
         let groups: Vec<String> = built_in_scenarios().into_iter().map(|s| s.group).collect();
-        assert_eq!(groups, ["queries", "cross_schema"]);
+        assert_eq!(groups, ["queries", "cross_schema", "patterns"]);
         assert_eq!(
             built_in_scenarios()[0].source.name,
             "<built-in>/queries.toml"
