@@ -35,6 +35,7 @@ mod explain_generic;
 mod explain_runner;
 mod faults;
 mod faults_cluster;
+mod guide;
 mod report_files;
 mod report_fixtures;
 mod report_formats;
