@@ -68,6 +68,7 @@ fn the_committed_guide_has_the_structure_the_command_emits() {
 #[test]
 fn guide_refuses_a_file_that_is_not_a_run() {
     let scale = repo("tests/fixtures/guide/scale.json");
+    assert!(scale.is_file(), "the committed sweep fixture");
     let outcome = run_tool("postgres://unused@127.0.0.1:1/x", &[
         "guide",
         "--run",
