@@ -57,11 +57,17 @@ fn the_committed_guide_has_the_structure_the_command_emits() {
         .filter(|h| h.starts_with("### "))
         .count();
     let run = read_json(&repo("tests/fixtures/guide/run.json"));
-    assert_eq!(sections, run["scenarios"].as_array().expect("scenarios").len());
+    assert_eq!(
+        sections,
+        run["scenarios"].as_array().expect("scenarios").len()
+    );
     let block = provenance(&committed);
     assert_eq!(block, provenance(&generated));
     for field in ["- Machine:", "- PostgreSQL:", "- Dataset:", "- Date:"] {
-        assert!(block.iter().any(|l| l.starts_with(field)), "{field} in {block:?}");
+        assert!(
+            block.iter().any(|l| l.starts_with(field)),
+            "{field} in {block:?}"
+        );
     }
 }
 
@@ -69,11 +75,10 @@ fn the_committed_guide_has_the_structure_the_command_emits() {
 fn guide_refuses_a_file_that_is_not_a_run() {
     let scale = repo("tests/fixtures/guide/scale.json");
     assert!(scale.is_file(), "the committed sweep fixture");
-    let outcome = run_tool("postgres://unused@127.0.0.1:1/x", &[
-        "guide",
-        "--run",
-        &scale.to_string_lossy(),
-    ]);
+    let outcome = run_tool(
+        "postgres://unused@127.0.0.1:1/x",
+        &["guide", "--run", &scale.to_string_lossy()],
+    );
     assert_exit(&outcome, 2);
     assert!(outcome.stderr.contains("techspec-bench/1"), "{outcome:?}");
 }
@@ -85,16 +90,19 @@ async fn the_shipped_pattern_pairs_pass_their_ratio_gates_on_the_default_dataset
     let json = dir.path().join("run.json");
     let scenarios = repo("scenarios/patterns.toml");
     let thresholds = repo("thresholds.toml");
-    let outcome = run_tool(&db.url, &[
-        "-q",
-        "run",
-        "--scenarios",
-        &scenarios.to_string_lossy(),
-        "--thresholds",
-        &thresholds.to_string_lossy(),
-        "--json",
-        &json.to_string_lossy(),
-    ]);
+    let outcome = run_tool(
+        &db.url,
+        &[
+            "-q",
+            "run",
+            "--scenarios",
+            &scenarios.to_string_lossy(),
+            "--thresholds",
+            &thresholds.to_string_lossy(),
+            "--json",
+            &json.to_string_lossy(),
+        ],
+    );
     assert!(matches!(outcome.code, Some(0 | 1)), "{outcome:?}");
     let results = read_json(&json);
     let mut gates = 0;
