@@ -199,6 +199,7 @@ fn section(input: &GuideInput, result: &ScenarioResult) -> String {
         format!("- Growth: {}", growth_text(input.growth.get(&result.name))),
     ];
     facts.extend(gain_lines(input, &result.name));
+    facts.extend(fix_lines(input.run, &result.name));
     for outcome in &result.thresholds {
         facts.push(format!("- Gate: {}", gate_text(outcome)));
     }
@@ -206,6 +207,23 @@ fn section(input: &GuideInput, result: &ScenarioResult) -> String {
     out.push_str(&facts.join("\n"));
     out.push_str("\n\n");
     out
+}
+
+/// For an anti-pattern: each scenario gated on being faster than it, with the ratio.
+fn fix_lines(run: &RunReport, name: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    for fix in &run.scenarios {
+        let gates = fix.thresholds.iter();
+        for gate in gates.filter(|g| g.threshold.relative_to.as_deref() == Some(name)) {
+            let measured = gate.actual.map_or(NONE.to_string(), format_factor);
+            lines.push(format!(
+                "- Fix: [{fix}](#{fix}), {} {measured} faster",
+                gate.threshold.metric.name(),
+                fix = fix.name
+            ));
+        }
+    }
+    lines
 }
 
 /// A gate as the run recorded it; a ratio gate shows the measured ratio too.
