@@ -76,6 +76,7 @@ mod tests {
             [
                 "proj/scenarios/queries.toml",
                 "proj/scenarios/cross_schema.toml",
+                "proj/scenarios/patterns.toml",
                 "proj/thresholds.toml"
             ]
         );
@@ -86,7 +87,7 @@ mod tests {
     fn existing_files_are_refused_without_force() {
         let dir = tempfile::tempdir().unwrap();
         let files = files_in(dir.path());
-        std::fs::write(&files[2].0, "mine").unwrap();
+        std::fs::write(&files[3].0, "mine").unwrap();
         let message = refuse_existing(&files, false).unwrap_err().to_string();
         assert!(
             message.contains("thresholds.toml already exists"),

@@ -110,7 +110,7 @@ mod tests {
         assert!(text.contains("  thresholds: p95 < 5ms\n"), "{text}");
         assert!(text.contains("  thresholds: none\n"), "{text}");
         assert!(
-            text.ends_with("14 scenarios in 2 groups: queries, cross_schema\n"),
+            text.ends_with("31 scenarios in 3 groups: queries, cross_schema, patterns\n"),
             "{text}"
         );
     }
