@@ -200,6 +200,36 @@ Examples:
   techspec-bench ablate --filter 'sessions_*' --markdown ablation.md
   techspec-bench --database-url postgres://me@localhost/app ablate --yes --json ablation.json")]
     Ablate(AblateArgs),
+
+    /// Write the query optimisation guide (Markdown) from a saved run, sweep and ablation.
+    #[command(after_help = "\
+Each scenario of the run becomes a section: its SQL, plan, measured p50/p95, buffers per
+execution, growth class (with --scale) and the gain of its index (with --ablate); each
+anti-pattern names its fix and the measured ratio. The guide opens with where and when the
+numbers were taken (machine, PostgreSQL version, dataset, date). No database is needed.
+
+Examples:
+  techspec-bench run --scenarios scenarios/patterns.toml --json run.json
+  techspec-bench guide --run run.json > docs/QUERY_OPTIMIZATION_GUIDE.md
+  techspec-bench guide --run run.json --scale scale.json --ablate ablate.json")]
+    Guide(GuideArgs),
+}
+
+/// `guide` options.
+#[derive(Debug, Args, Clone)]
+pub struct GuideArgs {
+    /// A results file written by `run --json` (the patterns run).
+    #[arg(long = "run", value_name = "RESULTS.json")]
+    pub run: PathBuf,
+    /// A sweep written by `scale --json`: adds each scenario's growth class.
+    #[arg(long, value_name = "SCALE.json")]
+    pub scale: Option<PathBuf>,
+    /// An ablation written by `ablate --json`: adds the gain of each scenario's indexes.
+    #[arg(long, value_name = "ABLATE.json")]
+    pub ablate: Option<PathBuf>,
+    /// Scenario files the SQL is read from. Default: ./scenarios, else built-in.
+    #[arg(long = "scenarios", value_name = "PATH")]
+    pub scenarios: Vec<PathBuf>,
 }
 
 /// `merge` options.

@@ -199,7 +199,10 @@ struct ThresholdOutcomeIn {
 impl From<ThresholdOutcome> for ThresholdOutcomeOut {
     fn from(outcome: ThresholdOutcome) -> Self {
         ThresholdOutcomeOut {
-            unit: unit_name(outcome.threshold.metric),
+            unit: match outcome.threshold.is_ratio() {
+                true => "ratio",
+                false => unit_name(outcome.threshold.metric),
+            },
             expr: outcome.threshold.text,
             ok: outcome.ok,
             actual_us: outcome.actual,

@@ -1,9 +1,10 @@
 //! Thresholds evaluated on a latency summary, and a scenario's status with its typed
 //! causes. Pure: no I/O. Must not measure, print, format text (report/ renders the causes)
 //! or decide skips/errors (the engine knows when a scenario could not run); this only
-//! judges what was measured.
+//! judges what was measured. Ratio gates between two scenarios are in `ratio`.
 
 pub mod definition;
+pub mod ratio;
 pub mod regression;
 
 use crate::config::{Metric, ThresholdExpr};
@@ -53,10 +54,12 @@ impl Observed {
 }
 
 /// Checks every threshold against what was measured, in order. A threshold with no
-/// data to judge (no successful iteration) fails.
+/// data to judge (no successful iteration) fails. Ratio gates are left out: they need the
+/// other scenario too, and `ratio::apply_ratio_gates` judges them once all are measured.
 pub fn evaluate(thresholds: &[ThresholdExpr], observed: &Observed) -> Vec<ThresholdOutcome> {
     thresholds
         .iter()
+        .filter(|threshold| !threshold.is_ratio())
         .map(|threshold| {
             let actual = observed.value_of(threshold.metric);
             ThresholdOutcome {

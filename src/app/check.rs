@@ -61,7 +61,7 @@ mod tests {
             thresholds: Thresholds::default(),
         };
         let lines = summary(&selected);
-        assert_eq!(lines[0], "ok: 20 scenarios in 3 groups, 0 with thresholds");
+        assert_eq!(lines[0], "ok: 37 scenarios in 4 groups, 0 with thresholds");
         assert!(lines[1].starts_with("note: no threshold for session_by_id, "));
     }
 }

@@ -77,6 +77,7 @@ mod tests {
                 "proj/scenarios/queries.toml",
                 "proj/scenarios/cross_schema.toml",
                 "proj/scenarios/access_paths.toml",
+                "proj/scenarios/patterns.toml",
                 "proj/thresholds.toml"
             ]
         );

@@ -110,7 +110,9 @@ mod tests {
         assert!(text.contains("  thresholds: p95 < 5ms\n"), "{text}");
         assert!(text.contains("  thresholds: none\n"), "{text}");
         assert!(
-            text.ends_with("20 scenarios in 3 groups: queries, cross_schema, access_paths\n"),
+            text.ends_with(
+                "37 scenarios in 4 groups: queries, cross_schema, access_paths, patterns\n"
+            ),
             "{text}"
         );
     }

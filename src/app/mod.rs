@@ -9,6 +9,7 @@ pub mod compare;
 pub mod database;
 pub mod dataset;
 pub mod explain;
+pub mod guide;
 pub mod init;
 pub mod list;
 pub mod merge;
@@ -82,6 +83,7 @@ async fn execute(cli: Cli) -> Result<i32> {
         Command::Merge(args) => merge::run(&cli, args),
         Command::Report(args) => report::run(&cli, args),
         Command::Compare(args) => compare::run(&cli, args),
+        Command::Guide(args) => guide::run(&cli, args),
         Command::Calibrate(args) => calibrate::run(&cli, args).await,
         Command::Scale(args) => scale::run(&cli, args).await,
         Command::Ablate(args) => ablate::run(&cli, args).await,

@@ -87,7 +87,7 @@ pub fn read_results_json(path: &Path) -> Result<serde_json::Value> {
 }
 
 /// Reads a results file into the typed report.
-fn load_results(path: &Path) -> Result<RunReport> {
+pub(crate) fn load_results(path: &Path) -> Result<RunReport> {
     results_from_json(path, read_results_json(path)?)
 }
 

@@ -1,6 +1,6 @@
 //! `techspec-bench run`: check configuration, prepare the database, run every scenario
 //! (plan check, timing, plan re-check), gate on thresholds and plans, write results after
-//! each scenario. When the database is lost for good mid-run, the scenarios measured so
+//! each scenario, then judge the ratio gates between scenarios. When the database is lost for good mid-run, the scenarios measured so
 //! far are kept, the rest are written as errors with the cause, and the run ends with
 //! the environment error. Must not hold SQL or format output itself.
 
@@ -215,6 +215,9 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<i32> {
         report.summary = Summary::of(&report.scenarios);
         plan.sink.write_files(&report)?;
     }
+    if apply_ratio_gates(&mut report, &plan.thresholds) {
+        plan.sink.write_files(&report)?;
+    }
     clock.lap("scenarios");
     plan.sink.write_stdout(&report)?;
     let json_on_stdout = args.json.as_deref().is_some_and(ci::is_stdout_path);
@@ -299,6 +302,26 @@ fn phase_times_line(phases: &[(&str, Duration)], timed: Duration, total: Duratio
     }
     parts.push(format!("total {}", us(micros(total))));
     format!("phase times: {}", parts.join(", "))
+}
+
+/// Judges the ratio gates now that every scenario is measured, words the reason of each
+/// scenario they fail, and recounts. True when any gate was judged.
+pub fn apply_ratio_gates(report: &mut RunReport, thresholds: &Thresholds) -> bool {
+    let before: usize = report.scenarios.iter().map(|r| r.thresholds.len()).sum();
+    for (index, outcome) in verdict::ratio::apply_ratio_gates(&mut report.scenarios, thresholds) {
+        let result = &mut report.scenarios[index];
+        let cause = [verdict::Cause::Threshold(&result.thresholds[outcome])];
+        let Some(text) = report::cells::failure_reason(&cause) else {
+            continue;
+        };
+        result.reason = Some(match result.reason.take().filter(|r| !r.is_empty()) {
+            Some(reason) => format!("{reason}; {text}"),
+            None => text,
+        });
+    }
+    report.summary = Summary::of(&report.scenarios);
+    let after: usize = report.scenarios.iter().map(|r| r.thresholds.len()).sum();
+    after > before
 }
 
 /// Scenarios with `transaction = "commit"` keep whatever they write, so on a database the

@@ -7,6 +7,7 @@ mod expect;
 mod load_shape;
 pub mod model;
 mod params;
+pub mod ratio_expr;
 pub mod raw;
 pub mod regression;
 pub mod scenario;

@@ -182,8 +182,19 @@ pub struct ThresholdExpr {
     pub text: String,
     pub metric: Metric,
     pub comparison: Comparison,
-    /// Microseconds for latency metrics, a count for `errors`, per second for `throughput`.
+    /// Microseconds for latency metrics, a count for `errors`, per second for `throughput`;
+    /// the factor for a ratio gate (`relative_to` set).
     pub limit: f64,
+    /// A ratio gate (`"p50 faster_than other by 5x"`): the scenario it is compared with.
+    /// Judged once every scenario ran: `other.metric / this.metric` must be `>= limit`.
+    pub relative_to: Option<String>,
+}
+
+impl ThresholdExpr {
+    /// True for a ratio gate, judged against another scenario after the run.
+    pub fn is_ratio(&self) -> bool {
+        self.relative_to.is_some()
+    }
 }
 
 /// What a threshold measures.

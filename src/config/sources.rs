@@ -18,6 +18,7 @@ const BUILT_IN_SCENARIOS: &[(&str, &str)] = &[
         "access_paths",
         include_str!("../../scenarios/access_paths.toml"),
     ),
+    ("patterns", include_str!("../../scenarios/patterns.toml")),
 ];
 
 /// The shipped thresholds, compiled in.
@@ -192,7 +193,10 @@ mod tests {
     #[test]
     fn built_in_scenarios_are_the_shipped_groups() {
         let groups: Vec<String> = built_in_scenarios().into_iter().map(|s| s.group).collect();
-        assert_eq!(groups, ["queries", "cross_schema", "access_paths"]);
+        assert_eq!(
+            groups,
+            ["queries", "cross_schema", "access_paths", "patterns"]
+        );
         assert_eq!(
             built_in_scenarios()[0].source.name,
             "<built-in>/queries.toml"

@@ -1,5 +1,6 @@
 //! The threshold grammar (docs/scenario-format.md): `"5ms"`, `"p95 < 30ms"`, `"errors == 0"`,
-//! `"throughput > 500/s"`. A small hand-written parser with helpful errors.
+//! `"throughput > 500/s"`, and the ratio form `"p50 faster_than OTHER by 5x"` (`ratio_expr`).
+//! A small hand-written parser with helpful errors.
 //! Must not read files or know scenario names: `thresholds.rs` does that.
 //!
 //! ```text
@@ -12,6 +13,7 @@
 
 use super::diagnostics::suggestion_suffix;
 use super::model::{Comparison, Metric, ThresholdExpr};
+use super::ratio_expr::{is_ratio_form, parse_ratio};
 
 /// Every metric with its name in the grammar.
 const METRICS: &[(Metric, &str)] = &[
@@ -113,9 +115,15 @@ pub fn parse_threshold(text: &str, default_metric: Metric) -> Result<ThresholdEx
         return Err("empty threshold; write a limit such as \"p95 < 5ms\" or \"5ms\"".to_string());
     }
     let starts_with_letter = trimmed.chars().next().is_some_and(|c| c.is_alphabetic());
+    if is_ratio_form(trimmed) {
+        return parse_ratio(default_metric, trimmed);
+    }
     let (metric, comparison, quantity) = if starts_with_letter {
         let (metric_text, rest) = split_word(trimmed);
         let metric = Metric::parse(metric_text)?;
+        if is_ratio_form(rest) {
+            return parse_ratio(metric, rest);
+        }
         let (comparison, rest) = parse_comparison(rest.trim_start(), metric)?;
         (metric, comparison, rest.trim_start())
     } else {
@@ -142,6 +150,7 @@ pub fn parse_threshold(text: &str, default_metric: Metric) -> Result<ThresholdEx
         metric,
         comparison,
         limit,
+        relative_to: None,
     })
 }
 

@@ -1,5 +1,5 @@
 //! The thresholds file: `[defaults] metric` and `[thresholds] name = "expr" | ["expr", ...]`
-//! -> `Thresholds`, checked against the loaded scenarios. Must not evaluate thresholds
+//! -> `Thresholds`, checked against the loaded scenarios (a ratio gate's partner too). Must not evaluate thresholds
 //! (`verdict.rs` does) or touch the database.
 
 use std::path::{Path, PathBuf};
@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use super::diagnostics::SourceText;
 use super::diagnostics::suggestion_suffix;
 use super::model::{Metric, Scenario, ThresholdExpr, Thresholds};
+use super::ratio_expr::FASTER_THAN;
 use super::raw::RawThresholdsFile;
 use super::scenario::{load_built_in_scenarios, load_scenarios};
 use super::sources::{DEFAULT_SCENARIO_DIR, thresholds_source};
@@ -86,6 +87,12 @@ pub fn load_thresholds_noting(
             .iter()
             .map(|text| parse_located(&source, text, default_metric))
             .collect::<Result<Vec<_>>>()?;
+        for (text, expr) in expressions.0.iter().zip(&parsed) {
+            if let Some(other) = &expr.relative_to {
+                let known = known.get_or_insert_with(|| known_scenario_names(scenarios));
+                check_ratio_partner(&source, text, name.get_ref(), other, known)?;
+            }
+        }
         if !is_loaded {
             // Checked all the same, so a bad expression is never waiting to surface.
             ignored.push(name.get_ref().clone());
@@ -120,6 +127,35 @@ fn unknown_scenario(
         known.join(", ")
     );
     source.error_at(name.span(), &message, &hint)
+}
+
+/// A ratio gate must name another scenario the tool knows (file:line:column, did-you-mean).
+fn check_ratio_partner(
+    source: &SourceText,
+    text: &toml::Spanned<String>,
+    gated: &str,
+    other: &str,
+    known: &[String],
+) -> Result<()> {
+    if other == gated {
+        return Err(source.error_at(
+            text.span(),
+            &format!("`{gated}` cannot be compared with itself"),
+            "name the slower scenario it must beat, e.g. \"p50 faster_than relationship_n_plus_one by 5x\"",
+        ));
+    }
+    if known.iter().any(|name| name == other) {
+        return Ok(());
+    }
+    let message = format!(
+        "`{FASTER_THAN}` names unknown scenario `{other}`{}",
+        suggestion_suffix(other, known.iter().map(String::as_str))
+    );
+    let hint = format!(
+        "name a scenario the tool knows (loaded, in ./scenarios/, built in): {}",
+        known.join(", ")
+    );
+    Err(source.error_at(text.span(), &message, &hint))
 }
 
 /// Every scenario name the tool knows: the loaded ones, then those in `./scenarios/`

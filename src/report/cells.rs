@@ -44,6 +44,10 @@ pub fn threshold_text(outcome: &ThresholdOutcome) -> String {
 /// A threshold as written: `p95 < 5ms`, `errors == 0`, `throughput > 500/s`.
 fn expression_text(threshold: &ThresholdExpr) -> String {
     let metric = threshold.metric;
+    if let Some(other) = &threshold.relative_to {
+        let factor = format_factor(threshold.limit);
+        return format!("{} ≥{factor} faster than {other}", metric.name());
+    }
     format!(
         "{} {} {}",
         metric.name(),
@@ -59,6 +63,14 @@ fn broken_threshold_text(outcome: &ThresholdOutcome) -> String {
     let Some(actual) = outcome.actual else {
         return format!("{}: {NO_DATA}", expression_text(threshold));
     };
+    if let Some(other) = &threshold.relative_to {
+        return format!(
+            "{} only {} faster than {other} (< {})",
+            metric.name(),
+            format_factor(actual),
+            format_factor(threshold.limit)
+        );
+    }
     format!(
         "{} {} {} {}",
         metric.name(),
@@ -66,6 +78,12 @@ fn broken_threshold_text(outcome: &ThresholdOutcome) -> String {
         threshold.comparison.broken_symbol(),
         format_limit(metric, threshold.limit)
     )
+}
+
+/// A speed-up factor: `5x`, `1.5x`, `12.3x` (one decimal at most).
+pub fn format_factor(factor: f64) -> String {
+    let rounded = (factor * 10.0).round() / 10.0;
+    format!("{rounded}x")
 }
 
 /// All thresholds of a scenario, one per line; `—` when it has none.
@@ -189,6 +207,18 @@ mod tests {
         assert_eq!(format_signed_percent(12.04), "+12.0%");
         assert_eq!(format_signed_percent(-4.06), "-4.1%");
         assert_eq!(format_signed_percent(0.0), "±0.0%");
+    }
+
+    #[test]
+    fn a_ratio_gate_reads_as_a_speed_up() {
+        let held = outcome("p50 faster_than slow by 5x", true, 8.26);
+        assert_eq!(threshold_text(&held), "p50 ≥5x faster than slow ✓");
+        let broken = outcome("p50 faster_than slow by 5x", false, 3.04);
+        assert_eq!(
+            threshold_text(&broken),
+            "✗ p50 only 3x faster than slow (< 5x)"
+        );
+        assert_eq!(format_factor(1.25), "1.3x");
     }
 
     fn outcome(expr: &str, ok: bool, actual: f64) -> ThresholdOutcome {

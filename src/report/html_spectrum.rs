@@ -167,7 +167,7 @@ fn spectrum_svg(
     let thresholds: Vec<&ThresholdOutcome> = result
         .thresholds
         .iter()
-        .filter(|outcome| is_latency(outcome.threshold.metric))
+        .filter(|outcome| is_latency(outcome.threshold.metric) && !outcome.threshold.is_ratio())
         .collect();
     let limits: Vec<f64> = thresholds.iter().map(|o| o.threshold.limit).collect();
     let curves: Vec<&Spectrum> = std::iter::once(current).chain(baseline).collect();

@@ -5,6 +5,7 @@
 
 pub mod baseline;
 pub mod cells;
+pub mod guide;
 mod html;
 mod html_chart;
 mod html_spectrum;

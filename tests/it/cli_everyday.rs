@@ -41,7 +41,7 @@ fn list_shows_every_scenario_with_load_thresholds_and_expectations() {
     assert!(block.contains("  thresholds: p95 < 5ms"), "{block}");
     assert!(block.contains("  expect:     "), "{block}");
     assert!(
-        outcome.stdout.contains("20 scenarios in 3 groups"),
+        outcome.stdout.contains("37 scenarios in 4 groups"),
         "{outcome:?}"
     );
 }
@@ -50,7 +50,7 @@ fn list_shows_every_scenario_with_load_thresholds_and_expectations() {
 fn check_exits_0_on_valid_files_and_2_on_a_bad_one() {
     let ok = offline(repository_root(), &["check"]);
     assert_exit(&ok, 0);
-    assert!(ok.stderr.contains("ok: 20 scenarios in 3 groups"), "{ok:?}");
+    assert!(ok.stderr.contains("ok: 37 scenarios in 4 groups"), "{ok:?}");
     let bad = offline(
         repository_root(),
         &["check", "--scenarios", &fixture("syntax_error.toml")],

@@ -20,7 +20,7 @@ async fn on_the_default_dataset_the_shipped_plans_pass_and_a_seq_scan_search_fai
     assert_exit(&all, 0);
     assert!(
         all.stdout
-            .contains("20 scenarios explained, 0 with a failed plan check"),
+            .contains("37 scenarios explained, 0 with a failed plan check"),
         "{all:?}"
     );
     assert!(!all.stdout.contains("FAIL"), "{all:?}");

@@ -11,7 +11,7 @@ fn built_in_files_are_used_away_from_the_repository_and_built_in_thresholds_are_
     std::env::set_current_dir(empty.path()).expect("cd");
 
     let built_in = load_scenarios(&[]).expect("built-in scenarios");
-    assert_eq!(built_in.len(), 20);
+    assert_eq!(built_in.len(), 37);
     assert_eq!(
         built_in[0].origin.file,
         PathBuf::from("<built-in>/queries.toml")
@@ -20,7 +20,7 @@ fn built_in_files_are_used_away_from_the_repository_and_built_in_thresholds_are_
     let thresholds = load_thresholds(None, &built_in).expect("built-in thresholds");
     assert_eq!(
         thresholds.by_scenario.len(),
-        19,
+        29,
         "every built-in threshold names a built-in scenario"
     );
 

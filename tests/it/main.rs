@@ -38,6 +38,7 @@ mod faults;
 mod faults_auth;
 mod faults_cluster;
 mod faults_signals;
+mod guide;
 mod report_files;
 mod report_fixtures;
 mod report_formats;

@@ -1,0 +1,179 @@
+//! Ratio gates (`"p50 faster_than OTHER by 5x"`), judged once every scenario of a run was
+//! measured: the gated scenario's outcome is appended and its status re-decided. Pure: no
+//! I/O. Must not format text (report/ renders the outcome) nor measure anything.
+
+use super::Observed;
+use crate::config::{ThresholdExpr, Thresholds};
+use crate::results::{LatencySummary, ScenarioResult, Status, ThresholdOutcome};
+
+/// Below this many microseconds a latency counts as this much, so that a ratio stays finite.
+const SMALLEST_LATENCY_US: f64 = 1.0;
+
+/// One ratio gate: `other / own` of the threshold's metric against its factor. No data on
+/// either side (no successful iteration) fails with `actual: None`.
+pub fn ratio_outcome(
+    threshold: &ThresholdExpr,
+    own: Option<&LatencySummary>,
+    other: Option<&LatencySummary>,
+) -> ThresholdOutcome {
+    let value = |summary: &LatencySummary| {
+        let observed = Observed {
+            latency: *summary,
+            successes: 1,
+            ..Default::default()
+        };
+        observed.value_of(threshold.metric)
+    };
+    let actual = match (own.and_then(value), other.and_then(value)) {
+        (Some(own), Some(other)) => Some(other / own.max(SMALLEST_LATENCY_US)),
+        _ => None,
+    };
+    ThresholdOutcome {
+        threshold: threshold.clone(),
+        actual,
+        ok: actual.is_some_and(|ratio| threshold.comparison.holds(ratio, threshold.limit)),
+    }
+}
+
+/// A broken gate that turned into a failure: (index of the result, index of its outcome).
+pub type BrokenGate = (usize, usize);
+
+/// Judges every ratio gate of `thresholds` on the measured `results`, appends each outcome
+/// to its scenario, and fails a passing scenario whose gate broke. A gate is not judged
+/// when either scenario was skipped or not run (not selected); the gated scenario must
+/// have been measured. Returns the broken gates, for the caller to word the reason.
+pub fn apply_ratio_gates(
+    results: &mut [ScenarioResult],
+    thresholds: &Thresholds,
+) -> Vec<BrokenGate> {
+    let mut broken = Vec::new();
+    for index in 0..results.len() {
+        let Some(gates) = thresholds.by_scenario.get(&results[index].name) else {
+            continue;
+        };
+        for threshold in gates.iter().filter(|t| t.is_ratio()) {
+            let Some(outcome) = judge(results, index, threshold) else {
+                continue;
+            };
+            let result = &mut results[index];
+            let ok = outcome.ok;
+            result.thresholds.push(outcome);
+            if !ok {
+                result.status = Status::Fail;
+                broken.push((index, result.thresholds.len() - 1));
+            }
+        }
+    }
+    broken
+}
+
+/// The outcome of one gate on `results[index]`, or `None` when it cannot be judged.
+fn judge(
+    results: &[ScenarioResult],
+    index: usize,
+    threshold: &ThresholdExpr,
+) -> Option<ThresholdOutcome> {
+    let own = &results[index];
+    if !matches!(own.status, Status::Pass | Status::Fail) {
+        return None;
+    }
+    let other_name = threshold.relative_to.as_deref()?;
+    let other = results.iter().find(|r| r.name == other_name)?;
+    if other.status == Status::Skip {
+        return None;
+    }
+    Some(ratio_outcome(
+        threshold,
+        own.latency_us.as_ref(),
+        other.latency_us.as_ref(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Metric, parse_threshold};
+
+    fn gate() -> ThresholdExpr {
+        parse_threshold("p50 faster_than slow by 5x", Metric::P95).expect("parses")
+    }
+
+    fn measured(name: &str, p50: u64) -> ScenarioResult {
+        let mut result = ScenarioResult::unmeasured(name, "g", Status::Pass, String::new());
+        result.reason = None;
+        result.latency_us = Some(LatencySummary {
+            p50,
+            p95: p50 * 2,
+            ..Default::default()
+        });
+        result
+    }
+
+    fn thresholds() -> Thresholds {
+        let mut thresholds = Thresholds::default();
+        let bound = parse_threshold("p95 < 1s", Metric::P95).expect("parses");
+        thresholds
+            .by_scenario
+            .insert("fast".into(), vec![bound, gate()]);
+        thresholds
+    }
+
+    #[test]
+    fn the_ratio_is_the_other_over_this_and_holds_at_the_factor() {
+        let fast = LatencySummary {
+            p50: 100,
+            ..Default::default()
+        };
+        let slow = |p50| LatencySummary {
+            p50,
+            ..Default::default()
+        };
+        let held = ratio_outcome(&gate(), Some(&fast), Some(&slow(500)));
+        assert_eq!((held.actual, held.ok), (Some(5.0), true));
+        let broken = ratio_outcome(&gate(), Some(&fast), Some(&slow(499)));
+        assert!(!broken.ok);
+        let no_data = ratio_outcome(&gate(), Some(&fast), None);
+        assert_eq!((no_data.actual, no_data.ok), (None, false));
+        let instant = ratio_outcome(&gate(), Some(&slow(0)), Some(&slow(7)));
+        assert_eq!(instant.actual, Some(7.0));
+    }
+
+    #[test]
+    fn a_broken_gate_fails_the_passing_scenario_and_is_reported() {
+        let mut results = vec![measured("fast", 100), measured("slow", 300)];
+        let broken = apply_ratio_gates(&mut results, &thresholds());
+        assert_eq!(broken, [(0, 0)]);
+        assert_eq!(results[0].status, Status::Fail);
+        assert_eq!(results[0].thresholds[0].actual, Some(3.0));
+        assert_eq!(results[1].status, Status::Pass);
+        assert!(results[1].thresholds.is_empty());
+    }
+
+    #[test]
+    fn a_held_gate_keeps_the_status_and_records_the_outcome() {
+        let mut results = vec![measured("fast", 100), measured("slow", 900)];
+        assert!(apply_ratio_gates(&mut results, &thresholds()).is_empty());
+        assert_eq!(results[0].status, Status::Pass);
+        assert!(results[0].thresholds[0].ok);
+    }
+
+    #[test]
+    fn a_gate_is_not_judged_without_its_partner_or_when_either_was_skipped() {
+        let mut alone = vec![measured("fast", 100)];
+        assert!(apply_ratio_gates(&mut alone, &thresholds()).is_empty());
+        assert!(alone[0].thresholds.is_empty());
+        let mut skipped_partner = vec![measured("fast", 100), measured("slow", 1)];
+        skipped_partner[1].status = Status::Skip;
+        assert!(apply_ratio_gates(&mut skipped_partner, &thresholds()).is_empty());
+        let mut skipped = vec![measured("fast", 100), measured("slow", 1)];
+        skipped[0].status = Status::Skip;
+        assert!(apply_ratio_gates(&mut skipped, &thresholds()).is_empty());
+        let mut errored_partner = vec![measured("fast", 100), measured("slow", 1)];
+        errored_partner[1].status = Status::Error;
+        errored_partner[1].latency_us = None;
+        assert_eq!(
+            apply_ratio_gates(&mut errored_partner, &thresholds()),
+            [(0, 0)]
+        );
+    }
+}
