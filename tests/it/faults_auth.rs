@@ -6,11 +6,11 @@
 
 use crate::cli_support::{self, assert_exit};
 use crate::common;
+use crate::tls_support::{server_command, server_user};
 
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 const USER: &str = "bench_scram";
@@ -149,33 +149,6 @@ fn on_own_runtime<T: Send + 'static>(
     })
     .join()
     .unwrap()
-}
-
-/// A server binary, run as the `postgres` OS user when the tests run as root.
-fn server_command(program: &Path, dir: &Path, log_name: &str) -> Command {
-    let log = std::fs::File::create(dir.join(log_name)).unwrap();
-    let mut command = Command::new(program);
-    command
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .process_group(0);
-    if let Some(user) = server_user() {
-        command.uid(user.uid.as_raw()).gid(user.gid.as_raw());
-    }
-    command
-}
-
-fn server_user() -> Option<nix::unistd::User> {
-    if !nix::unistd::geteuid().is_root() {
-        return None;
-    }
-    Some(
-        nix::unistd::User::from_name("postgres")
-            .unwrap()
-            .expect("a `postgres` OS user to run the server as"),
-    )
 }
 
 /// The directory goes to the server's OS user (initdb and the logs write there).

@@ -132,7 +132,7 @@ impl Drop for TlsCluster {
 }
 
 /// A server binary, run as the `postgres` OS user when the tests run as root.
-fn server_command(program: &Path, dir: &Path, log_name: &str) -> Command {
+pub fn server_command(program: &Path, dir: &Path, log_name: &str) -> Command {
     let log = std::fs::File::create(dir.join(log_name)).unwrap();
     let mut command = Command::new(program);
     command
@@ -147,7 +147,8 @@ fn server_command(program: &Path, dir: &Path, log_name: &str) -> Command {
     command
 }
 
-fn server_user() -> Option<nix::unistd::User> {
+/// The `postgres` OS user when the tests run as root (PostgreSQL refuses root).
+pub fn server_user() -> Option<nix::unistd::User> {
     if !nix::unistd::geteuid().is_root() {
         return None;
     }
