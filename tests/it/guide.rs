@@ -37,6 +37,8 @@ fn generated_guide() -> String {
         .arg(fixture("run.json"))
         .arg("--scale")
         .arg(fixture("scale.json"))
+        .arg("--ablate")
+        .arg(fixture("ablate.json"))
         .arg("--scenarios")
         .arg(repo("scenarios/patterns.toml"))
         .output()
