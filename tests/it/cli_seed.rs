@@ -6,6 +6,7 @@
 
 use crate::cli_support;
 use crate::common;
+use crate::seed_support::wait_until_idle;
 
 use std::time::{Duration, Instant};
 
@@ -250,29 +251,6 @@ async fn wait_for_copy(client: &tokio_postgres::Client, dbname: &str) {
         assert!(
             started.elapsed() < Duration::from_secs(120),
             "the seed never started a COPY"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-/// Waits until no other backend is connected to `dbname` (the killed seed's session ended).
-async fn wait_until_idle(client: &tokio_postgres::Client, dbname: &str) {
-    let started = Instant::now();
-    loop {
-        let others: i64 = client
-            .query_one(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
-                &[&dbname],
-            )
-            .await
-            .unwrap()
-            .get(0);
-        if others == 0 {
-            return;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the seed's session did not end"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

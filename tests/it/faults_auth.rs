@@ -6,7 +6,7 @@
 
 use crate::cli_support::{self, assert_exit};
 use crate::common;
-use crate::tls_support::{server_command, server_user};
+use crate::tls_support::{free_port, init_cluster, log, server_command, server_user};
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -34,20 +34,7 @@ impl ScramCluster {
             .expect("temp dir");
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
         hand_to_server_user(dir.path());
-        let bindir = techspec_bench::db::pg_install::find(&|key| std::env::var(key).ok())
-            .expect("PostgreSQL server binaries (apt-get install postgresql)");
-        let data = dir.path().join("data");
-        let status = server_command(&bindir.join("initdb"), dir.path(), "initdb.log")
-            .arg("-D")
-            .arg(&data)
-            .args(["-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"])
-            .status()
-            .expect("run initdb");
-        assert!(
-            status.success(),
-            "initdb failed: {}",
-            log(dir.path(), "initdb.log")
-        );
+        let (bindir, data) = init_cluster(dir.path());
         std::fs::write(
             data.join("pg_hba.conf"),
             "local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n",
@@ -156,15 +143,6 @@ fn hand_to_server_user(dir: &Path) {
     if let Some(user) = server_user() {
         nix::unistd::chown(dir, Some(user.uid), Some(user.gid)).unwrap();
     }
-}
-
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-}
-
-fn log(dir: &Path, name: &str) -> String {
-    std::fs::read_to_string(dir.join(name)).unwrap_or_default()
 }
 
 /// `migrate --status` on `url`, with `extra_env` set, from an empty directory.

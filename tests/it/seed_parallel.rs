@@ -5,6 +5,7 @@
 
 use crate::cli_support;
 use crate::common;
+use crate::seed_support::wait_until_idle;
 
 use std::time::{Duration, Instant};
 
@@ -148,29 +149,6 @@ async fn wait_for(client: &tokio_postgres::Client, sql: &str, what: &str) {
             "{what} never started"
         );
         tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-}
-
-/// Waits until no other backend is connected to `dbname`.
-async fn wait_until_idle(client: &tokio_postgres::Client, dbname: &str) {
-    let started = Instant::now();
-    loop {
-        let others: i64 = client
-            .query_one(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
-                &[&dbname],
-            )
-            .await
-            .unwrap()
-            .get(0);
-        if others == 0 {
-            return;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the killed seed's sessions did not end"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 

@@ -1,6 +1,8 @@
 //! Helpers shared by the seed integration tests: options with a fixed clock, row counts
 //! and checksums. Must not be used outside tests.
 
+use std::time::{Duration, Instant};
+
 use techspec_bench::seed::{SeedOptions, parse_as_of};
 
 pub use techspec_bench::db::catalog::DATASET_TABLES as TABLES;
@@ -96,4 +98,27 @@ pub async fn design_job_exists(client: &tokio_postgres::Client, id: uuid::Uuid) 
         .unwrap()
         .get(0);
     found == 1
+}
+
+/// Waits until no other backend is connected to `dbname` (a killed seed's sessions ended).
+pub async fn wait_until_idle(client: &tokio_postgres::Client, dbname: &str) {
+    let started = Instant::now();
+    loop {
+        let others: i64 = client
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+                &[&dbname],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if others == 0 {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the seed's sessions did not end"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }

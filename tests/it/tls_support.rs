@@ -29,20 +29,7 @@ impl TlsCluster {
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
         make_certificates(dir.path());
         hand_to_server_user(dir.path());
-        let bindir = techspec_bench::db::pg_install::find(&|key| std::env::var(key).ok())
-            .expect("PostgreSQL server binaries (apt-get install postgresql)");
-        let data = dir.path().join("data");
-        let status = server_command(&bindir.join("initdb"), dir.path(), "initdb.log")
-            .arg("-D")
-            .arg(&data)
-            .args(["-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"])
-            .status()
-            .expect("run initdb");
-        assert!(
-            status.success(),
-            "initdb failed: {}",
-            log(dir.path(), "initdb.log")
-        );
+        let (bindir, data) = init_cluster(dir.path());
         let port = free_port();
         let server = server_command(&bindir.join("postgres"), dir.path(), "postgres.log")
             .arg("-D")
@@ -129,6 +116,26 @@ impl Drop for TlsCluster {
         let _ = self.server.kill();
         let _ = self.server.wait();
     }
+}
+
+/// Runs initdb (as the server's OS user) into `dir`/data; returns the server binaries'
+/// directory and the data directory.
+pub fn init_cluster(dir: &Path) -> (PathBuf, PathBuf) {
+    let bindir = techspec_bench::db::pg_install::find(&|key| std::env::var(key).ok())
+        .expect("PostgreSQL server binaries (apt-get install postgresql)");
+    let data = dir.join("data");
+    let status = server_command(&bindir.join("initdb"), dir, "initdb.log")
+        .arg("-D")
+        .arg(&data)
+        .args(["-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"])
+        .status()
+        .expect("run initdb");
+    assert!(
+        status.success(),
+        "initdb failed: {}",
+        log(dir, "initdb.log")
+    );
+    (bindir, data)
 }
 
 /// A server binary, run as the `postgres` OS user when the tests run as root.
@@ -261,11 +268,13 @@ fn openssl(dir: &Path, args: &[&str]) {
     );
 }
 
-fn free_port() -> u16 {
+/// A TCP port on 127.0.0.1 that was free a moment ago.
+pub fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()
 }
 
-fn log(dir: &Path, name: &str) -> String {
+/// A server log in `dir` (empty when missing).
+pub fn log(dir: &Path, name: &str) -> String {
     std::fs::read_to_string(dir.join(name)).unwrap_or_default()
 }
