@@ -8,15 +8,21 @@
 # A benchmark, not a test: the rate depends on the machine and on what else runs on it.
 #
 # Environment: RUNS (default 20), SESSIONS (default 10000), EXTRA_ARGS (passed to `run`,
-# e.g. "--filter session_*"), BIN (default target/release/techspec-bench, built if absent).
+# e.g. "--filter session_*"), BIN (default target/release/techspec-bench, built if absent),
+# KEEP (a directory to keep every results file in, for a closer look).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RUNS=${RUNS:-20}
 SESSIONS=${SESSIONS:-10000}
 BIN=${BIN:-$ROOT/target/release/techspec-bench}
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
+if [[ -n ${KEEP:-} ]]; then
+  mkdir -p "$KEEP"
+  WORK=$(cd "$KEEP" && pwd)
+else
+  WORK=$(mktemp -d)
+  trap 'rm -rf "$WORK"' EXIT
+fi
 
 if [[ ! -x $BIN ]]; then
   (cd "$ROOT" && cargo build --release --quiet)

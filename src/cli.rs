@@ -416,6 +416,11 @@ pub struct RunArgs {
     /// Save these results as a baseline (JSON).
     #[arg(long, value_name = "FILE")]
     pub save_baseline: Option<PathBuf>,
+    /// Measure every scenario in up to N windows (at least 25 iterations each), taken in
+    /// rounds that interleave the scenarios, each window on new connections, so a run
+    /// samples the machine at several times; 1 measures each scenario in one go.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub rounds: u32,
     #[command(flatten)]
     pub load: LoadFlags,
 }
@@ -431,7 +436,8 @@ pub struct RegressionArgs {
     /// Relative change a regression must exceed (default for every scenario).
     #[arg(long, value_name = "PERCENT", default_value = "10%", value_parser = parse_percent)]
     pub max_regression: f64,
-    /// Change the 95% interval's lower bound must exceed to count as a regression.
+    /// Change the interval's lower bound must exceed to count as a regression (the
+    /// intervals share 95% confidence over the run's comparisons).
     #[arg(long, value_name = "DURATION", default_value = "50us", value_parser = parse_duration)]
     pub min_regression: Duration,
     /// Buffers per execution above this multiple of the baseline's fail the gate.

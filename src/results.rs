@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Metric, ThresholdExpr, parse_threshold};
+use crate::stats::Interval;
 use crate::verdict::regression::BaselineComparison;
 
 /// Format identifier written into every JSON result.
@@ -110,6 +111,11 @@ pub struct ScenarioResult {
     pub steps: Vec<StepResult>,
     /// Base64 of the HdrHistogram V2 + DEFLATE encoding of `latency_us`.
     pub histogram: Option<String>,
+    /// The same successful iterations split into measurement windows, in time order, each
+    /// encoded as `histogram` (closed-loop windows each ran on their own connections).
+    /// Baseline comparisons resample them. Empty when not recorded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub windows: Vec<String>,
     /// Shared buffers (hit + read) per execution, all steps, from EXPLAIN (ANALYZE, BUFFERS).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub buffers: Option<u64>,
@@ -142,6 +148,7 @@ impl ScenarioResult {
             plan: None,
             steps: Vec::new(),
             histogram: None,
+            windows: Vec::new(),
             buffers: None,
             definition: None,
             baseline: None,
@@ -177,6 +184,10 @@ pub struct ThresholdOutcome {
     /// metric needs successful iterations and there were none: the threshold then fails.
     pub actual: Option<f64>,
     pub ok: bool,
+    /// Ratio gates on a percentile: the interval of the ratio from both scenarios'
+    /// measurement windows. A gate whose interval reaches its factor holds (the shortfall
+    /// is within the noise). `None` for every other threshold.
+    pub interval: Option<Interval>,
 }
 
 /// A threshold entry as written.
@@ -186,6 +197,8 @@ struct ThresholdOutcomeOut {
     ok: bool,
     actual_us: Option<f64>,
     unit: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    interval: Option<Interval>,
 }
 
 /// A threshold entry as read; `unit` follows from the metric and is not needed.
@@ -194,6 +207,8 @@ struct ThresholdOutcomeIn {
     expr: String,
     ok: bool,
     actual_us: Option<f64>,
+    #[serde(default)]
+    interval: Option<Interval>,
 }
 
 impl From<ThresholdOutcome> for ThresholdOutcomeOut {
@@ -206,6 +221,7 @@ impl From<ThresholdOutcome> for ThresholdOutcomeOut {
             expr: outcome.threshold.text,
             ok: outcome.ok,
             actual_us: outcome.actual,
+            interval: outcome.interval,
         }
     }
 }
@@ -220,6 +236,7 @@ impl TryFrom<ThresholdOutcomeIn> for ThresholdOutcome {
             threshold,
             actual: entry.actual_us,
             ok: entry.ok,
+            interval: entry.interval,
         })
     }
 }
@@ -327,6 +344,7 @@ mod tests {
             threshold: parse_threshold(text, Metric::P95).expect("valid threshold"),
             actual: Some(actual),
             ok,
+            interval: None,
         }
     }
 

@@ -66,6 +66,7 @@ pub fn evaluate(thresholds: &[ThresholdExpr], observed: &Observed) -> Vec<Thresh
                 threshold: threshold.clone(),
                 actual,
                 ok: actual.is_some_and(|value| threshold.comparison.holds(value, threshold.limit)),
+                interval: None,
             }
         })
         .collect()
@@ -167,6 +168,7 @@ mod tests {
             threshold: threshold(expr),
             actual: Some(actual),
             ok,
+            interval: None,
         }
     }
 

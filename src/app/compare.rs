@@ -11,6 +11,7 @@ use crate::config::{RegressionOverride, Scenario};
 use crate::report::regression::{method_note, regression_reason};
 use crate::report::{self, BaselineRun, Reporter, TableReporter};
 use crate::results::{RunReport, ScenarioResult, Status, Summary};
+use crate::stats::{DEFAULT_CONFIDENCE, per_comparison};
 use crate::verdict::definition::definition_hash;
 use crate::verdict::regression::{RegressionLimits, compare_scenario};
 use crate::{Error, Result, exit_code};
@@ -38,6 +39,20 @@ impl BaselineGate {
             limits: limits_of(args),
             overrides: overrides.clone(),
         }))
+    }
+
+    /// Shares the 95% confidence out over the comparisons of a run of `names`: three
+    /// percentiles of every one the baseline measured too (see `stats::per_comparison`).
+    pub fn comparing<'a>(mut self, names: impl Iterator<Item = &'a str>) -> Self {
+        let compared = names
+            .filter(|name| {
+                self.runs
+                    .iter()
+                    .any(|run| run.report.scenarios.iter().any(|s| s.name == *name))
+            })
+            .count();
+        self.limits.confidence = per_comparison(DEFAULT_CONFIDENCE, 3 * compared);
+        self
     }
 
     /// The newest baseline run, which the Δ columns compare with.
@@ -94,6 +109,7 @@ fn limits_of(args: &RegressionArgs) -> RegressionLimits {
         max_percent: args.max_regression,
         min_us: args.min_regression.as_secs_f64() * 1e6,
         max_buffers_ratio: args.max_buffers_ratio,
+        confidence: DEFAULT_CONFIDENCE,
     }
 }
 
@@ -220,6 +236,8 @@ pub fn run(cli: &Cli, args: &CompareArgs) -> Result<i32> {
     let gate = BaselineGate::load(&regression, &BTreeMap::new())?
         .ok_or_else(|| Error::config("compare needs a baseline"))?;
     let mut current = report::load_baseline(&args.new)?;
+    let measured = current.scenarios.iter().filter(|s| s.latency_us.is_some());
+    let gate = gate.comparing(measured.map(|s| s.name.as_str()));
     check_definitions_of_results(&gate, &current, &args.new)?;
     for warning in gate.check_dataset(&current)? {
         eprintln!("warning: {warning}");

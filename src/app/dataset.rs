@@ -1,5 +1,6 @@
 //! Makes sure the database holds a complete dataset before measuring: seeds a throwaway
-//! cluster (or a named database with `run --seed`), and refuses an incomplete seed.
+//! cluster (or a named database with `run --seed`) on one connection per core, as `seed`
+//! does by default, and refuses an incomplete seed.
 //! Must not seed a named database the user did not ask to seed (the safety rule).
 
 use crate::app::database::OpenDatabase;
@@ -19,13 +20,14 @@ pub async fn ensure_dataset(
         let options = SeedOptions {
             sessions,
             progress: ui.progress,
+            jobs: seed::default_jobs(),
             ..SeedOptions::default()
         };
         ui.note(format!(
             "seeding {sessions} sessions into {}",
             database.target.display
         ));
-        match seed::seed(client, &options).await? {
+        match seed::seed_jobs(client, &database.target, &options).await? {
             SeedOutcome::Seeded(report) => ui.note(format!(
                 "seeded {} rows in {:.2}s",
                 report.rows.iter().map(|(_, n)| n).sum::<u64>(),

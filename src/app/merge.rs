@@ -313,6 +313,7 @@ fn merge_scenario(parts: &[Part], thresholds: &[ThresholdExpr]) -> Result<Scenar
         errors_per_s: parts.iter().map(|p| p.result.errors_per_s).sum(),
         steps: Vec::new(),
         histogram: has_latency.then(|| encode_histogram(&histogram)),
+        windows: merged_windows(parts),
         thresholds: outcomes,
         plan,
         // A comparison with a baseline belongs to one run, not to the merge.
@@ -348,6 +349,28 @@ fn merged_histogram(parts: &[Part]) -> Result<Histogram<u64>> {
         }
     }
     Ok(total)
+}
+
+/// Window k of every machine added together, when every machine recorded the same number
+/// of readable windows (machines that ran together measured window k at the same time);
+/// empty otherwise, and the merged result is compared without windows.
+fn merged_windows(parts: &[Part]) -> Vec<String> {
+    let count = parts[0].result.windows.len();
+    if count == 0 || parts.iter().any(|p| p.result.windows.len() != count) {
+        return Vec::new();
+    }
+    let mut totals: Vec<Histogram<u64>> = (0..count).map(|_| new_latency_histogram()).collect();
+    for part in parts {
+        for (total, text) in totals.iter_mut().zip(&part.result.windows) {
+            let added = decode_histogram(text)
+                .ok()
+                .and_then(|window| merge_into(total, &window).ok());
+            if added.is_none() {
+                return Vec::new();
+            }
+        }
+    }
+    totals.iter().map(encode_histogram).collect()
 }
 
 /// The plan verdicts together: ok only when every machine's was, every failure listed once.

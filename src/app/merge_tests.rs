@@ -29,6 +29,7 @@ fn measured(name: &str, values: &[(u64, u64)]) -> ScenarioResult {
         thresholds: vec![ThresholdOutcome {
             actual: Some(latency.p95 as f64),
             ok: (latency.p95 as f64) < threshold.limit,
+            interval: None,
             threshold,
         }],
         plan: Some(PlanVerdict {

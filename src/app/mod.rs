@@ -11,6 +11,7 @@ pub mod dataset;
 pub mod explain;
 pub mod guide;
 pub mod init;
+pub mod interleave;
 pub mod list;
 pub mod merge;
 pub mod migrate;

@@ -1,7 +1,8 @@
 //! `techspec-bench run`: check configuration, prepare the database, run every scenario
-//! (plan check, timing, plan re-check), gate on thresholds and plans, write results after
-//! each scenario, then judge the ratio gates between scenarios. When the database is lost for good mid-run, the scenarios measured so
-//! far are kept, the rest are written as errors with the cause, and the run ends with
+//! (plan check, timing in interleaved windows, plan re-check: `interleave`), gate on
+//! thresholds and plans, write results after each scenario, then judge the ratio gates
+//! between scenarios. When the database is lost for good mid-run, the scenarios finished
+//! so far are kept, the rest are written as errors with the cause, and the run ends with
 //! the environment error. Must not hold SQL or format output itself.
 
 use std::path::PathBuf;
@@ -11,23 +12,19 @@ use std::time::{Duration, Instant};
 use crate::app::compare::BaselineGate;
 use crate::app::database::{self, OpenDatabase, SetupTimes};
 use crate::app::dataset::ensure_dataset;
-use crate::app::scenario_run::run_one;
+use crate::app::interleave;
 use crate::app::ui::Ui;
 use crate::app::{ci, selection};
 use crate::cli::{Cli, RunArgs};
 use crate::config::model::TransactionMode;
 use crate::config::{Scenario, Thresholds};
 use crate::db::catalog;
-use crate::error::ErrorClass;
 use crate::explain;
 use crate::report::{
     self, HtmlReporter, JsonReporter, JunitReporter, MarkdownReporter, Reporter, ResultSink,
     SummaryReporter, TableReporter, Target, WithBaseline,
 };
-use crate::results::{
-    DatabaseInfo, RESULTS_FORMAT, RunReport, ScenarioResult, SeedInfo, Status, Summary,
-};
-use crate::verdict::definition::definition_hash;
+use crate::results::{DatabaseInfo, RESULTS_FORMAT, RunReport, ScenarioResult, SeedInfo, Summary};
 use crate::{Error, Result, TOOL_VERSION, verdict};
 
 /// Everything `run` needs from files and flags, validated before any database is touched.
@@ -50,6 +47,8 @@ pub struct RunPlan {
     pub allow_writes: bool,
     /// `--baseline`: the runs to compare with and the regression limits.
     pub gate: Option<BaselineGate>,
+    /// `--rounds`: the most windows a scenario is measured in, interleaved.
+    pub rounds: u32,
 }
 
 impl RunPlan {
@@ -59,7 +58,8 @@ impl RunPlan {
         let load = selection::load_override(&args.load);
         let selected = selection::load(&args.selection, args.thresholds.as_deref(), &load, ui)?;
         let (scenarios, thresholds) = (selected.scenarios, selected.thresholds);
-        let gate = BaselineGate::load(&args.regression, &thresholds.regression)?;
+        let gate = BaselineGate::load(&args.regression, &thresholds.regression)?
+            .map(|gate| gate.comparing(scenarios.iter().map(|s| s.name.as_str())));
         if let Some(gate) = &gate {
             gate.check_definitions(&scenarios)?;
         }
@@ -81,6 +81,7 @@ impl RunPlan {
             rng_seed: args.selection.rng_seed,
             allow_writes: args.allow_writes,
             gate,
+            rounds: args.rounds,
         })
     }
 }
@@ -180,41 +181,7 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<i32> {
             eprintln!("warning: {warning}");
         }
     }
-    let total = plan.scenarios.len();
-    for (index, scenario) in plan.scenarios.iter().enumerate() {
-        ui.scenario_started(index + 1, total, scenario);
-        let thresholds = plan.thresholds.by_scenario.get(&scenario.name);
-        let result = match run_one(
-            &database,
-            &mut client,
-            scenario,
-            thresholds,
-            plan.rng_seed,
-            &ui,
-        )
-        .await
-        {
-            Ok(result) => result,
-            Err(error) if error.class() == ErrorClass::Environment => {
-                // The server is gone: keep what was measured, mark the rest, exit 3.
-                let cause = error.to_string();
-                mark_not_run(&mut report, &plan.scenarios[index..], &cause);
-                plan.sink.write_files(&report)?;
-                plan.sink.write_stdout(&report)?;
-                return Err(error);
-            }
-            Err(other) => return Err(other),
-        };
-        let mut result = result;
-        result.definition = Some(definition_hash(scenario));
-        if let Some(gate) = &plan.gate {
-            gate.apply(&mut result);
-        }
-        ui.scenario_finished(index + 1, total, &result);
-        report.scenarios.push(result);
-        report.summary = Summary::of(&report.scenarios);
-        plan.sink.write_files(&report)?;
-    }
+    interleave::measure_all(&database, &mut client, &plan, &mut report, &ui).await?;
     if apply_ratio_gates(&mut report, &plan.thresholds) {
         plan.sink.write_files(&report)?;
     }
@@ -350,24 +317,6 @@ fn check_committed_writes(
     )))
 }
 
-/// Adds `rest` (the scenario that met `cause` first) to `report` as errors naming it.
-fn mark_not_run(report: &mut RunReport, rest: &[Scenario], cause: &str) {
-    for (index, scenario) in rest.iter().enumerate() {
-        let reason = if index == 0 {
-            cause.to_string()
-        } else {
-            format!("not run: {cause}")
-        };
-        report.scenarios.push(ScenarioResult::unmeasured(
-            &scenario.name,
-            &scenario.group,
-            Status::Error,
-            reason,
-        ));
-    }
-    report.summary = Summary::of(&report.scenarios);
-}
-
 async fn new_report(database: &OpenDatabase, client: &tokio_postgres::Client) -> Result<RunReport> {
     let mut notes = database.notes();
     notes.extend(catalog::settings_notes(client).await?);
@@ -482,6 +431,7 @@ fn scenario_details(scenario: &ScenarioResult) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::results::Status;
 
     fn with_transaction(name: &str, transaction: Option<TransactionMode>) -> Scenario {
         let mut scenario = crate::config::load_scenarios(&[])

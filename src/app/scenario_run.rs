@@ -1,10 +1,12 @@
 //! One scenario of `run`: plan check before timing, timing on the engine's client threads,
 //! plan re-check after (drift, and the generic plans the timed loop used), thresholds and
-//! status. Must not print or write files.
+//! status. In one go (`run_one`), or in stages so that `run` can interleave the windows of
+//! every scenario (`begin`, `measure_window`, `finish`). Must not print or write files.
 
 use crate::app::database::OpenDatabase;
 use crate::app::ui::Ui;
-use crate::bench::{self, EngineOptions, Measurement};
+use crate::bench::schedule::Window;
+use crate::bench::{self, EngineOptions, Measurement, Prepared};
 use crate::config::{Scenario, ThresholdExpr};
 use crate::db::prepared::PlanCounts;
 use crate::explain::{self, ExplainedScenario, GenericPlans};
@@ -47,6 +49,191 @@ pub async fn run_one(
         Err(reason) => unchecked_plan(scenario, reason),
     };
     Ok(assemble(scenario, thresholds, measurement, plan, buffers))
+}
+
+/// A scenario between `begin` and `finish`.
+pub enum Stage {
+    /// Its result is known without (more) measuring: skipped, or it cannot work here.
+    Done(Box<ScenarioResult>),
+    /// Plan checked, preflight passed; windows measured so far.
+    Measuring(Box<InProgress>),
+}
+
+/// What a scenario being measured in windows carries from window to window.
+pub struct InProgress {
+    before: std::result::Result<ExplainedScenario, String>,
+    prepared: Prepared,
+    /// Windows of this scenario (at most the run's rounds).
+    pub windows: u32,
+    /// Windows measured so far.
+    pub measured: u32,
+    measurement: Option<Measurement>,
+}
+
+/// Checks the plan before timing and runs the preflight, once for all windows of
+/// `scenario`, which will be measured in `windows` windows.
+pub async fn begin(
+    database: &OpenDatabase,
+    client: &mut tokio_postgres::Client,
+    scenario: &Scenario,
+    rng_seed: u64,
+    windows: u32,
+) -> Result<Stage> {
+    let before = match explain::explain_scenario(client, scenario, rng_seed).await? {
+        Outcome::Ok(explained) => Ok(explained),
+        Outcome::Skip(reason) => {
+            return Ok(Stage::Done(Box::new(unmeasured(
+                scenario,
+                Status::Skip,
+                reason,
+            ))));
+        }
+        Outcome::Error(reason) => Err(reason),
+    };
+    let (target, owned) = (database.target.clone(), scenario.clone());
+    let prepared = off_runtime(scenario, move || {
+        bench::prepare_scenario(&target, &owned, rng_seed)
+    })
+    .await?;
+    Ok(match prepared {
+        Outcome::Ok(prepared) => Stage::Measuring(Box::new(InProgress {
+            before,
+            prepared,
+            windows: windows.max(1),
+            measured: 0,
+            measurement: None,
+        })),
+        Outcome::Skip(reason) => Stage::Done(Box::new(unmeasured(scenario, Status::Skip, reason))),
+        Outcome::Error(reason) => {
+            Stage::Done(Box::new(unmeasured(scenario, Status::Error, reason)))
+        }
+    })
+}
+
+/// Measures the next window of a scenario in progress, on new connections. A window that
+/// finds the scenario cannot run (any more) ends it as a skip or an error.
+pub async fn measure_window(
+    database: &OpenDatabase,
+    scenario: &Scenario,
+    stage: Stage,
+    rng_seed: u64,
+    ui: &Ui,
+) -> Result<Stage> {
+    let Stage::Measuring(mut progress) = stage else {
+        return Ok(stage);
+    };
+    let window = Window {
+        index: progress.measured,
+        count: progress.windows,
+    };
+    let label = if window.count > 1 {
+        format!("{} ({}/{})", scenario.name, window.index + 1, window.count)
+    } else {
+        scenario.name.clone()
+    };
+    let bar = ui.scenario_bar(&label);
+    let options = EngineOptions {
+        rng_seed,
+        cancel: crate::app::cancel_flag(),
+        progress: bar.clone(),
+    };
+    let (target, owned) = (database.target.clone(), scenario.clone());
+    let prepared = progress.prepared;
+    let (prepared, outcome) = off_runtime(scenario, move || {
+        let outcome = bench::measure_window(&target, &owned, &prepared, window, &options);
+        Ok((prepared, outcome))
+    })
+    .await?;
+    progress.prepared = prepared;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let measured = match outcome? {
+        Outcome::Ok(measured) => measured,
+        Outcome::Skip(reason) => {
+            return Ok(Stage::Done(Box::new(unmeasured(
+                scenario,
+                Status::Skip,
+                reason,
+            ))));
+        }
+        Outcome::Error(reason) => {
+            return Ok(Stage::Done(Box::new(unmeasured(
+                scenario,
+                Status::Error,
+                reason,
+            ))));
+        }
+    };
+    match &mut progress.measurement {
+        None => progress.measurement = Some(measured),
+        Some(total) => total.absorb(measured)?,
+    }
+    progress.measured += 1;
+    Ok(Stage::Measuring(progress))
+}
+
+/// The result of a scenario whose windows are measured: plan re-check, thresholds, status.
+pub async fn finish(
+    client: &mut tokio_postgres::Client,
+    scenario: &Scenario,
+    thresholds: Option<&Vec<ThresholdExpr>>,
+    stage: Stage,
+    rng_seed: u64,
+) -> Result<ScenarioResult> {
+    let progress = match stage {
+        Stage::Done(result) => return Ok(*result),
+        Stage::Measuring(progress) => progress,
+    };
+    let Some(measurement) = progress.measurement else {
+        return Ok(unmeasured(
+            scenario,
+            Status::Error,
+            "no window was measured".into(),
+        ));
+    };
+    let before = progress.before;
+    let buffers = before
+        .as_ref()
+        .ok()
+        .map(|b| buffers_per_execution(&b.plans()));
+    let plan = match before {
+        Ok(before) => {
+            checked_plan(client, scenario, rng_seed, before, &measurement.plan_counts).await?
+        }
+        Err(reason) => unchecked_plan(scenario, reason),
+    };
+    Ok(assemble(scenario, thresholds, measurement, plan, buffers))
+}
+
+/// The result of a scenario the run could not finish: an error saying why, with what its
+/// windows measured so far (no plan re-check: the database is gone).
+pub fn unfinished(scenario: &Scenario, stage: Stage, reason: String) -> ScenarioResult {
+    let measured = match stage {
+        Stage::Measuring(progress) => progress.measurement,
+        Stage::Done(_) => None,
+    };
+    let Some(measurement) = measured else {
+        return unmeasured(scenario, Status::Error, reason);
+    };
+    let plan = unchecked_plan(scenario, reason.clone());
+    let mut result = assemble(scenario, None, measurement, plan, None);
+    result.status = Status::Error;
+    result.reason = Some(reason);
+    result
+}
+
+/// Runs blocking engine work on its own thread, off the async runtime.
+async fn off_runtime<T: Send + 'static>(
+    scenario: &Scenario,
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(work).await.map_err(|e| {
+        Error::environment(format!(
+            "the benchmark thread of `{}` failed: {e}",
+            scenario.name
+        ))
+    })?
 }
 
 /// Shared hit + read blocks per execution over all steps: each top node's count covers
@@ -191,6 +378,15 @@ fn assemble(
             })
             .collect(),
         histogram: has_latency.then(|| bench::encode_histogram(&measurement.latency)),
+        windows: if has_latency {
+            measurement
+                .windows
+                .iter()
+                .map(bench::encode_histogram)
+                .collect()
+        } else {
+            Vec::new()
+        },
         buffers,
         definition: None,
         baseline: None,

@@ -1,5 +1,7 @@
-//! Runs one scenario end to end: a preflight on its own connection (relations, samples,
-//! parameter types), one OS thread per client, and the merge of their histograms.
+//! Runs one scenario: a preflight on its own connection (relations, samples, parameter
+//! types), then the measurement, whole or one window at a time (each window on new
+//! connections: one OS thread per client), and the merge of the clients' histograms;
+//! windows measured apart are added together with `Measurement::absorb`.
 //! Generic over the `Executor` that talks to the database. Must not evaluate thresholds
 //! or format output.
 
@@ -12,8 +14,8 @@ use hdrhistogram::Histogram;
 use crate::bench::client::{ClientOutcome, SharedRun, StartLine, run_client};
 use crate::bench::executor::{Executor, PgExecutor};
 use crate::bench::histogram::{merge_into, new_latency_histogram};
-use crate::bench::schedule::{ClientPlan, client_plans};
-use crate::config::model::{LoadAmount, Scenario};
+use crate::bench::schedule::{ClientPlan, StopAt, Window, window_plans};
+use crate::config::model::Scenario;
 use crate::db::DbTarget;
 use crate::db::prepared::PlanCounts;
 use crate::outcome::Outcome;
@@ -50,6 +52,8 @@ pub struct Measurement {
     pub schedule_lag: Option<Histogram<u64>>,
     /// Per-step latency (SQL, µs) for multi-step scenarios; empty for a single statement.
     pub steps: Vec<(String, Histogram<u64>)>,
+    /// `latency` of each window measured, in the order measured.
+    pub windows: Vec<Histogram<u64>>,
     /// The first error seen (server message, SQLSTATE and statement).
     pub first_error: Option<String>,
     /// Per step, summed over clients: executions with a custom and with the generic plan
@@ -58,6 +62,34 @@ pub struct Measurement {
 }
 
 impl Measurement {
+    /// Adds the measurement of a later window: counts, durations and histograms add up,
+    /// the first error seen stays, and its latency becomes one more window.
+    pub fn absorb(&mut self, later: Measurement) -> crate::Result<()> {
+        self.iterations += later.iterations;
+        self.errors += later.errors;
+        self.duration += later.duration;
+        merge_into(&mut self.latency, &later.latency)?;
+        merge_into(&mut self.error_latency, &later.error_latency)?;
+        for (total, part) in [
+            (&mut self.service_time, &later.service_time),
+            (&mut self.schedule_lag, &later.schedule_lag),
+        ] {
+            if let (Some(total), Some(part)) = (total, part) {
+                merge_into(total, part)?;
+            }
+        }
+        for ((_, total), (_, part)) in self.steps.iter_mut().zip(&later.steps) {
+            merge_into(total, part)?;
+        }
+        if self.first_error.is_none() {
+            self.first_error = later.first_error;
+        }
+        self.plan_counts =
+            sum_plan_counts([&self.plan_counts[..], &later.plan_counts[..]].into_iter());
+        self.windows.extend(later.windows);
+        Ok(())
+    }
+
     /// Successful iterations.
     pub fn successes(&self) -> u64 {
         self.iterations - self.errors
@@ -104,23 +136,81 @@ pub fn run_with<E: Executor>(
     scenario: &Scenario,
     opts: &EngineOptions,
 ) -> crate::Result<Outcome<Measurement>> {
-    match measure_scenario(executor, scenario, opts) {
+    let prepared = match prepare_with(executor, scenario, opts.rng_seed)? {
+        Outcome::Ok(prepared) => prepared,
+        Outcome::Skip(reason) => return Ok(Outcome::Skip(reason)),
+        Outcome::Error(reason) => return Ok(Outcome::Error(reason)),
+    };
+    measure_window_with(executor, scenario, &prepared, Window::WHOLE, opts)
+}
+
+/// A scenario that passed its preflight, ready to be measured window by window.
+pub struct Prepared {
+    drawer: ParamDrawer,
+}
+
+/// The preflight of `scenario` on `target` (relations, samples, parameter types), once
+/// for all its windows. Blocking. Skip or error outcomes as `run_scenario`'s.
+pub fn prepare_scenario(
+    target: &DbTarget,
+    scenario: &Scenario,
+    rng_seed: u64,
+) -> crate::Result<Outcome<Prepared>> {
+    prepare_with(&PgExecutor::new(target), scenario, rng_seed)
+}
+
+/// `prepare_scenario` with the database behind `executor`.
+pub fn prepare_with<E: Executor>(
+    executor: &E,
+    scenario: &Scenario,
+    rng_seed: u64,
+) -> crate::Result<Outcome<Prepared>> {
+    match preflight_on_own_thread(executor, scenario, rng_seed) {
+        Ok(Preflight::Ready(drawer)) => Ok(Outcome::Ok(Prepared { drawer: *drawer })),
+        Ok(Preflight::Skip(reason)) => Ok(Outcome::Skip(reason)),
         Err(crate::Error::Config(reason)) => Ok(Outcome::Error(reason)),
-        other => other,
+        Err(other) => Err(other),
     }
 }
 
-/// `run_with`, with a scenario that cannot work still reported as `Error::Config`.
-fn measure_scenario<E: Executor>(
-    executor: &E,
+/// Measures `window` of a prepared scenario on `target`, on new connections. Blocking.
+/// Its parameters are drawn from their own streams, so each window draws other values
+/// and the same seed draws the same ones.
+pub fn measure_window(
+    target: &DbTarget,
     scenario: &Scenario,
+    prepared: &Prepared,
+    window: Window,
     opts: &EngineOptions,
 ) -> crate::Result<Outcome<Measurement>> {
-    let drawer = match preflight_on_own_thread(executor, scenario, opts.rng_seed)? {
-        Preflight::Ready(drawer) => *drawer,
-        Preflight::Skip(reason) => return Ok(Outcome::Skip(reason)),
-    };
-    let plans = client_plans(&scenario.load);
+    measure_window_with(&PgExecutor::new(target), scenario, prepared, window, opts)
+}
+
+/// `measure_window` with the database behind `executor`.
+pub fn measure_window_with<E: Executor>(
+    executor: &E,
+    scenario: &Scenario,
+    prepared: &Prepared,
+    window: Window,
+    opts: &EngineOptions,
+) -> crate::Result<Outcome<Measurement>> {
+    match measure(executor, scenario, prepared, window, opts) {
+        Err(crate::Error::Config(reason)) => Ok(Outcome::Error(reason)),
+        other => other.map(Outcome::Ok),
+    }
+}
+
+/// Client streams of window w are numbered from w × this, so no two windows share one.
+const STREAMS_PER_WINDOW: u32 = 1 << 16;
+
+fn measure<E: Executor>(
+    executor: &E,
+    scenario: &Scenario,
+    prepared: &Prepared,
+    window: Window,
+    opts: &EngineOptions,
+) -> crate::Result<Measurement> {
+    let plans = window_plans(&scenario.load, window);
     let shared = SharedRun {
         start_line: StartLine::new(plans.len()),
         setup_failed: AtomicBool::new(false),
@@ -128,16 +218,24 @@ fn measure_scenario<E: Executor>(
         progress: opts.progress.clone(),
     };
     if let Some(bar) = &opts.progress {
-        bar.set_length(match scenario.load.amount {
-            LoadAmount::Iterations(total) => total,
-            LoadAmount::Duration(limit) => u64::try_from(limit.as_millis()).unwrap_or(u64::MAX),
+        bar.set_length(match plans[0].stop {
+            StopAt::Iterations(_) => plans.iter().filter_map(ClientPlan::share).sum(),
+            StopAt::Elapsed(limit) => u64::try_from(limit.as_millis()).unwrap_or(u64::MAX),
         });
     }
-    let outcomes = run_clients(executor, scenario, &plans, &drawer, &shared);
+    let first_stream = window.index.saturating_mul(STREAMS_PER_WINDOW);
+    let outcomes = run_clients(
+        executor,
+        scenario,
+        &plans,
+        &prepared.drawer,
+        first_stream,
+        &shared,
+    );
     if opts.cancel.load(Ordering::SeqCst) {
         return Err(crate::Error::Interrupted);
     }
-    merge(scenario, outcomes).map(Outcome::Ok)
+    merge(scenario, outcomes)
 }
 
 fn run_clients<E: Executor>(
@@ -145,13 +243,14 @@ fn run_clients<E: Executor>(
     scenario: &Scenario,
     plans: &[ClientPlan],
     drawer: &ParamDrawer,
+    first_stream: u32,
     shared: &SharedRun,
 ) -> Vec<crate::Result<ClientOutcome>> {
     std::thread::scope(|scope| {
         let handles: Vec<_> = plans
             .iter()
             .map(|plan| {
-                let client_drawer = drawer.fork(plan.index);
+                let client_drawer = drawer.fork(first_stream.saturating_add(plan.index));
                 std::thread::Builder::new()
                     .name(format!("bench-client-{}", plan.index))
                     .spawn_scoped(scope, move || {
@@ -202,6 +301,7 @@ fn merge(
         service_time: paced.then(new_latency_histogram),
         schedule_lag: paced.then(new_latency_histogram),
         steps: Vec::new(),
+        windows: Vec::new(),
         first_error: None,
         plan_counts: sum_plan_counts(outcomes.iter().map(|o| o.plan_counts.as_slice())),
     };
@@ -235,6 +335,7 @@ fn merge(
     if let (Some(start), Some(end)) = (start, end) {
         merged.duration = end - start;
     }
+    merged.windows = vec![merged.latency.clone()];
     Ok(merged)
 }
 

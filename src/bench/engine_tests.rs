@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use super::*;
 use crate::bench::mock::{MockExecutor, Refusal, Reply};
-use crate::config::model::{Expectations, LoadShape, Origin, Step};
+use crate::bench::schedule::client_plans;
+use crate::config::model::{Expectations, LoadAmount, LoadShape, Origin, Step};
 
 const MS: Duration = Duration::from_millis(1);
 
@@ -80,6 +81,18 @@ fn assert_accounting(m: &Measurement) {
     assert_eq!(m.latency.len() + m.errors, m.iterations);
     assert_eq!(m.error_latency.len(), m.errors);
     assert_eq!(m.successes(), m.latency.len());
+    let windowed: u64 = m.windows.iter().map(Histogram::len).sum();
+    assert_eq!(
+        windowed,
+        m.successes(),
+        "every success is in exactly one window"
+    );
+    let windowed: u64 = m.windows.iter().map(Histogram::len).sum();
+    assert_eq!(
+        windowed,
+        m.successes(),
+        "every success is in exactly one window"
+    );
     assert_eq!(m.errors > 0, m.first_error.is_some());
     if let Some(lag) = &m.schedule_lag {
         assert_eq!(lag.len(), m.iterations);
@@ -97,6 +110,65 @@ fn iterations_are_split_across_clients_and_add_up_to_the_total() {
     assert_eq!((m.iterations, m.errors), (10, 0));
     assert_eq!(calls_per_client(&executor, 3), vec![4, 3, 3]);
     assert!(m.service_time.is_none() && m.steps.is_empty());
+}
+
+/// Measures `scenario` in `count` windows, one after the other, absorbed into one.
+fn measure_in_windows(executor: &MockExecutor, scenario: &Scenario, count: u32) -> Measurement {
+    let Ok(Outcome::Ok(prepared)) = prepare_with(executor, scenario, 1) else {
+        panic!("the preflight failed");
+    };
+    let mut total: Option<Measurement> = None;
+    for index in 0..count {
+        let window = Window { index, count };
+        let Ok(Outcome::Ok(m)) =
+            measure_window_with(executor, scenario, &prepared, window, &options())
+        else {
+            panic!("window {index} failed");
+        };
+        match &mut total {
+            None => total = Some(m),
+            Some(total) => total.absorb(m).unwrap(),
+        }
+    }
+    let total = total.unwrap();
+    assert_accounting(&total);
+    total
+}
+
+#[test]
+fn each_window_runs_on_its_own_warmed_up_connections_and_adds_up() {
+    // Client 0's iterations answer more slowly as they go: windows keep their time order.
+    let executor = MockExecutor::new(|_, n| Reply::Success(Duration::from_millis(1 + n / 28)));
+    let mut windowed = scenario(LoadAmount::Iterations(100), 1);
+    windowed.load.warmup = 3;
+    let m = measure_in_windows(&executor, &windowed, 4);
+    assert_eq!((m.iterations, m.windows.len()), (100, 4));
+    assert!(m.windows.iter().all(|w| w.len() == 25));
+    assert_eq!(executor.sessions_of(0), 4, "one connection per window");
+    // 3 warmup iterations first, then 3 (a tenth of a window) on each later connection.
+    assert_eq!(executor.calls_of(0).len(), 100 + 3 + 3 * 3);
+    // Timer granularity adds about a millisecond to each, so compare the order.
+    let medians: Vec<u64> = m.windows.iter().map(|w| w.value_at_quantile(0.5)).collect();
+    assert!(
+        medians.windows(2).all(|pair| pair[0] + 500 < pair[1]),
+        "{medians:?}"
+    );
+}
+
+#[test]
+fn windows_add_their_errors_durations_and_plan_counts() {
+    let executor = MockExecutor::new(|_, n| {
+        if n % 10 == 0 {
+            Reply::QueryError(format!("failed {n}"))
+        } else {
+            Reply::Success(Duration::ZERO)
+        }
+    });
+    let whole = measure_in_windows(&executor, &scenario(LoadAmount::Iterations(60), 2), 2);
+    assert_eq!(whole.iterations, 60);
+    assert!(whole.errors > 0 && whole.first_error.is_some());
+    assert_eq!(whole.windows.len(), 2);
+    assert_eq!(executor.sessions_of(0) + executor.sessions_of(1), 4);
 }
 
 #[test]

@@ -15,6 +15,8 @@ pub mod schedule;
 pub mod session;
 pub mod write_guard;
 
-pub use engine::{EngineOptions, Measurement, run_scenario};
+pub use engine::{
+    EngineOptions, Measurement, Prepared, measure_window, prepare_scenario, run_scenario,
+};
 pub use executor::{Executor, PgExecutor, Session};
 pub use histogram::{encode_histogram, summarize};

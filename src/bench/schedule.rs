@@ -1,6 +1,7 @@
 //! How the load of a scenario is split across clients: each client's share of the
 //! iterations, the common duration, and the open-loop schedule of scheduled starts
-//! (iteration k of client i at phase_i + k / rate_per_client). Pure: must not sleep or measure.
+//! (iteration k of client i at phase_i + k / rate_per_client), for the whole load or for
+//! one of the measurement windows it is split into. Pure: must not sleep or measure.
 
 use std::time::Duration;
 
@@ -24,6 +25,46 @@ pub struct ClientPlan {
 pub enum StopAt {
     Iterations(u64),
     Elapsed(Duration),
+}
+
+/// One of the windows a scenario's measurement is split into (each measured on its own
+/// connections, at its own time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// 0-based.
+    pub index: u32,
+    /// How many windows the scenario has (at least 1).
+    pub count: u32,
+}
+
+impl Window {
+    /// The whole measurement in one window.
+    pub const WHOLE: Window = Window { index: 0, count: 1 };
+}
+
+/// Fewest iterations a window of an iteration-count scenario holds.
+pub const MIN_WINDOW_ITERATIONS: u64 = 10;
+/// Most untimed iterations on the new connections of a window after the first (at most
+/// the scenario's warmup, and a tenth of the window): enough for the server to warm its
+/// caches and, after five executions, to settle on a plan.
+pub const WINDOW_WARMUP: u64 = 5;
+
+/// The windows of `load` when it is split into at most `most`: `most` for a duration, fewer
+/// for an iteration count that would leave a window under `MIN_WINDOW_ITERATIONS`; at least
+/// 1. An open-loop load (`rate`) is one window: its arrivals are one continuous schedule,
+/// and restarting it would hide the backlog an overloaded server builds up.
+pub fn window_count(load: &LoadShape, most: u32) -> u32 {
+    let most = most.max(1);
+    if load.rate.is_some() {
+        return 1;
+    }
+    match load.amount {
+        LoadAmount::Iterations(total) => {
+            let fit = total / MIN_WINDOW_ITERATIONS;
+            u32::try_from(fit.clamp(1, u64::from(most))).unwrap_or(1)
+        }
+        LoadAmount::Duration(_) => most,
+    }
 }
 
 /// Scheduled starts at `phase + k * interval` after the measurement start.
@@ -65,12 +106,35 @@ impl ClientPlan {
 /// One plan per client (`clients` at least 1). Iterations are split so the shares add up
 /// to the total; with `rate`, clients are evenly interleaved.
 pub fn client_plans(load: &LoadShape) -> Vec<ClientPlan> {
+    window_plans(load, Window::WHOLE)
+}
+
+/// The client plans of one window: its share of the iterations (the shares of all windows
+/// add up to the total) or of the duration. The first window warms up as the scenario
+/// says; later ones, on new connections, run at most `WINDOW_WARMUP` untimed iterations.
+pub fn window_plans(load: &LoadShape, window: Window) -> Vec<ClientPlan> {
     let clients = load.clients.max(1);
+    let count = window.count.max(1);
+    let amount = match load.amount {
+        LoadAmount::Iterations(total) => {
+            LoadAmount::Iterations(share_of(total, count, window.index.min(count - 1)))
+        }
+        LoadAmount::Duration(limit) => LoadAmount::Duration(limit / count),
+    };
+    let warmup = if window.index == 0 {
+        load.warmup
+    } else {
+        let tenth = match amount {
+            LoadAmount::Iterations(share) => share.div_ceil(10),
+            LoadAmount::Duration(_) => WINDOW_WARMUP,
+        };
+        load.warmup.min(WINDOW_WARMUP).min(tenth)
+    };
     (0..clients)
         .map(|index| ClientPlan {
             index,
-            warmup: load.warmup,
-            stop: match load.amount {
+            warmup,
+            stop: match amount {
                 LoadAmount::Iterations(total) => {
                     StopAt::Iterations(share_of(total, clients, index))
                 }
@@ -115,6 +179,45 @@ mod tests {
         assert!(plans.iter().all(|p| p.warmup == 5 && p.schedule.is_none()));
         assert!(
             plans[1].is_done(3, Duration::ZERO) && !plans[1].is_done(2, Duration::from_secs(999))
+        );
+    }
+
+    #[test]
+    fn windows_hold_at_least_the_minimum_and_their_shares_add_up() {
+        let iterations = |total| load(LoadAmount::Iterations(total), 2, None);
+        assert_eq!(window_count(&iterations(1_000), 8), 8);
+        assert_eq!(window_count(&iterations(40), 8), 4);
+        assert_eq!(window_count(&iterations(19), 8), 1);
+        assert_eq!(window_count(&iterations(1_000), 0), 1);
+        let paced = load(LoadAmount::Iterations(1_000), 2, Some(100.0));
+        assert_eq!(window_count(&paced, 8), 1, "one continuous schedule");
+        let total: u64 = (0..3)
+            .flat_map(|index| window_plans(&iterations(100), Window { index, count: 3 }))
+            .map(|plan| plan.share().unwrap())
+            .sum();
+        assert_eq!(total, 100);
+    }
+
+    #[test]
+    fn later_windows_warm_up_briefly_and_duration_windows_split_the_time() {
+        let long = load(LoadAmount::Iterations(1_000), 1, None);
+        let first = window_plans(&long, Window { index: 0, count: 8 });
+        let later = window_plans(&long, Window { index: 3, count: 8 });
+        assert_eq!((first[0].warmup, later[0].warmup), (5, 5));
+        let mut slow = load(LoadAmount::Iterations(50), 1, None);
+        slow.warmup = 20;
+        assert_eq!(
+            window_plans(&slow, Window { index: 1, count: 2 })[0].warmup,
+            3
+        );
+        assert_eq!(
+            window_plans(&slow, Window { index: 0, count: 2 })[0].warmup,
+            20
+        );
+        let timed = load(LoadAmount::Duration(Duration::from_secs(8)), 1, None);
+        assert_eq!(
+            window_plans(&timed, Window { index: 2, count: 4 })[0].stop,
+            StopAt::Elapsed(Duration::from_secs(2))
         );
     }
 

@@ -21,6 +21,7 @@ impl RegressionOverride {
             max_percent: self.max_percent.unwrap_or(defaults.max_percent),
             min_us: self.min_us.unwrap_or(defaults.min_us),
             max_buffers_ratio: self.max_buffers_ratio.unwrap_or(defaults.max_buffers_ratio),
+            confidence: defaults.confidence,
         }
     }
 }

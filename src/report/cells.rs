@@ -35,10 +35,28 @@ pub const NO_DATA: &str = "no successful iterations";
 /// `✗ p95 < 5ms: no successful iterations`.
 pub fn threshold_text(outcome: &ThresholdOutcome) -> String {
     if outcome.ok {
-        format!("{} ✓", expression_text(&outcome.threshold))
+        match within_noise(outcome) {
+            Some(note) => format!("{} ✓ ({note})", expression_text(&outcome.threshold)),
+            None => format!("{} ✓", expression_text(&outcome.threshold)),
+        }
     } else {
         format!("✗ {}", broken_threshold_text(outcome))
     }
+}
+
+/// A ratio gate that held only within its noise: `measured 1.2x, interval 0.9x–1.6x`.
+fn within_noise(outcome: &ThresholdOutcome) -> Option<String> {
+    let (actual, interval) = (outcome.actual?, outcome.interval?);
+    let threshold = &outcome.threshold;
+    if threshold.comparison.holds(actual, threshold.limit) {
+        return None;
+    }
+    Some(format!(
+        "within noise: {}, interval {}–{}",
+        format_factor(actual),
+        format_factor(interval.low),
+        format_factor(interval.high)
+    ))
 }
 
 /// A threshold as written: `p95 < 5ms`, `errors == 0`, `throughput > 500/s`.
@@ -64,8 +82,15 @@ fn broken_threshold_text(outcome: &ThresholdOutcome) -> String {
         return format!("{}: {NO_DATA}", expression_text(threshold));
     };
     if let Some(other) = &threshold.relative_to {
+        let interval = outcome.interval.map_or(String::new(), |i| {
+            format!(
+                ", interval {}–{}",
+                format_factor(i.low),
+                format_factor(i.high)
+            )
+        });
         return format!(
-            "{} only {} faster than {other} (< {})",
+            "{} only {} faster than {other} (< {}{interval})",
             metric.name(),
             format_factor(actual),
             format_factor(threshold.limit)
@@ -226,6 +251,7 @@ mod tests {
             threshold: parse_threshold(expr, Metric::P95).expect("valid threshold"),
             actual: Some(actual),
             ok,
+            interval: None,
         }
     }
 

@@ -15,7 +15,7 @@ pub fn regression_reason(comparison: &BaselineComparison) -> String {
         .percentiles
         .iter()
         .filter(|p| p.verdict == Change::Regression)
-        .map(percentile_text)
+        .map(|p| percentile_text(p, comparison.limits.confidence))
         .collect();
     if let Some(buffers) = comparison
         .buffers
@@ -27,15 +27,22 @@ pub fn regression_reason(comparison: &BaselineComparison) -> String {
     format!("regression against the baseline: {}", parts.join("; "))
 }
 
+/// `99.955%` for 0.99955: the confidence as a percentage, without trailing zeros.
+pub fn confidence_text(confidence: f64) -> String {
+    let text = format!("{:.3}", confidence * 100.0);
+    format!("{}%", text.trim_end_matches('0').trim_end_matches('.'))
+}
+
 /// `p95 +120µs (+35.0%, 95% interval +80µs … +160µs)`; with a history also the z-score.
-fn percentile_text(change: &PercentileChange) -> String {
+fn percentile_text(change: &PercentileChange, confidence: f64) -> String {
     let mut details = vec![];
     if let Some(percent) = change.change_percent {
         details.push(format_signed_percent(percent));
     }
     if let Some(interval) = change.interval_us {
         details.push(format!(
-            "95% interval {} … {}",
+            "{} interval {} … {}",
+            confidence_text(confidence),
             format_signed_latency_us(interval.low),
             format_signed_latency_us(interval.high)
         ));
@@ -84,7 +91,12 @@ pub fn comparison_lines(report: &RunReport) -> Vec<String> {
 }
 
 fn comparison_line(result: &ScenarioResult, comparison: &BaselineComparison) -> String {
-    let mut parts: Vec<String> = comparison.percentiles.iter().map(percentile_text).collect();
+    let confidence = comparison.limits.confidence;
+    let mut parts: Vec<String> = comparison
+        .percentiles
+        .iter()
+        .map(|p| percentile_text(p, confidence))
+        .collect();
     parts.extend(comparison.buffers.as_ref().map(buffers_text));
     format!(
         "{}: {} — {}",
@@ -98,7 +110,7 @@ fn comparison_line(result: &ScenarioResult, comparison: &BaselineComparison) -> 
 pub fn method_note(report: &RunReport) -> Option<String> {
     let comparison = report.scenarios.iter().find_map(|r| r.baseline.as_ref())?;
     let method = match comparison.method {
-        Method::Bootstrap => "1 baseline run, bootstrap of both histograms".to_string(),
+        Method::Bootstrap => "1 baseline run, bootstrap of both runs' windows".to_string(),
         Method::History => format!(
             "{} baseline runs, spread between runs (t prediction interval)",
             comparison.runs
@@ -106,9 +118,10 @@ pub fn method_note(report: &RunReport) -> Option<String> {
     };
     let limits = comparison.limits;
     Some(format!(
-        "Compared with {method}; a regression is > +{}% with a 95% lower bound > {}, \
+        "Compared with {method}; a regression is > +{}% with a {} lower bound > {}, \
          or buffers > {}× (default limits); improvements never fail.",
         limits.max_percent,
+        confidence_text(limits.confidence),
         format_latency_us(limits.min_us),
         limits.max_buffers_ratio
     ))
@@ -117,6 +130,13 @@ pub fn method_note(report: &RunReport) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn confidences_read_as_short_percentages() {
+        assert_eq!(confidence_text(0.95), "95%");
+        assert_eq!(confidence_text(0.999_55), "99.955%");
+        assert_eq!(confidence_text(0.999), "99.9%");
+    }
     use crate::stats::Interval;
     use crate::verdict::regression::RegressionLimits;
 

@@ -35,6 +35,17 @@ impl Recorded {
         self.steps.last().map_or(0, |&(_, total)| total)
     }
 
+    /// The distinct recorded values, ascending.
+    pub fn values(&self) -> impl Iterator<Item = u64> + '_ {
+        self.steps.iter().map(|&(value, _)| value)
+    }
+
+    /// How many recorded values are at or below `value`.
+    pub fn count_at_or_below(&self, value: u64) -> u64 {
+        let index = self.steps.partition_point(|&(at, _)| at <= value);
+        index.checked_sub(1).map_or(0, |i| self.steps[i].1)
+    }
+
     /// The value below which a fraction `quantile` (0..=1) of the recorded values lie:
     /// the `ceil(quantile × count)`-th smallest value (at least the first).
     pub fn value_at(&self, quantile: f64) -> f64 {

@@ -1,6 +1,9 @@
 //! A new value against the same percentile over a history of runs: mean, spread between
-//! runs, z-score and a 95% prediction interval of the change (Student's t with n − 1
-//! degrees of freedom, widened by √(1 + 1/n) because the new run is one more draw). Pure.
+//! runs, z-score and a prediction interval of the change at a given confidence (Student's
+//! t with n − 1 degrees of freedom, widened by √(1 + 1/n) because the new run is one more
+//! draw). Pure.
+
+use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use super::Interval;
 
@@ -12,12 +15,13 @@ pub struct AgainstHistory {
     pub spread: f64,
     /// (new − mean) / spread; `None` when every run measured the same.
     pub z_score: Option<f64>,
-    /// 95% prediction interval of `new − mean`.
+    /// Prediction interval of `new − mean` at the confidence asked for.
     pub interval: Interval,
 }
 
-/// Compares `new` with `history`; `None` with fewer than two earlier runs.
-pub fn against_history(history: &[f64], new: f64) -> Option<AgainstHistory> {
+/// Compares `new` with `history` at `confidence` (0.95 for a 95% interval); `None` with
+/// fewer than two earlier runs.
+pub fn against_history(history: &[f64], new: f64, confidence: f64) -> Option<AgainstHistory> {
     let n = history.len();
     if n < 2 {
         return None;
@@ -26,7 +30,7 @@ pub fn against_history(history: &[f64], new: f64) -> Option<AgainstHistory> {
     let variance = history.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
     let spread = variance.sqrt();
     let change = new - mean;
-    let half_width = t_975(n - 1) * spread * (1.0 + 1.0 / n as f64).sqrt();
+    let half_width = t_quantile(confidence, n - 1) * spread * (1.0 + 1.0 / n as f64).sqrt();
     Some(AgainstHistory {
         mean,
         spread,
@@ -38,14 +42,11 @@ pub fn against_history(history: &[f64], new: f64) -> Option<AgainstHistory> {
     })
 }
 
-/// The 97.5% quantile of Student's t with `degrees` degrees of freedom.
-fn t_975(degrees: usize) -> f64 {
-    const TABLE: [f64; 30] = [
-        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
-        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
-        2.052, 2.048, 2.045, 2.042,
-    ];
-    TABLE.get(degrees.max(1) - 1).copied().unwrap_or(1.96)
+/// The two-sided quantile of Student's t with `degrees` degrees of freedom for
+/// `confidence` (12.706 for 95% and one degree).
+fn t_quantile(confidence: f64, degrees: usize) -> f64 {
+    let upper = 1.0 - (1.0 - confidence.clamp(0.5, 1.0 - 1e-12)) / 2.0;
+    StudentsT::new(0.0, 1.0, degrees.max(1) as f64).map_or(f64::INFINITY, |t| t.inverse_cdf(upper))
 }
 
 /// The median of `values` (the mean of the middle two for an even count); 0 when empty.
@@ -65,7 +66,7 @@ mod tests {
 
     #[test]
     fn a_value_inside_the_spread_has_an_interval_across_zero() {
-        let found = against_history(&[100.0, 110.0, 90.0, 105.0, 95.0], 104.0).unwrap();
+        let found = against_history(&[100.0, 110.0, 90.0, 105.0, 95.0], 104.0, 0.95).unwrap();
         assert_eq!(found.mean, 100.0);
         assert!((found.spread - 7.9057).abs() < 1e-3, "{found:?}");
         assert!((found.z_score.unwrap() - 0.506).abs() < 1e-3, "{found:?}");
@@ -77,7 +78,7 @@ mod tests {
 
     #[test]
     fn a_value_far_above_the_history_has_a_positive_lower_bound() {
-        let found = against_history(&[100.0, 102.0, 98.0, 101.0, 99.0], 150.0).unwrap();
+        let found = against_history(&[100.0, 102.0, 98.0, 101.0, 99.0], 150.0, 0.95).unwrap();
         // half width = 2.776 × 1.581 × √1.2 ≈ 4.81
         assert!((found.interval.low - 45.19).abs() < 0.05, "{found:?}");
         assert!(found.z_score.unwrap() > 30.0);
@@ -85,8 +86,8 @@ mod tests {
 
     #[test]
     fn a_history_of_one_run_or_identical_runs() {
-        assert_eq!(against_history(&[100.0], 150.0), None);
-        let flat = against_history(&[100.0, 100.0], 120.0).unwrap();
+        assert_eq!(against_history(&[100.0], 150.0, 0.95), None);
+        let flat = against_history(&[100.0, 100.0], 120.0, 0.95).unwrap();
         assert_eq!(flat.z_score, None);
         assert_eq!(
             flat.interval,
@@ -95,8 +96,9 @@ mod tests {
                 high: 20.0
             }
         );
-        assert_eq!(t_975(1), 12.706);
-        assert_eq!(t_975(100), 1.96);
+        assert!((t_quantile(0.95, 1) - 12.706).abs() < 1e-3);
+        assert!((t_quantile(0.95, 100) - 1.984).abs() < 1e-3);
+        assert!((t_quantile(0.999, 9) - 4.781).abs() < 1e-3);
     }
 
     #[test]

@@ -1,20 +1,31 @@
 //! Ratio gates (`"p50 faster_than OTHER by 5x"`), judged once every scenario of a run was
-//! measured: the gated scenario's outcome is appended and its status re-decided. Pure: no
-//! I/O. Must not format text (report/ renders the outcome) nor measure anything.
+//! measured: the gated scenario's outcome is appended and its status re-decided. On a
+//! percentile, the ratio gets an interval from both scenarios' measurement windows (a
+//! two-level bootstrap of each, combined on the log scale), at 95% confidence shared over
+//! the run's ratio gates; a gate holds when any ratio in its interval meets the factor, so
+//! a shortfall within the noise does not fail. Pure: no I/O. Must not format text
+//! (report/ renders the outcome) nor measure anything.
 
 use super::Observed;
-use crate::config::{ThresholdExpr, Thresholds};
+use crate::config::{Metric, ThresholdExpr, Thresholds};
 use crate::results::{LatencySummary, ScenarioResult, Status, ThresholdOutcome};
+use crate::stats::bootstrap::{SEED, windowed_quantile_spread};
+use crate::stats::histogram::{Recorded, decode};
+use crate::stats::{DEFAULT_CONFIDENCE, Interval, per_comparison, two_sided_quantile};
 
 /// Below this many microseconds a latency counts as this much, so that a ratio stays finite.
 const SMALLEST_LATENCY_US: f64 = 1.0;
 
 /// One ratio gate: `other / own` of the threshold's metric against its factor. No data on
-/// either side (no successful iteration) fails with `actual: None`.
+/// either side (no successful iteration) fails with `actual: None`. `log_spread` is the
+/// standard deviation of ln(ratio), when known: the gate then holds when the factor is
+/// within the ratio's interval at `confidence`.
 pub fn ratio_outcome(
     threshold: &ThresholdExpr,
     own: Option<&LatencySummary>,
     other: Option<&LatencySummary>,
+    log_spread: Option<f64>,
+    confidence: f64,
 ) -> ThresholdOutcome {
     let value = |summary: &LatencySummary| {
         let observed = Observed {
@@ -28,11 +39,50 @@ pub fn ratio_outcome(
         (Some(own), Some(other)) => Some(other / own.max(SMALLEST_LATENCY_US)),
         _ => None,
     };
+    let interval = actual.zip(log_spread).map(|(ratio, spread)| {
+        let factor = (two_sided_quantile(confidence) * spread).exp();
+        Interval {
+            low: ratio / factor,
+            high: ratio * factor,
+        }
+    });
+    let holds = |ratio: f64| threshold.comparison.holds(ratio, threshold.limit);
+    let within_noise = interval.is_some_and(|i| holds(i.low) || holds(i.high));
     ThresholdOutcome {
         threshold: threshold.clone(),
         actual,
-        ok: actual.is_some_and(|ratio| threshold.comparison.holds(ratio, threshold.limit)),
+        ok: actual.is_some_and(holds) || within_noise,
+        interval,
     }
+}
+
+/// The quantile a percentile metric reads; `None` for other metrics.
+fn quantile_of(metric: Metric) -> Option<f64> {
+    match metric {
+        Metric::P50 => Some(0.50),
+        Metric::P90 => Some(0.90),
+        Metric::P95 => Some(0.95),
+        Metric::P99 => Some(0.99),
+        Metric::P999 => Some(0.999),
+        _ => None,
+    }
+}
+
+/// The standard deviation of ln(other / own) at `quantile` from both scenarios' windows
+/// (delta method: the relative spreads add in quadrature); `None` without windows.
+fn log_ratio_spread(own: &ScenarioResult, other: &ScenarioResult, quantile: f64) -> Option<f64> {
+    let relative = |result: &ScenarioResult| -> Option<f64> {
+        let windows = result
+            .windows
+            .iter()
+            .map(|text| decode(text).ok().map(|h| Recorded::of(&h)))
+            .collect::<Option<Vec<_>>>()?;
+        let value = Recorded::of(&decode(result.histogram.as_deref()?).ok()?).value_at(quantile);
+        let spread = windowed_quantile_spread(&windows, quantile, SEED)?;
+        (value > 0.0).then(|| spread / value)
+    };
+    let (own, other) = (relative(own)?, relative(other)?);
+    Some((own * own + other * other).sqrt())
 }
 
 /// A broken gate that turned into a failure: (index of the result, index of its outcome).
@@ -46,13 +96,19 @@ pub fn apply_ratio_gates(
     results: &mut [ScenarioResult],
     thresholds: &Thresholds,
 ) -> Vec<BrokenGate> {
+    let gates = results
+        .iter()
+        .filter_map(|r| thresholds.by_scenario.get(&r.name))
+        .flat_map(|gates| gates.iter().filter(|t| t.is_ratio()))
+        .count();
+    let confidence = per_comparison(DEFAULT_CONFIDENCE, gates);
     let mut broken = Vec::new();
     for index in 0..results.len() {
         let Some(gates) = thresholds.by_scenario.get(&results[index].name) else {
             continue;
         };
         for threshold in gates.iter().filter(|t| t.is_ratio()) {
-            let Some(outcome) = judge(results, index, threshold) else {
+            let Some(outcome) = judge(results, index, threshold, confidence) else {
                 continue;
             };
             let result = &mut results[index];
@@ -72,6 +128,7 @@ fn judge(
     results: &[ScenarioResult],
     index: usize,
     threshold: &ThresholdExpr,
+    confidence: f64,
 ) -> Option<ThresholdOutcome> {
     let own = &results[index];
     if !matches!(own.status, Status::Pass | Status::Fail) {
@@ -82,10 +139,13 @@ fn judge(
     if other.status == Status::Skip {
         return None;
     }
+    let spread = quantile_of(threshold.metric).and_then(|q| log_ratio_spread(own, other, q));
     Some(ratio_outcome(
         threshold,
         own.latency_us.as_ref(),
         other.latency_us.as_ref(),
+        spread,
+        confidence,
     ))
 }
 
@@ -128,14 +188,35 @@ mod tests {
             p50,
             ..Default::default()
         };
-        let held = ratio_outcome(&gate(), Some(&fast), Some(&slow(500)));
+        let held = ratio_outcome(&gate(), Some(&fast), Some(&slow(500)), None, 0.95);
         assert_eq!((held.actual, held.ok), (Some(5.0), true));
-        let broken = ratio_outcome(&gate(), Some(&fast), Some(&slow(499)));
+        let broken = ratio_outcome(&gate(), Some(&fast), Some(&slow(499)), None, 0.95);
         assert!(!broken.ok);
-        let no_data = ratio_outcome(&gate(), Some(&fast), None);
+        let no_data = ratio_outcome(&gate(), Some(&fast), None, None, 0.95);
         assert_eq!((no_data.actual, no_data.ok), (None, false));
-        let instant = ratio_outcome(&gate(), Some(&slow(0)), Some(&slow(7)));
+        let instant = ratio_outcome(&gate(), Some(&slow(0)), Some(&slow(7)), None, 0.95);
         assert_eq!(instant.actual, Some(7.0));
+    }
+
+    #[test]
+    fn a_shortfall_within_the_noise_holds_and_one_beyond_it_fails() {
+        let fast = LatencySummary {
+            p50: 100,
+            ..Default::default()
+        };
+        let slow = |p50| LatencySummary {
+            p50,
+            ..Default::default()
+        };
+        // ln-spread 0.1 at 95%: the interval is the ratio ×/÷ e^0.196 ≈ 1.217.
+        let close = ratio_outcome(&gate(), Some(&fast), Some(&slow(420)), Some(0.1), 0.95);
+        assert!(close.ok, "{close:?}");
+        let interval = close.interval.unwrap();
+        assert!((interval.high - 4.2 * 1.2165).abs() < 0.01, "{interval:?}");
+        let far = ratio_outcome(&gate(), Some(&fast), Some(&slow(400)), Some(0.1), 0.95);
+        assert!(!far.ok, "4.0 × 1.2165 < 5: {far:?}");
+        let exact = ratio_outcome(&gate(), Some(&fast), Some(&slow(420)), None, 0.95);
+        assert!(!exact.ok && exact.interval.is_none());
     }
 
     #[test]

@@ -1,16 +1,18 @@
-//! Regression decisions against a baseline: one run (seeded bootstrap of both histograms)
-//! or a history of runs (spread between runs). A percentile regresses when its relative
-//! change exceeds `max_percent` and the lower bound of its 95% interval exceeds `min_us`;
+//! Regression decisions against a baseline: one run (seeded bootstrap of both runs'
+//! measurement windows, or of their histograms when windows are missing) or a history of
+//! runs (spread between runs). A percentile regresses when its relative
+//! change exceeds `max_percent` and the lower bound of its interval (at the limits'
+//! confidence: 95% shared by all the comparisons of a run) exceeds `min_us`;
 //! buffers regress when the plan reads more than `max_buffers_ratio` × the baseline.
 //! An improvement is reported, never failed. Pure: must not read files or render text.
 
 use serde::{Deserialize, Serialize};
 
 use crate::results::{LatencySummary, ScenarioResult};
-use crate::stats::Interval;
-use crate::stats::bootstrap::{SEED, change_interval};
+use crate::stats::bootstrap::{SEED, change_spread, windowed_change_spread};
 use crate::stats::histogram::{Recorded, decode};
 use crate::stats::history::{against_history, median};
+use crate::stats::{DEFAULT_CONFIDENCE, Interval, normal_interval};
 
 /// When a change counts as a regression.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -21,6 +23,14 @@ pub struct RegressionLimits {
     pub min_us: f64,
     /// Buffers per execution, as a multiple of the baseline's (`--max-buffers-ratio`).
     pub max_buffers_ratio: f64,
+    /// Confidence of each latency interval: 95% shared out over the comparisons of the
+    /// run (`stats::per_comparison`), 95% for a comparison on its own.
+    #[serde(default = "default_confidence")]
+    pub confidence: f64,
+}
+
+fn default_confidence() -> f64 {
+    DEFAULT_CONFIDENCE
 }
 
 impl Default for RegressionLimits {
@@ -29,6 +39,7 @@ impl Default for RegressionLimits {
             max_percent: 10.0,
             min_us: 50.0,
             max_buffers_ratio: 1.5,
+            confidence: DEFAULT_CONFIDENCE,
         }
     }
 }
@@ -64,7 +75,8 @@ pub struct PercentileChange {
     pub change_us: f64,
     /// The change relative to the baseline; `None` when the baseline is 0.
     pub change_percent: Option<f64>,
-    /// 95% interval of the change, µs; `None` when a histogram is missing.
+    /// Interval of the change at the limits' confidence, µs; `None` when a histogram is
+    /// missing.
     pub interval_us: Option<Interval>,
     /// With a history: (current − mean) / spread between runs.
     pub z_score: Option<f64>,
@@ -148,25 +160,44 @@ fn bootstrap_changes(
     now: &LatencySummary,
     limits: RegressionLimits,
 ) -> Vec<PercentileChange> {
-    let recorded = |result: &ScenarioResult| {
-        let encoded = result.histogram.as_deref()?;
-        decode(encoded)
-            .ok()
-            .map(|histogram| Recorded::of(&histogram))
-    };
-    let histograms = recorded(then).zip(recorded(current));
+    let histograms =
+        recorded(then.histogram.as_deref()).zip(recorded(current.histogram.as_deref()));
+    let windows = recorded_windows(then).zip(recorded_windows(current));
     let old = then.latency_us.unwrap_or_default();
     PERCENTILES
         .iter()
         .map(|&(name, quantile)| {
-            let interval = histograms
+            let windowed = windows
                 .as_ref()
-                .and_then(|(old, new)| change_interval(old, new, quantile, SEED));
+                .and_then(|(old, new)| windowed_change_spread(old, new, quantile, SEED));
+            let spread = windowed.or_else(|| {
+                histograms
+                    .as_ref()
+                    .and_then(|(old, new)| change_spread(old, new, quantile, SEED))
+            });
             let baseline = percentile_of(&old, name);
             let current = percentile_of(now, name);
+            let interval =
+                spread.map(|s| normal_interval(current - baseline, s, limits.confidence));
             percentile_change(name, baseline, current, interval, None, limits)
         })
         .collect()
+}
+
+fn recorded(encoded: Option<&str>) -> Option<Recorded> {
+    decode(encoded?)
+        .ok()
+        .map(|histogram| Recorded::of(&histogram))
+}
+
+/// Every window of the run; `None` when it has none or one cannot be read.
+fn recorded_windows(result: &ScenarioResult) -> Option<Vec<Recorded>> {
+    result
+        .windows
+        .iter()
+        .map(|encoded| recorded(Some(encoded)))
+        .collect::<Option<Vec<_>>>()
+        .filter(|windows| !windows.is_empty())
 }
 
 fn history_changes(
@@ -182,7 +213,7 @@ fn history_changes(
                 .map(|run| percentile_of(&run.latency_us.unwrap_or_default(), name))
                 .collect();
             let current = percentile_of(now, name);
-            let found = against_history(&values, current);
+            let found = against_history(&values, current, limits.confidence);
             let baseline = found.map_or(values[0], |found| found.mean);
             let (interval, z) = found.map_or((None, None), |f| (Some(f.interval), f.z_score));
             percentile_change(name, baseline, current, interval, z, limits)

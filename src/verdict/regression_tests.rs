@@ -148,3 +148,53 @@ fn nothing_to_compare_without_latency_on_either_side() {
     assert_eq!(compare_scenario(&measured, &[&skipped], limits()), None);
     assert_eq!(compare_scenario(&measured, &[], limits()), None);
 }
+
+/// A measured scenario of 8 windows of 125 latencies, window w around `centers[w]` µs
+/// (±20%), with the whole-run histogram and summary made from the same values.
+fn windowed(centers: [f64; 8], seed: u64) -> ScenarioResult {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut whole = new_latency_histogram();
+    let mut windows = Vec::new();
+    for center in centers {
+        let mut window = new_latency_histogram();
+        for _ in 0..125 {
+            let value = (center * rng.random_range(0.8..1.2)) as u64;
+            window.record(value).unwrap();
+            whole.record(value).unwrap();
+        }
+        windows.push(encode_histogram(&window));
+    }
+    let mut result = ScenarioResult::unmeasured("s", "g", Status::Pass, String::new());
+    result.reason = None;
+    result.latency_us = Some(summarize(&whole));
+    result.histogram = Some(encode_histogram(&whole));
+    result.windows = windows;
+    result
+}
+
+#[test]
+fn connection_noise_seen_in_the_windows_is_not_a_regression() {
+    // Each window's connection ran at 100 µs or 300 µs: 5 of 8 fast before, 3 of 8 now.
+    let old = windowed([100.0, 300.0, 100.0, 100.0, 300.0, 100.0, 300.0, 100.0], 1);
+    let new = windowed([300.0, 100.0, 300.0, 300.0, 100.0, 300.0, 300.0, 100.0], 2);
+    let found = compare_scenario(&new, &[&old], limits()).unwrap();
+    assert_eq!(found.verdict, Change::Unchanged, "{found:#?}");
+    // The same values without their windows look like a regression of the median.
+    let (mut old_flat, mut new_flat) = (old.clone(), new.clone());
+    old_flat.windows.clear();
+    new_flat.windows.clear();
+    let flat = compare_scenario(&new_flat, &[&old_flat], limits()).unwrap();
+    assert!(flat.is_regression(), "{flat:#?}");
+}
+
+#[test]
+fn a_slowdown_in_every_window_is_a_regression() {
+    let old = windowed([1_000.0; 8], 1);
+    let new = windowed([1_500.0; 8], 2);
+    let found = compare_scenario(&new, &[&old], limits()).unwrap();
+    assert!(found.is_regression(), "{found:#?}");
+    assert!(
+        found.percentiles[0].interval_us.unwrap().low > 400.0,
+        "{found:#?}"
+    );
+}

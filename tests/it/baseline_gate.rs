@@ -41,6 +41,10 @@ async fn a_run_compared_with_its_own_baseline_passes_and_every_output_shows_it()
     assert!(first["buffers"].as_u64().unwrap() > 0, "{first}");
     assert!(first["definition"].as_str().unwrap().starts_with("sha256:"));
     assert_eq!(saved["rng_seed"], 42);
+    // Measured in interleaved windows (at least 10 iterations each, at most 8).
+    let windows = first["windows"].as_array().unwrap().len() as u64;
+    let iterations = first["iterations"].as_u64().unwrap();
+    assert_eq!(windows, (iterations / 10).clamp(1, 8), "{first}");
     let outcome = gate_run(
         &db.url,
         &[
@@ -67,6 +71,13 @@ async fn a_run_compared_with_its_own_baseline_passes_and_every_output_shows_it()
     let results = read_json(&json);
     let compared = &scenario(&results, "gate_research_by_session")["baseline"];
     assert_eq!(compared["method"], "bootstrap");
+    // 95% shared out over three percentiles of every compared scenario.
+    let confidence = compared["limits"]["confidence"].as_f64().unwrap();
+    let compared_scenarios = results["scenarios"].as_array().unwrap().len() as f64;
+    assert!(
+        (confidence - (1.0 - 0.05 / (3.0 * compared_scenarios))).abs() < 1e-9,
+        "{compared}"
+    );
     assert_eq!(compared["percentiles"][1]["percentile"], "p95");
     assert!(
         compared["percentiles"][1]["interval_us"]["low"].is_number(),
@@ -253,4 +264,20 @@ async fn compare_judges_a_gated_run_afresh_without_repeating_its_reason() {
         1,
         "{line}"
     );
+}
+
+#[tokio::test]
+async fn one_round_measures_each_scenario_in_one_window() {
+    let db = seeded("gate_rounds", 50).await;
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("now.json");
+    assert_exit(
+        &gate_run(&db.url, &["--rounds", "1", "--json", &path_text(&json)]),
+        0,
+    );
+    let results = read_json(&json);
+    for entry in results["scenarios"].as_array().unwrap() {
+        assert_eq!(entry["windows"].as_array().unwrap().len(), 1, "{entry}");
+        assert_eq!(entry["windows"][0], entry["histogram"], "{entry}");
+    }
 }

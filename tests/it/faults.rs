@@ -307,7 +307,8 @@ fn the_server_stopped_mid_run_exits_3_keeping_what_was_measured() {
     let dir = tempfile::tempdir().unwrap();
     let file = scenario_file(
         dir.path(),
-        "[[scenario]]\nname = \"first\"\nsql = \"SELECT 1\"\niterations = 20\n\
+        "[[scenario]]\nname = \"first\"\nsql = \"SELECT 1\"\niterations = 9\n\
+         [[scenario]]\nname = \"partly\"\nsql = \"SELECT 1\"\niterations = 40\n\
          [[scenario]]\nname = \"cut_short\"\nsql = \"SELECT pg_sleep(0.01)\"\nduration = \"10m\"\nclients = 2\n\
          [[scenario]]\nname = \"never\"\nsql = \"SELECT 1\"\niterations = 5\n",
     );
@@ -342,7 +343,19 @@ fn the_server_stopped_mid_run_exits_3_keeping_what_was_measured() {
         "{outcome:?}"
     );
     let results = read_json(&json);
+    // `first` has one window (9 iterations) and finished in the first round; `partly` has
+    // four and keeps what its first measured.
     assert_eq!(scenario(&results, "first")["status"], "pass", "{results}");
+    let partly = scenario(&results, "partly");
+    assert_eq!(partly["status"], "error", "{partly}");
+    assert_eq!(partly["iterations"], 10, "{partly}");
+    assert!(
+        partly["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("not finished: "),
+        "{partly}"
+    );
     let cut = scenario(&results, "cut_short");
     assert_eq!(cut["status"], "error", "{cut}");
     let never = scenario(&results, "never");
@@ -351,5 +364,5 @@ fn the_server_stopped_mid_run_exits_3_keeping_what_was_measured() {
         never["reason"].as_str().unwrap().starts_with("not run: "),
         "{never}"
     );
-    assert_eq!(results["summary"]["error"], 2, "{results}");
+    assert_eq!(results["summary"]["error"], 3, "{results}");
 }

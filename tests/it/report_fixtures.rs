@@ -43,6 +43,7 @@ fn measured(name: &str, group: &str, status: Status, p50: u64) -> ScenarioResult
         plan: None,
         steps: Vec::new(),
         histogram: Some("SGlzdG9ncmFt".to_string()),
+        windows: Vec::new(),
         buffers: None,
         definition: None,
         baseline: None,
@@ -66,6 +67,7 @@ fn threshold(expr: &str, ok: bool, actual: f64) -> ThresholdOutcome {
         threshold: parse_threshold(expr, Metric::P95).expect("a valid threshold"),
         actual: Some(actual),
         ok,
+        interval: None,
     }
 }
 
