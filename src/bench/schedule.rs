@@ -50,9 +50,9 @@ pub const MIN_WINDOW_ITERATIONS: u64 = 10;
 pub const WINDOW_WARMUP: u64 = 5;
 
 /// The windows of `load` when it is split into at most `most`: `most` for a duration, fewer
-/// for an iteration count that would leave a window under `MIN_WINDOW_ITERATIONS`; at least
-/// 1. An open-loop load (`rate`) is one window: its arrivals are one continuous schedule,
-/// and restarting it would hide the backlog an overloaded server builds up.
+/// for an iteration count that would leave a window under `MIN_WINDOW_ITERATIONS`, and at
+/// least one. An open-loop load (`rate`) is one window: its arrivals are one continuous
+/// schedule, and restarting it would hide the backlog an overloaded server builds up.
 pub fn window_count(load: &LoadShape, most: u32) -> u32 {
     let most = most.max(1);
     if load.rate.is_some() {
