@@ -5,7 +5,8 @@
 # On a scratch database (pgbench -i -s 10) it alternates, per client count N in 1 2:
 #   pgbench -S -M prepared -c N -j N -T $SECONDS_PER_RUN   over TCP 127.0.0.1
 #   techspec-bench run with a one-scenario file: the same SQL, clients, duration and
-#   connection type (TCP); throughput is read from its --json results
+#   connection type (TCP), in one window (--rounds 1: one connection per client for the
+#   whole run, as pgbench); throughput is read from its --json results
 # and prints both throughputs, their ratio, client CPU seconds per 1000 queries
 # (user+sys from /usr/bin/time) and the engine's peak RSS at 10^4 and 10^6 iterations.
 #
@@ -74,7 +75,7 @@ run_engine() { # clients -> "tps queries cpu_s"  (the real CLI: techspec-bench r
     local n=$1
     scenario_file "$n"
     /usr/bin/time -f "%U %S %M" -o "$WORK/time" \
-        "$TOOL" -q --database-url "$DB_URL" run --scenarios "$WORK/pk.toml" \
+        "$TOOL" -q --database-url "$DB_URL" run --rounds 1 --scenarios "$WORK/pk.toml" \
         --thresholds "$WORK/thresholds.toml" --json "$WORK/engine.json" >"$WORK/engine.log" 2>&1
     python3 - "$WORK/engine.json" "$(cpu_seconds "$WORK/time")" <<'PY'
 import json, sys
