@@ -13,7 +13,9 @@ use crate::report::{self, BaselineRun, Reporter, TableReporter};
 use crate::results::{RunReport, ScenarioResult, Status, Summary};
 use crate::stats::{DEFAULT_CONFIDENCE, per_comparison};
 use crate::verdict::definition::definition_hash;
-use crate::verdict::regression::{RegressionLimits, compare_scenario};
+use crate::verdict::regression::{
+    BaselineComparison, RegressionLimits, account_for_drift, compare_scenario, run_drift,
+};
 use crate::{Error, Result, exit_code};
 
 /// The baseline runs and the limits every scenario is judged with.
@@ -80,8 +82,26 @@ impl BaselineGate {
         Ok(warnings)
     }
 
-    /// Compares `result` with the baseline runs and fails it on a regression.
-    pub fn apply(&self, result: &mut ScenarioResult) {
+    /// Compares every measured result with the baseline runs, widens the intervals by the
+    /// run-wide drift (`verdict::regression::account_for_drift`), and fails each result
+    /// that regressed. Call once, when every scenario of the run is measured.
+    pub fn apply_all(&self, results: &mut [ScenarioResult]) {
+        for result in results.iter_mut() {
+            result.baseline = self.compare(result);
+        }
+        let compared: Vec<&BaselineComparison> =
+            results.iter().filter_map(|r| r.baseline.as_ref()).collect();
+        let drift = run_drift(&compared);
+        for result in results.iter_mut() {
+            if let Some(comparison) = &mut result.baseline {
+                account_for_drift(comparison, &drift);
+            }
+            fail_on_regression(result);
+        }
+    }
+
+    /// `result` compared with the same scenario in every baseline run.
+    fn compare(&self, result: &ScenarioResult) -> Option<BaselineComparison> {
         let then: Vec<&ScenarioResult> = self
             .runs
             .iter()
@@ -91,17 +111,21 @@ impl BaselineGate {
             .overrides
             .get(&result.name)
             .map_or(self.limits, |o| o.apply(self.limits));
-        result.baseline = compare_scenario(result, &then, limits);
-        let Some(comparison) = result.baseline.as_ref().filter(|c| c.is_regression()) else {
-            return;
-        };
-        let reason = regression_reason(comparison);
-        result.reason = Some(match result.reason.take() {
-            Some(earlier) if result.status == Status::Fail => format!("{earlier}; {reason}"),
-            _ => reason,
-        });
-        result.status = Status::Fail;
+        compare_scenario(result, &then, limits)
     }
+}
+
+/// Fails `result` when its comparison is a regression, the numbers in the reason.
+fn fail_on_regression(result: &mut ScenarioResult) {
+    let Some(comparison) = result.baseline.as_ref().filter(|c| c.is_regression()) else {
+        return;
+    };
+    let reason = regression_reason(comparison);
+    result.reason = Some(match result.reason.take() {
+        Some(earlier) if result.status == Status::Fail => format!("{earlier}; {reason}"),
+        _ => reason,
+    });
+    result.status = Status::Fail;
 }
 
 fn limits_of(args: &RegressionArgs) -> RegressionLimits {
@@ -242,14 +266,13 @@ pub fn run(cli: &Cli, args: &CompareArgs) -> Result<i32> {
     for warning in gate.check_dataset(&current)? {
         eprintln!("warning: {warning}");
     }
-    let mut regressions = 0;
-    for result in &mut current.scenarios {
-        undo_earlier_gate(result);
-        gate.apply(result);
-        if result.baseline.as_ref().is_some_and(|c| c.is_regression()) {
-            regressions += 1;
-        }
-    }
+    current.scenarios.iter_mut().for_each(undo_earlier_gate);
+    gate.apply_all(&mut current.scenarios);
+    let regressions = current
+        .scenarios
+        .iter()
+        .filter(|r| r.baseline.as_ref().is_some_and(|c| c.is_regression()))
+        .count();
     current.summary = Summary::of(&current.scenarios);
     print_comparison(&ui, &gate, &current)?;
     Ok(if regressions > 0 {

@@ -2,8 +2,9 @@
 //! rounds that interleave the scenarios: round r measures the window of every scenario
 //! that is due then, so each scenario's windows spread over the whole run and sample the
 //! machine at several times, each on new connections. A scenario's plan is checked before
-//! its first window and again after its last, when its result is judged and written; the
-//! report keeps the scenarios' order. When the database is lost for good, what finished is
+//! its first window and again after its last, when its result is judged (thresholds,
+//! plan) and written; the report keeps the scenarios' order. The baseline comparison is
+//! left to the end of the run. When the database is lost for good, what finished is
 //! kept and the rest are written as errors with the cause. Must not format output.
 
 use crate::Result;
@@ -115,9 +116,6 @@ impl Interleaved<'_> {
         let mut result =
             scenario_run::finish(client, scenario, thresholds, stage, plan.rng_seed).await?;
         result.definition = Some(definition_hash(scenario));
-        if let Some(gate) = &plan.gate {
-            gate.apply(&mut result);
-        }
         self.ui.scenario_finished(index + 1, total, &result);
         slots[index] = Slot::Finished(Box::new(result));
         collect(report, slots);

@@ -1,7 +1,7 @@
 //! `techspec-bench run`: check configuration, prepare the database, run every scenario
 //! (plan check, timing in interleaved windows, plan re-check: `interleave`), gate on
-//! thresholds and plans, write results after each scenario, then judge the ratio gates
-//! between scenarios. When the database is lost for good mid-run, the scenarios finished
+//! thresholds and plans, write results after each scenario, then compare with the baseline
+//! (which needs the whole run, for its drift) and judge the ratio gates between scenarios. When the database is lost for good mid-run, the scenarios finished
 //! so far are kept, the rest are written as errors with the cause, and the run ends with
 //! the environment error. Must not hold SQL or format output itself.
 
@@ -182,7 +182,11 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<i32> {
         }
     }
     interleave::measure_all(&database, &mut client, &plan, &mut report, &ui).await?;
-    if apply_ratio_gates(&mut report, &plan.thresholds) {
+    let compared = plan.gate.as_ref().map(|gate| {
+        gate.apply_all(&mut report.scenarios);
+        report.summary = Summary::of(&report.scenarios);
+    });
+    if apply_ratio_gates(&mut report, &plan.thresholds) || compared.is_some() {
         plan.sink.write_files(&report)?;
     }
     clock.lap("scenarios");

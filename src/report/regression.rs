@@ -117,9 +117,28 @@ pub fn method_note(report: &RunReport) -> Option<String> {
         ),
     };
     let limits = comparison.limits;
+    let drift = comparison
+        .percentiles
+        .iter()
+        .filter_map(|p| {
+            Some(format!(
+                "{} {}",
+                p.percentile,
+                format_signed_percent(p.run_drift_percent?)
+            ))
+        })
+        .collect::<Vec<_>>();
+    let drift = if drift.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " The whole run moved by {} (median over the scenarios); the intervals are widened by it.",
+            drift.join(", ")
+        )
+    };
     Some(format!(
         "Compared with {method}; a regression is > +{}% with a {} lower bound > {}, \
-         or buffers > {}× (default limits); improvements never fail.",
+         or buffers > {}× (default limits); improvements never fail.{drift}",
         limits.max_percent,
         confidence_text(limits.confidence),
         format_latency_us(limits.min_us),
@@ -156,6 +175,7 @@ mod tests {
                     high: 160.0,
                 }),
                 z_score: None,
+                run_drift_percent: None,
                 verdict: Change::Regression,
             }],
             buffers: Some(BuffersChange {

@@ -80,6 +80,10 @@ pub struct PercentileChange {
     pub interval_us: Option<Interval>,
     /// With a history: (current − mean) / spread between runs.
     pub z_score: Option<f64>,
+    /// How much this percentile changed over the whole run (the median over the compared
+    /// scenarios), in percent; the interval was widened by it. `None` when not estimated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_drift_percent: Option<f64>,
     pub verdict: Change,
 }
 
@@ -247,8 +251,62 @@ fn percentile_change(
         change_percent,
         interval_us,
         z_score,
+        run_drift_percent: None,
         verdict: judge_latency(change_us, change_percent, interval_us, limits),
     }
+}
+
+/// Fewest compared scenarios from which a run-wide drift is estimated.
+pub const MIN_DRIFT_SCENARIOS: usize = 5;
+
+/// The run-wide change of each compared percentile: the median over `comparisons` of
+/// ln(current / baseline), in the order of the comparisons' percentiles; `None` for a
+/// percentile with fewer than `MIN_DRIFT_SCENARIOS` scenarios to estimate it from.
+pub fn run_drift(comparisons: &[&BaselineComparison]) -> Vec<Option<f64>> {
+    (0..PERCENTILES.len())
+        .map(|i| {
+            let shifts: Vec<f64> = comparisons
+                .iter()
+                .filter_map(|c| c.percentiles.get(i))
+                .filter(|p| p.baseline_us > 0.0 && p.current_us > 0.0)
+                .map(|p| (p.current_us / p.baseline_us).ln())
+                .collect();
+            (shifts.len() >= MIN_DRIFT_SCENARIOS).then(|| median(&shifts))
+        })
+        .collect()
+}
+
+/// Widens every percentile's interval by the run-wide drift on both sides (the baseline
+/// times e^|drift| − 1), so that a whole run on a slower or faster machine is not read as
+/// every scenario regressing or improving, then judges the comparison again.
+pub fn account_for_drift(comparison: &mut BaselineComparison, drift: &[Option<f64>]) {
+    let limits = comparison.limits;
+    for (change, shift) in comparison.percentiles.iter_mut().zip(drift) {
+        let Some(shift) = *shift else { continue };
+        change.run_drift_percent = Some(shift.exp_m1() * 100.0);
+        let widen = change.baseline_us * shift.abs().exp_m1();
+        let center = change.change_us;
+        let interval = change.interval_us.unwrap_or(Interval {
+            low: center,
+            high: center,
+        });
+        change.interval_us = Some(Interval {
+            low: interval.low - widen,
+            high: interval.high + widen,
+        });
+        change.verdict = judge_latency(
+            change.change_us,
+            change.change_percent,
+            change.interval_us,
+            limits,
+        );
+    }
+    let verdicts = comparison
+        .percentiles
+        .iter()
+        .map(|p| p.verdict)
+        .chain(comparison.buffers.map(|b| b.verdict));
+    comparison.verdict = overall(verdicts);
 }
 
 /// A regression when the relative change is beyond `max_percent` and the whole interval

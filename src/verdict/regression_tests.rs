@@ -198,3 +198,47 @@ fn a_slowdown_in_every_window_is_a_regression() {
         "{found:#?}"
     );
 }
+
+#[test]
+fn a_whole_run_slower_by_the_same_factor_is_drift_not_regression() {
+    let comparisons: Vec<BaselineComparison> = (0..6)
+        .map(|i| {
+            let center = 1_000.0 * (i + 1) as f64;
+            let (old, new) = (windowed([center; 8], 1), windowed([center * 1.3; 8], 2));
+            compare_scenario(&new, &[&old], limits()).unwrap()
+        })
+        .collect();
+    assert!(comparisons.iter().all(BaselineComparison::is_regression));
+    let drift = run_drift(&comparisons.iter().collect::<Vec<_>>());
+    assert!((drift[0].unwrap() - 1.3_f64.ln()).abs() < 0.03, "{drift:?}");
+    for mut comparison in comparisons {
+        account_for_drift(&mut comparison, &drift);
+        assert_eq!(comparison.verdict, Change::Unchanged, "{comparison:#?}");
+        let p50 = &comparison.percentiles[0];
+        assert!(
+            (p50.run_drift_percent.unwrap() - 30.0).abs() < 3.0,
+            "{p50:?}"
+        );
+    }
+}
+
+#[test]
+fn one_scenario_slower_in_an_unchanged_run_is_still_a_regression() {
+    let mut comparisons: Vec<BaselineComparison> = (0..6)
+        .map(|i| {
+            let center = 1_000.0 * (i + 1) as f64;
+            let (old, new) = (windowed([center; 8], 1), windowed([center; 8], 2));
+            compare_scenario(&new, &[&old], limits()).unwrap()
+        })
+        .collect();
+    let (old, new) = (windowed([2_000.0; 8], 3), windowed([6_000.0; 8], 4));
+    comparisons.push(compare_scenario(&new, &[&old], limits()).unwrap());
+    let drift = run_drift(&comparisons.iter().collect::<Vec<_>>());
+    let slow = comparisons.last_mut().unwrap();
+    account_for_drift(slow, &drift);
+    assert!(slow.is_regression(), "{slow:#?}");
+    assert_eq!(
+        run_drift(&comparisons[..4].iter().collect::<Vec<_>>()),
+        [None, None, None]
+    );
+}
