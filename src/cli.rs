@@ -416,7 +416,7 @@ pub struct RunArgs {
     /// Save these results as a baseline (JSON).
     #[arg(long, value_name = "FILE")]
     pub save_baseline: Option<PathBuf>,
-    /// Measure every scenario in up to N windows (at least 25 iterations each), taken in
+    /// Measure every scenario in up to N windows (at least 10 iterations each), taken in
     /// rounds that interleave the scenarios, each window on new connections, so a run
     /// samples the machine at several times; 1 measures each scenario in one go.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64))]
