@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use hdrhistogram::Histogram;
 
 use crate::app::report::{add_terminal_output, read_results_json, results_from_json};
+use crate::app::run::apply_ratio_gates;
 use crate::app::ui::Ui;
 use crate::bench::histogram::{merge_into, new_latency_histogram};
 use crate::bench::{encode_histogram, summarize};
@@ -136,6 +137,7 @@ pub fn merge(inputs: &[MergeInput], thresholds: Option<&Thresholds>) -> Result<M
         .ok_or_else(|| Error::config("merge needs at least one results file"))?;
     check_same_scenarios(inputs)?;
     let mut scenarios = Vec::new();
+    let mut gates = Thresholds::default();
     for (index, result) in first.report.scenarios.iter().enumerate() {
         let parts = parts_of(inputs, &result.name, index)?;
         let limits = match thresholds {
@@ -147,8 +149,9 @@ pub fn merge(inputs: &[MergeInput], thresholds: Option<&Thresholds>) -> Result<M
             None => recorded_thresholds(result),
         };
         scenarios.push(merge_scenario(&parts, &limits)?);
+        gates.by_scenario.insert(result.name.clone(), limits);
     }
-    let report = RunReport {
+    let mut report = RunReport {
         format: RESULTS_FORMAT.to_string(),
         tool_version: TOOL_VERSION.to_string(),
         started_at: earliest_start(inputs),
@@ -161,6 +164,8 @@ pub fn merge(inputs: &[MergeInput], thresholds: Option<&Thresholds>) -> Result<M
         summary: Summary::of(&scenarios),
         scenarios,
     };
+    // Ratio gates compare two scenarios, so they are judged once all are merged.
+    apply_ratio_gates(&mut report, &gates);
     Ok(Merged {
         report,
         warnings: warnings(inputs),

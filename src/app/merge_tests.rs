@@ -199,3 +199,52 @@ fn latencies_without_a_histogram_cannot_be_merged() {
     let error = merge(&[a, input("b.json", vec![bare])], None).unwrap_err();
     assert!(error.to_string().contains("no histogram"), "{error}");
 }
+
+#[test]
+fn ratio_gates_are_judged_again_on_the_merged_scenarios() {
+    // On each machine alone `fast` is 4x faster than `slow` (p50 100µs vs 400µs); merged,
+    // machine b's slow `fast` (p50 300µs) breaks "faster_than slow by 2x".
+    let gate = parse_threshold("p50 faster_than slow by 2x", Metric::P95).unwrap();
+    let with_gate = |mut result: ScenarioResult, ok: bool| {
+        result.thresholds.push(ThresholdOutcome {
+            threshold: gate.clone(),
+            actual: Some(4.0),
+            ok,
+            interval: None,
+        });
+        result
+    };
+    let a = input(
+        "a.json",
+        vec![
+            with_gate(measured("fast", &[(100, 1_000)]), true),
+            measured("slow", &[(400, 1_000)]),
+        ],
+    );
+    let b = input(
+        "b.json",
+        vec![
+            with_gate(measured("fast", &[(300, 3_000)]), true),
+            measured("slow", &[(400, 1_000)]),
+        ],
+    );
+    let merged = merge(&[a, b], None).unwrap().report;
+    let fast = &merged.scenarios[0];
+    let ratios: Vec<&ThresholdOutcome> = fast
+        .thresholds
+        .iter()
+        .filter(|t| t.threshold.is_ratio())
+        .collect();
+    assert_eq!(
+        ratios.len(),
+        1,
+        "judged once, afresh: {:?}",
+        fast.thresholds
+    );
+    assert!(!ratios[0].ok, "{:?}", ratios[0]);
+    assert_eq!(fast.status, Status::Fail);
+    assert!(
+        fast.reason.as_deref().unwrap().contains("faster than slow"),
+        "{fast:?}"
+    );
+}
