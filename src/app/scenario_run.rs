@@ -16,8 +16,8 @@ use crate::results::{PlanVerdict, ScenarioResult, Status, StepResult};
 use crate::verdict::{self, Observed};
 use crate::{Error, Result};
 
-/// Runs one scenario end to end. A failed gate is a result; only database or environment
-/// problems (and Ctrl-C) are errors.
+/// Runs one scenario end to end, in one window. A failed gate is a result; only database
+/// or environment problems (and Ctrl-C) are errors.
 pub async fn run_one(
     database: &OpenDatabase,
     client: &mut tokio_postgres::Client,
@@ -26,29 +26,9 @@ pub async fn run_one(
     rng_seed: u64,
     ui: &Ui,
 ) -> Result<ScenarioResult> {
-    let before = match explain::explain_scenario(client, scenario, rng_seed).await? {
-        Outcome::Ok(explained) => Ok(explained),
-        Outcome::Skip(reason) => return Ok(unmeasured(scenario, Status::Skip, reason)),
-        // Still measured: a statement that times out or fails for some parameters is
-        // counted as query errors; one that cannot run at all errors in the engine too.
-        Outcome::Error(reason) => Err(reason),
-    };
-    let measurement = match measure(database, scenario, rng_seed, ui).await? {
-        Outcome::Ok(measurement) => measurement,
-        Outcome::Skip(reason) => return Ok(unmeasured(scenario, Status::Skip, reason)),
-        Outcome::Error(reason) => return Ok(unmeasured(scenario, Status::Error, reason)),
-    };
-    let buffers = before
-        .as_ref()
-        .ok()
-        .map(|b| buffers_per_execution(&b.plans()));
-    let plan = match before {
-        Ok(before) => {
-            checked_plan(client, scenario, rng_seed, before, &measurement.plan_counts).await?
-        }
-        Err(reason) => unchecked_plan(scenario, reason),
-    };
-    Ok(assemble(scenario, thresholds, measurement, plan, buffers))
+    let stage = begin(database, client, scenario, rng_seed, 1).await?;
+    let stage = measure_window(database, scenario, stage, rng_seed, ui).await?;
+    finish(client, scenario, thresholds, stage, rng_seed).await
 }
 
 /// A scenario between `begin` and `finish`.
@@ -88,6 +68,8 @@ pub async fn begin(
                 reason,
             ))));
         }
+        // Still measured: a statement that times out or fails for some parameters is
+        // counted as query errors; one that cannot run at all errors in the engine too.
         Outcome::Error(reason) => Err(reason),
     };
     let (target, owned) = (database.target.clone(), scenario.clone());
@@ -289,38 +271,6 @@ fn unchecked_plan(scenario: &Scenario, reason: String) -> PlanVerdict {
         failures: vec![format!("plan not checked: {reason}")],
         ..PlanVerdict::default()
     }
-}
-
-/// Times the scenario on the engine's own threads (blocking work off the async runtime).
-async fn measure(
-    database: &OpenDatabase,
-    scenario: &Scenario,
-    rng_seed: u64,
-    ui: &Ui,
-) -> Result<Outcome<Measurement>> {
-    let bar = ui.scenario_bar(&scenario.name);
-    let options = EngineOptions {
-        rng_seed,
-        cancel: crate::app::cancel_flag(),
-        progress: bar.clone(),
-    };
-    let target = database.target.clone();
-    let owned = scenario.clone();
-    let outcome =
-        tokio::task::spawn_blocking(move || bench::run_scenario(&target, &owned, &options))
-            .await
-            .map_err(|e| {
-                Error::environment(format!(
-                    "the benchmark thread of `{}` failed: {e}",
-                    scenario.name
-                ))
-            })?;
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
-    // A scenario that cannot work here (bad SQL, wrong parameter type) is
-    // `Outcome::Error`: this scenario errors, the others still run.
-    outcome
 }
 
 fn unmeasured(scenario: &Scenario, status: Status, reason: String) -> ScenarioResult {

@@ -158,6 +158,13 @@ mod tests {
         parse_threshold("p50 faster_than slow by 5x", Metric::P95).expect("parses")
     }
 
+    fn p50_of(p50: u64) -> LatencySummary {
+        LatencySummary {
+            p50,
+            ..Default::default()
+        }
+    }
+
     fn measured(name: &str, p50: u64) -> ScenarioResult {
         let mut result = ScenarioResult::unmeasured(name, "g", Status::Pass, String::new());
         result.reason = None;
@@ -180,14 +187,7 @@ mod tests {
 
     #[test]
     fn the_ratio_is_the_other_over_this_and_holds_at_the_factor() {
-        let fast = LatencySummary {
-            p50: 100,
-            ..Default::default()
-        };
-        let slow = |p50| LatencySummary {
-            p50,
-            ..Default::default()
-        };
+        let (fast, slow) = (p50_of(100), p50_of);
         let held = ratio_outcome(&gate(), Some(&fast), Some(&slow(500)), None, 0.95);
         assert_eq!((held.actual, held.ok), (Some(5.0), true));
         let broken = ratio_outcome(&gate(), Some(&fast), Some(&slow(499)), None, 0.95);
@@ -200,14 +200,7 @@ mod tests {
 
     #[test]
     fn a_shortfall_within_the_noise_holds_and_one_beyond_it_fails() {
-        let fast = LatencySummary {
-            p50: 100,
-            ..Default::default()
-        };
-        let slow = |p50| LatencySummary {
-            p50,
-            ..Default::default()
-        };
+        let (fast, slow) = (p50_of(100), p50_of);
         // ln-spread 0.1 at 95%: the interval is the ratio ×/÷ e^0.196 ≈ 1.217.
         let close = ratio_outcome(&gate(), Some(&fast), Some(&slow(420)), Some(0.1), 0.95);
         assert!(close.ok, "{close:?}");
