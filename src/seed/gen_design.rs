@@ -4,6 +4,7 @@
 
 use chrono::Duration;
 use rand::RngExt;
+use std::fmt::Write as _;
 use tokio_postgres::types::Type;
 
 use crate::seed::context::{GenContext, JobCore};
@@ -103,10 +104,11 @@ pub fn design_output_rows(
         } else {
             "Design document"
         };
-        content.push_str(&format!(
+        let _ = write!(
+            content,
             "# {heading}\n\nAuthor: {}\n\n",
             person_name(&mut rng)
-        ));
+        );
         for _ in 0..rng.random_range(3..=6) {
             paragraph(&mut rng, &mut content);
         }

@@ -2,6 +2,7 @@
 //! Must not decide session status or lifetimes (see `context`).
 
 use rand::RngExt;
+use std::fmt::Write as _;
 use tokio_postgres::types::Type;
 
 use crate::seed::context::{GenContext, JobCore, STAGES, SessionCore};
@@ -241,7 +242,7 @@ fn option_json(rng: &mut SeedRng, out: &mut String, first: bool, name: &str) {
         }
         push_json_str(out, pick_str(rng, CONS));
     }
-    out.push_str(&format!("],\"score\":{}}}", rng.random_range(40..=98)));
+    let _ = write!(out, "],\"score\":{}}}", rng.random_range(40..=98));
 }
 
 #[cfg(test)]

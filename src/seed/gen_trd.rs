@@ -4,6 +4,7 @@
 
 use chrono::Duration;
 use rand::RngExt;
+use std::fmt::Write as _;
 use tokio_postgres::types::Type;
 
 use crate::seed::context::{GenContext, SessionCore};
@@ -103,11 +104,12 @@ fn validation_report(rng: &mut SeedRng, score: Hundredths) -> String {
         }
         report.push('{');
         push_json_field(&mut report, true, "name", check);
-        report.push_str(&format!(
+        let _ = write!(
+            report,
             ",\"passed\":{}",
             rng.random_range(0..10_000) < score.0 + 1_000
-        ));
-        let mut note = String::new();
+        );
+        let mut note = String::with_capacity(160);
         sentence(rng, &mut note, 5, 12);
         push_json_field(&mut report, false, "note", &note);
         report.push('}');
@@ -135,15 +137,13 @@ pub fn trd_rows(
         let id = uuid(&mut rng);
         let version = n as i32 + 1;
         content.clear();
-        content.push_str(&format!(
+        let _ = write!(
+            content,
             "# Technical Requirements Document (v{version})\n\n"
-        ));
+        );
         let first = rng.random_range(0..SECTIONS.len());
         for s in 0..rng.random_range(4..=7) {
-            content.push_str(&format!(
-                "## {}\n\n",
-                SECTIONS[(first + s) % SECTIONS.len()]
-            ));
+            let _ = write!(content, "## {}\n\n", SECTIONS[(first + s) % SECTIONS.len()]);
             paragraph(&mut rng, &mut content);
         }
         let score = quality_score(&mut rng);
@@ -164,8 +164,9 @@ pub fn trd_rows(
 fn stack_trace(rng: &mut SeedRng, node: &str, error_type: &str) -> String {
     let mut trace = String::from("Traceback (most recent call last):\n");
     for depth in 0..rng.random_range(3..=7) {
-        trace.push_str(&format!(
-            "  File \"/app/src/agents/tech_spec/{}.py\", line {}, in {}\n",
+        let _ = writeln!(
+            trace,
+            "  File \"/app/src/agents/tech_spec/{}.py\", line {}, in {}",
             pick(
                 rng,
                 &["graph", "nodes", "llm_client", "research", "persistence"]
@@ -176,13 +177,14 @@ fn stack_trace(rng: &mut SeedRng, node: &str, error_type: &str) -> String {
             } else {
                 pick(rng, &["invoke", "_call", "run", "execute", "fetch"])
             }
-        ));
+        );
     }
-    trace.push_str(&format!(
+    let _ = write!(
+        trace,
         "{}Error: {}",
         error_type.replace('_', ""),
         prose(rng, 1, 1)
-    ));
+    );
     trace
 }
 
