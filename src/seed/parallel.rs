@@ -17,7 +17,7 @@ use tokio_postgres::{Client, Transaction};
 
 use crate::Error;
 use crate::db::constraints::{
-    self as db_constraints, ConstraintDefinition, Deferral, IndexDefinition,
+    self as db_constraints, ConstraintDefinition, ConstraintKind, Deferral, IndexDefinition,
 };
 use crate::db::target::DbTarget;
 use crate::db::{self, catalog, ddl, seed_runs};
@@ -87,6 +87,7 @@ async fn seed_locked(
         return Ok(super::already_seeded(existing, started));
     }
     let (context, deferral) = record_run(&transaction, opts, tuning).await?;
+    let ordered = foreign_keys_in_place(&transaction).await?;
     transaction
         .commit()
         .await
@@ -97,7 +98,7 @@ async fn seed_locked(
     ));
     let workers = connect_workers(target, opts.jobs).await?;
     let tally = Tally::default();
-    load_levels(&workers, &context, opts, &tally).await?;
+    load_levels(&workers, &context, opts, ordered, &tally).await?;
     phases.mark("copy");
     rebuild(&workers, &deferral, &tally).await?;
     phases.mark("rebuild primary keys and indexes");
@@ -152,6 +153,18 @@ async fn record_run(
     Ok((context, deferral))
 }
 
+/// Whether a foreign key is still in place on a dataset table (then parents load before
+/// children, level by level).
+async fn foreign_keys_in_place(transaction: &Transaction<'_>) -> crate::Result<bool> {
+    let keys = db_constraints::constraints_of(
+        transaction,
+        ConstraintKind::ForeignKey,
+        &catalog::DATASET_TABLES,
+    )
+    .await?;
+    Ok(!keys.is_empty())
+}
+
 async fn connect_workers(target: &DbTarget, jobs: usize) -> crate::Result<Vec<Client>> {
     let mut workers = Vec::with_capacity(jobs);
     for _ in 0..jobs {
@@ -193,6 +206,7 @@ async fn load_levels(
     workers: &[Client],
     context: &GenContext,
     opts: &SeedOptions,
+    ordered: bool,
     tally: &Tally,
 ) -> crate::Result<()> {
     let progress = load::Progress::new(opts.progress);
@@ -201,7 +215,7 @@ async fn load_levels(
         .filter(|t| **t != Table::SeededDesignJobs)
         .map(|t| (t.name(), progress.bar(*t, t.expected_rows(&context.volume))))
         .collect();
-    for level in units::plan(&context.volume, workers.len()) {
+    for level in units::plan(&context.volume, workers.len(), ordered) {
         let bars = &bars;
         pool(
             workers,

@@ -38,18 +38,34 @@ pub const LEVELS: [&[Table]; 3] = [
     ],
 ];
 
-/// The units of each level for `jobs` connections, largest first within a level.
-pub fn plan(volume: &Volume, jobs: usize) -> Vec<Vec<Unit>> {
+/// Units per connection in a level: a connection that finishes early takes more.
+const UNITS_PER_CONNECTION: u64 = 2;
+/// Units per connection when the whole load is one level: with no barrier to wait at,
+/// smaller last units keep both connections busy to the end.
+const UNITS_PER_CONNECTION_UNORDERED: u64 = 4;
+
+/// The units of each level for `jobs` connections, largest first within a level. With
+/// `ordered` false (no foreign key between the dataset tables is in place) every table
+/// loads in one level, so no connection waits for another at a level's end.
+pub fn plan(volume: &Volume, jobs: usize, ordered: bool) -> Vec<Vec<Unit>> {
+    let jobs = jobs.max(1) as u64;
+    if !ordered {
+        let tables: Vec<Table> = LEVELS.concat();
+        return vec![level_units(
+            volume,
+            &tables,
+            jobs * UNITS_PER_CONNECTION_UNORDERED,
+        )];
+    }
     LEVELS
         .iter()
-        .map(|tables| level_units(volume, tables, jobs.max(1) as u64))
+        .map(|tables| level_units(volume, tables, jobs * UNITS_PER_CONNECTION))
         .collect()
 }
 
-fn level_units(volume: &Volume, tables: &[Table], jobs: u64) -> Vec<Unit> {
+fn level_units(volume: &Volume, tables: &[Table], units: u64) -> Vec<Unit> {
     let level_rows: u64 = tables.iter().map(|t| t.expected_rows(volume)).sum();
-    // About two units per connection, so a connection that finishes early takes more.
-    let target = (level_rows / (jobs * 2)).max(MIN_UNIT_ROWS);
+    let target = (level_rows / units).max(MIN_UNIT_ROWS);
     let mut units: Vec<Unit> = tables
         .iter()
         .flat_map(|table| split(volume, *table, target))
@@ -91,7 +107,7 @@ mod tests {
     fn units_cover_every_parent_of_every_table_exactly_once() {
         for (sessions, jobs) in [(1, 1), (10, 3), (37_123, 2), (100_000, 8)] {
             let volume = volume(sessions);
-            let levels = plan(&volume, jobs);
+            let levels = plan(&volume, jobs, true);
             for (level, tables) in levels.iter().zip(LEVELS) {
                 for table in tables {
                     let mut ranges: Vec<_> = level
@@ -119,16 +135,34 @@ mod tests {
 
     #[test]
     fn large_tables_are_split_for_several_connections_and_small_ones_are_not() {
-        let levels = plan(&volume(100_000), 2);
+        let levels = plan(&volume(100_000), 2, true);
         let conversations = levels[2]
             .iter()
             .filter(|u| u.table == Table::Conversations)
             .count();
         assert!(conversations >= 2, "{conversations}");
         assert!(levels[2].windows(2).all(|w| w[0].rows >= w[1].rows));
-        let small = plan(&volume(100), 4);
+        let small = plan(&volume(100), 4, true);
         for (level, tables) in small.iter().zip(LEVELS) {
             assert_eq!(level.len(), tables.len(), "one unit per small table");
         }
+    }
+
+    #[test]
+    fn without_foreign_keys_in_place_every_table_loads_in_one_level_largest_first() {
+        let volume = volume(37_123);
+        let flat = plan(&volume, 2, false);
+        assert_eq!(flat.len(), 1);
+        assert!(flat[0].windows(2).all(|w| w[0].rows >= w[1].rows));
+        for table in LEVELS.concat() {
+            let rows: u64 = flat[0]
+                .iter()
+                .filter(|u| u.table == table)
+                .map(|u| u.rows)
+                .sum();
+            assert_eq!(rows, table.expected_rows(&volume), "{table:?}");
+        }
+        let enough = (2 * UNITS_PER_CONNECTION_UNORDERED) as usize;
+        assert!(flat[0].len() >= enough, "{} units", flat[0].len());
     }
 }
