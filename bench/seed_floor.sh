@@ -8,7 +8,7 @@
 #   jobs N    seed --jobs N (N connections)
 #   pgbench   pgbench -i -s 10
 # and prints the best time of each side by side with the ratios (speed relative to the floor,
-# MB/s relative to pgbench). Also times seed --sessions 10000 at --jobs 1 and --jobs N.
+# MB/s relative to pgbench), then the median of the per-round ratios to the floor. Also times seed --sessions 10000 at --jobs 1 and --jobs N.
 # Works only in scratch databases it creates and drops (bench_floor_*_<pid>); the server must
 # run on this machine (it reads and writes the dump files) and the role must be a superuser.
 #
@@ -146,6 +146,18 @@ row "floor (COPY FROM files)" "$f" "$BYTES" "$f" "$pmbps"
 row "seed --jobs 1" "$j1" "$BYTES" "$f" "$pmbps"
 row "seed --jobs $JOBS" "$jn" "$BYTES" "$f" "$pmbps"
 row "pgbench -i -s 10" "$p" "$PGB_BYTES" 0 "$pmbps"
+# The machine's speed drifts between rounds, so the minima above may come from different
+# rounds: the paired ratio (same round, run back to back) is the steadier comparison.
+paired() { # name seeds... -> median and range of floor/seed per round
+  local name=$1; shift
+  local ratios=() i=0
+  for s in "$@"; do ratios+=("$(echo "${F[$i]} / $s" | bc -l)"); i=$((i + 1)); done
+  printf '%s\n' "${ratios[@]}" | sort -g | awk -v n="$name" '{ r[NR] = $1 } END {
+    m = (NR % 2) ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2
+    printf "%-28s x floor per round: median %.2f, range %.2f-%.2f over %d rounds\n", n, m, r[1], r[NR], NR }'
+}
+paired "seed --jobs 1" "${J1[@]}"
+paired "seed --jobs $JOBS" "${JN[@]}"
 echo "goals: seed --jobs 1 >= 0.9 x floor; seed --jobs 2 >= 1.2 x floor"
 
 S1=(); S2=()
