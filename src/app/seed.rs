@@ -33,6 +33,7 @@ pub async fn run(cli: &Cli, args: &SeedArgs) -> Result<i32> {
                     options.jobs,
                     seed::profile_table(&report.profile)
                 );
+                eprintln!("{}", seed::steps_line(&report.phases));
             }
             ui.note(format!("seeded in {:.2}s", report.elapsed.as_secs_f64()));
         }

@@ -118,6 +118,17 @@ pub async fn analyze(client: &impl GenericClient, tables: &[QualifiedName]) -> c
         .map_err(|e| Error::database(format!("ANALYZE of {}", display_list(tables)), &e))
 }
 
+/// Lets this transaction's COMMIT return before its WAL is flushed (SET LOCAL
+/// synchronous_commit = off). For the pieces of a parallel seed only: the run is marked
+/// complete by a later, ordinary commit, whose flush covers every earlier commit, and a
+/// piece lost in a crash leaves the run incomplete, as an interrupted one.
+pub async fn commit_without_waiting(client: &impl GenericClient) -> crate::Result<()> {
+    client
+        .batch_execute("SET LOCAL synchronous_commit = off")
+        .await
+        .map_err(|e| Error::database("setting synchronous_commit for a seed piece", &e))
+}
+
 /// Gives index builds in this transaction more memory (SET LOCAL maintenance_work_mem).
 pub async fn raise_index_build_memory(client: &impl GenericClient) -> crate::Result<()> {
     client

@@ -39,7 +39,9 @@ pub use bookkeeping::DatasetState;
 pub use constraints::{DEFER_FROM_SESSIONS, LoadTuning};
 pub use grow::{GrowOutcome, grow};
 pub use options::{MAX_JOBS, MAX_SESSIONS, SeedOptions, default_jobs, parse_as_of};
-pub use report::{PhaseTime, SeedPhase, SeedReport, group_thousands, profile_table, summary_table};
+pub use report::{
+    PhaseTime, SeedPhase, SeedReport, group_thousands, profile_table, steps_line, summary_table,
+};
 pub use tables::TECH_SPEC_TABLES;
 
 /// What `seed` did.

@@ -243,6 +243,7 @@ async fn copy_unit(
     let started = Instant::now();
     let doing = format!("seed: COPY into {}", unit.table.name());
     execute(client, "BEGIN", &doing).await?;
+    ddl::commit_without_waiting(client).await?;
     ddl::prefer_lz4_toast_compression(client).await?;
     let (mut chunks, _generator) = producer::spawn_units(*context, vec![unit.clone()])
         .map_err(|e| Error::environment(format!("seed: cannot start a generator thread: {e}")))?;
@@ -284,6 +285,7 @@ async fn rebuild(workers: &[Client], deferral: &Deferral, tally: &Tally) -> crat
         let started = Instant::now();
         let doing = "seed: rebuilding a key or an index";
         execute(client, "BEGIN", doing).await?;
+        ddl::commit_without_waiting(client).await?;
         ddl::raise_index_build_memory(client).await?;
         match &item {
             Rebuild::Key(key) => {
@@ -328,6 +330,7 @@ async fn validate(
             let started = Instant::now();
             let doing = "seed: validating a foreign key";
             execute(client, "BEGIN", doing).await?;
+            ddl::commit_without_waiting(client).await?;
             db_constraints::validate_constraint(client, &key).await?;
             seed_runs::forget_key(client, &key).await?;
             execute(client, "COMMIT", doing).await?;

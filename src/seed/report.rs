@@ -116,6 +116,16 @@ impl SeedReport {
 }
 
 /// A table of rows per table with a total line.
+/// The wall time of each step in order, on one line:
+/// `steps: prepare 120ms, copy 6.10s, analyze 700ms`.
+pub fn steps_line(phases: &[(String, Duration)]) -> String {
+    let steps: Vec<String> = phases
+        .iter()
+        .map(|(name, elapsed)| format!("{name} {}", format_latency_us(elapsed.as_secs_f64() * 1e6)))
+        .collect();
+    format!("steps: {}", steps.join(", "))
+}
+
 pub fn summary_table(report: &SeedReport) -> String {
     let mut table = TextTable::new();
     table.load_style(UTF8_FULL_CONDENSED);
@@ -194,5 +204,14 @@ mod tests {
         assert_eq!(group_thousands(999), "999");
         assert_eq!(group_thousands(1_000), "1,000");
         assert_eq!(group_thousands(14_000_000), "14,000,000");
+    }
+
+    #[test]
+    fn the_steps_line_names_each_step_with_its_wall_time_in_order() {
+        let phases = vec![
+            ("prepare".to_string(), Duration::from_millis(120)),
+            ("copy".to_string(), Duration::from_millis(6_100)),
+        ];
+        assert_eq!(steps_line(&phases), "steps: prepare 120ms, copy 6.10s");
     }
 }
