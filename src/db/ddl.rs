@@ -129,6 +129,16 @@ pub async fn commit_without_waiting(client: &impl GenericClient) -> crate::Resul
         .map_err(|e| Error::database("setting synchronous_commit for a seed piece", &e))
 }
 
+/// Asks the kernel to start writing this transaction's evicted data pages to disk as they
+/// are written (SET LOCAL backend_flush_after, the largest value), instead of leaving
+/// gigabytes of dirty pages for the first fsync (an index build's) to wait on.
+pub async fn start_writeback_early(client: &impl GenericClient) -> crate::Result<()> {
+    client
+        .batch_execute("SET LOCAL backend_flush_after = '2MB'")
+        .await
+        .map_err(|e| Error::database("setting backend_flush_after for a seed piece", &e))
+}
+
 /// Gives index builds in this transaction more memory (SET LOCAL maintenance_work_mem).
 pub async fn raise_index_build_memory(client: &impl GenericClient) -> crate::Result<()> {
     client

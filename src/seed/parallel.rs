@@ -244,6 +244,7 @@ async fn copy_unit(
     let doing = format!("seed: COPY into {}", unit.table.name());
     execute(client, "BEGIN", &doing).await?;
     ddl::commit_without_waiting(client).await?;
+    ddl::start_writeback_early(client).await?;
     ddl::prefer_lz4_toast_compression(client).await?;
     let (mut chunks, _generator) = producer::spawn_units(*context, vec![unit.clone()])
         .map_err(|e| Error::environment(format!("seed: cannot start a generator thread: {e}")))?;
