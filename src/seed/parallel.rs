@@ -1,7 +1,8 @@
 //! The parallel load (`seed --jobs N`, N > 1): the run is recorded as `started`, with its
 //! design jobs and the definitions of every key and index it drops, in one transaction
 //! under the seed advisory lock (held by the coordinating connection until the end); then
-//! N connections COPY ranges of the tables level by level, rebuild keys and indexes,
+//! N connections COPY ranges of the tables (level by level while a foreign key between
+//! them is in place, else from one queue), rebuild keys and indexes,
 //! validate foreign keys and ANALYZE, each object forgotten in the transaction that
 //! recreates it; the run is marked `complete` last. Interrupted at any point, the dataset
 //! stays `Incomplete` (refused by `run`) and the next `seed` clears it and recreates what
