@@ -10,7 +10,7 @@ use tokio_postgres::GenericClient;
 
 use crate::Error;
 use crate::db::catalog::QualifiedName;
-use crate::db::ddl::{quote_ident, quote_literal, raise_index_build_memory, use_tablespace};
+use crate::db::ddl::{self, quote_ident, quote_literal, use_tablespace};
 
 /// The kinds of constraint a bulk load may drop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -401,7 +401,7 @@ pub async fn restore(
     mut mark: impl FnMut(&str),
 ) -> crate::Result<()> {
     if !(deferral.indexes.is_empty() && deferral.primary_keys.is_empty()) {
-        raise_index_build_memory(client).await?;
+        ddl::set_local(client, &[ddl::INDEX_BUILD_MEMORY]).await?;
     }
     add_constraints(client, &deferral.primary_keys).await?;
     create_indexes(client, &deferral.indexes).await?;

@@ -118,33 +118,63 @@ pub async fn analyze(client: &impl GenericClient, tables: &[QualifiedName]) -> c
         .map_err(|e| Error::database(format!("ANALYZE of {}", display_list(tables)), &e))
 }
 
-/// Lets this transaction's COMMIT return before its WAL is flushed (SET LOCAL
-/// synchronous_commit = off). For the pieces of a parallel seed only: the run is marked
-/// complete by a later, ordinary commit, whose flush covers every earlier commit, and a
-/// piece lost in a crash leaves the run incomplete, as an interrupted one.
-pub async fn commit_without_waiting(client: &impl GenericClient) -> crate::Result<()> {
-    client
-        .batch_execute("SET LOCAL synchronous_commit = off")
-        .await
-        .map_err(|e| Error::database("setting synchronous_commit for a seed piece", &e))
+/// A setting for the rest of the transaction (`SET LOCAL`), with what it is for.
+#[derive(Debug, Clone, Copy)]
+pub struct LocalSetting {
+    pub name: &'static str,
+    pub value: &'static str,
+    pub purpose: &'static str,
 }
 
-/// Asks the kernel to start writing this transaction's evicted data pages to disk as they
-/// are written (SET LOCAL backend_flush_after, the largest value), instead of leaving
-/// gigabytes of dirty pages for the first fsync (an index build's) to wait on.
-pub async fn start_writeback_early(client: &impl GenericClient) -> crate::Result<()> {
+/// Lets the transaction's COMMIT return before its WAL is flushed. For the pieces of a
+/// parallel seed only: the run is marked complete by a later, ordinary commit, whose flush
+/// covers every earlier commit, and a piece lost in a crash leaves the run incomplete, as
+/// an interrupted one.
+pub const COMMIT_WITHOUT_WAITING: LocalSetting = LocalSetting {
+    name: "synchronous_commit",
+    value: "off",
+    purpose: "a seed piece's commit",
+};
+
+/// Asks the kernel to start writing the transaction's evicted data pages to disk as they
+/// are written (the largest value), instead of leaving gigabytes of dirty pages for the
+/// first fsync (an index build's) to wait on.
+pub const WRITEBACK_EARLY: LocalSetting = LocalSetting {
+    name: "backend_flush_after",
+    value: "2MB",
+    purpose: "the seed's write-back",
+};
+
+/// Gives index builds in the transaction more memory.
+pub const INDEX_BUILD_MEMORY: LocalSetting = LocalSetting {
+    name: "maintenance_work_mem",
+    value: "256MB",
+    purpose: "the index build",
+};
+
+/// Applies `settings` for the rest of the transaction, in one round trip.
+pub async fn set_local(
+    client: &impl GenericClient,
+    settings: &[LocalSetting],
+) -> crate::Result<()> {
     client
-        .batch_execute("SET LOCAL backend_flush_after = '2MB'")
+        .batch_execute(&set_local_sql(settings))
         .await
-        .map_err(|e| Error::database("setting backend_flush_after for a seed piece", &e))
+        .map_err(|e| {
+            let what: Vec<String> = settings
+                .iter()
+                .map(|s| format!("{} for {}", s.name, s.purpose))
+                .collect();
+            Error::database(format!("setting {}", what.join(", ")), &e)
+        })
 }
 
-/// Gives index builds in this transaction more memory (SET LOCAL maintenance_work_mem).
-pub async fn raise_index_build_memory(client: &impl GenericClient) -> crate::Result<()> {
-    client
-        .batch_execute("SET LOCAL maintenance_work_mem = '256MB'")
-        .await
-        .map_err(|e| Error::database("setting maintenance_work_mem for the index build", &e))
+fn set_local_sql(settings: &[LocalSetting]) -> String {
+    let statements: Vec<String> = settings
+        .iter()
+        .map(|s| format!("SET LOCAL {} = {}", s.name, quote_literal(s.value)))
+        .collect();
+    statements.join("; ")
 }
 
 /// Compresses wide values written in this transaction with lz4 instead of pglz when the
@@ -228,5 +258,13 @@ mod tests {
             "SET LOCAL default_tablespace = 'fast ssd'"
         );
         assert_eq!(tablespace_sql(None), "SET LOCAL default_tablespace = ''");
+    }
+
+    #[test]
+    fn local_settings_are_applied_in_one_batch_with_quoted_values() {
+        assert_eq!(
+            set_local_sql(&[COMMIT_WITHOUT_WAITING, WRITEBACK_EARLY]),
+            "SET LOCAL synchronous_commit = 'off'; SET LOCAL backend_flush_after = '2MB'"
+        );
     }
 }

@@ -190,7 +190,7 @@ async fn load_dataset(
     let run_id = bookkeeping::begin_run(transaction, opts).await?;
     // pglz was the largest single cost of the load (10% of the backend's CPU).
     ddl::prefer_lz4_toast_compression(transaction).await?;
-    ddl::start_writeback_early(transaction).await?;
+    ddl::set_local(transaction, &[ddl::WRITEBACK_EARLY]).await?;
     let volume = volume::Volume::from_options(opts);
     let deferred = constraints::defer(transaction, tuning, volume.sessions, true).await?;
     phases.mark(&format!("prepare (dropped {})", deferred.describe()));

@@ -244,8 +244,7 @@ async fn copy_unit(
     let started = Instant::now();
     let doing = format!("seed: COPY into {}", unit.table.name());
     execute(client, "BEGIN", &doing).await?;
-    ddl::commit_without_waiting(client).await?;
-    ddl::start_writeback_early(client).await?;
+    ddl::set_local(client, &[ddl::COMMIT_WITHOUT_WAITING, ddl::WRITEBACK_EARLY]).await?;
     ddl::prefer_lz4_toast_compression(client).await?;
     let (mut chunks, _generator) = producer::spawn_units(*context, vec![unit.clone()])
         .map_err(|e| Error::environment(format!("seed: cannot start a generator thread: {e}")))?;
@@ -287,8 +286,11 @@ async fn rebuild(workers: &[Client], deferral: &Deferral, tally: &Tally) -> crat
         let started = Instant::now();
         let doing = "seed: rebuilding a key or an index";
         execute(client, "BEGIN", doing).await?;
-        ddl::commit_without_waiting(client).await?;
-        ddl::raise_index_build_memory(client).await?;
+        ddl::set_local(
+            client,
+            &[ddl::COMMIT_WITHOUT_WAITING, ddl::INDEX_BUILD_MEMORY],
+        )
+        .await?;
         match &item {
             Rebuild::Key(key) => {
                 db_constraints::add_constraint(client, key).await?;
@@ -332,7 +334,7 @@ async fn validate(
             let started = Instant::now();
             let doing = "seed: validating a foreign key";
             execute(client, "BEGIN", doing).await?;
-            ddl::commit_without_waiting(client).await?;
+            ddl::set_local(client, &[ddl::COMMIT_WITHOUT_WAITING]).await?;
             db_constraints::validate_constraint(client, &key).await?;
             seed_runs::forget_key(client, &key).await?;
             execute(client, "COMMIT", doing).await?;
