@@ -413,6 +413,13 @@ pub struct RunArgs {
     pub html: Option<PathBuf>,
     #[command(flatten)]
     pub regression: RegressionArgs,
+    /// Paired A/B: measure every scenario on the target and on BASE_URL in the same run,
+    /// alternating the two sides pair by pair on the same clients and parameter draws;
+    /// a regression of the target against the base fails the gate (--max-regression,
+    /// --min-regression, --max-buffers-ratio and [regression] apply). Both databases must
+    /// hold the same dataset.
+    #[arg(long, value_name = "BASE_URL", conflicts_with = "baseline")]
+    pub against: Option<String>,
     /// Save these results as a baseline (JSON).
     #[arg(long, value_name = "FILE")]
     pub save_baseline: Option<PathBuf>,

@@ -34,6 +34,11 @@ pub struct RunReport {
     /// Host name of the machine that ran the tool, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub machine: Option<String>,
+    /// An A/B run (`--against`): the base side, measured in the same run and windows
+    /// (its database, dataset and one result per scenario, in the same shape). Each
+    /// scenario's `baseline` then holds the paired comparison.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub against: Option<Box<RunReport>>,
 }
 
 /// The seed run that made the dataset: the same seed, `as_of` and size give the same rows.

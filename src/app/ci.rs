@@ -127,6 +127,7 @@ mod tests {
             rng_seed: None,
             seed: None,
             machine: None,
+            against: None,
             summary: Summary::of(&results),
             scenarios: results,
         }

@@ -116,7 +116,7 @@ impl BaselineGate {
 }
 
 /// Fails `result` when its comparison is a regression, the numbers in the reason.
-fn fail_on_regression(result: &mut ScenarioResult) {
+pub(crate) fn fail_on_regression(result: &mut ScenarioResult) {
     let Some(comparison) = result.baseline.as_ref().filter(|c| c.is_regression()) else {
         return;
     };
@@ -128,7 +128,7 @@ fn fail_on_regression(result: &mut ScenarioResult) {
     result.status = Status::Fail;
 }
 
-fn limits_of(args: &RegressionArgs) -> RegressionLimits {
+pub(crate) fn limits_of(args: &RegressionArgs) -> RegressionLimits {
     RegressionLimits {
         max_percent: args.max_regression,
         min_us: args.min_regression.as_secs_f64() * 1e6,
@@ -162,22 +162,26 @@ fn check_definition(runs: &[BaselineRun], name: &str, hash: &str) -> Result<()> 
 /// The dataset must be the same: row counts, parameter seed, and the seed run (its
 /// `as_of` only between named databases: a throwaway cluster seeds relative to its start).
 fn check_same_dataset(run: &BaselineRun, current: &RunReport) -> Result<()> {
-    let then = &run.report;
-    let refuse = |what: String| {
+    dataset_difference_of(&run.report, current).map_or(Ok(()), |what| {
         Err(Error::config(format!(
             "{}: the baseline measured another dataset ({what}); compare runs on the same \
              dataset, or save a fresh baseline with `run --save-baseline`",
             run.path.display()
         )))
-    };
+    })
+}
+
+/// What differs between the datasets of two runs (`then` and `now`); `None` when they
+/// are the same: row counts, parameter seed, and the seed run.
+pub(crate) fn dataset_difference_of(then: &RunReport, current: &RunReport) -> Option<String> {
     if then.dataset != current.dataset {
-        return refuse(format!(
+        return Some(format!(
             "row counts differ: {}",
             dataset_difference(then, current)
         ));
     }
     if then.rng_seed != current.rng_seed {
-        return refuse(format!(
+        return Some(format!(
             "--rng-seed {} then, {} now",
             shown(then.rng_seed),
             shown(current.rng_seed)
@@ -185,17 +189,17 @@ fn check_same_dataset(run: &BaselineRun, current: &RunReport) -> Result<()> {
     }
     if let (Some(old), Some(new)) = (&then.seed, &current.seed) {
         if (old.rng_seed, old.sessions) != (new.rng_seed, new.sessions) {
-            return refuse(format!(
+            return Some(format!(
                 "seeded with --rng-seed {} and {} sessions then, --rng-seed {} and {} now",
                 old.rng_seed, old.sessions, new.rng_seed, new.sessions
             ));
         }
         let named = !then.database.throwaway && !current.database.throwaway;
         if named && old.as_of != new.as_of {
-            return refuse(format!("--as-of {} then, {} now", old.as_of, new.as_of));
+            return Some(format!("--as-of {} then, {} now", old.as_of, new.as_of));
         }
     }
-    Ok(())
+    None
 }
 
 fn shown(value: Option<u64>) -> String {

@@ -100,6 +100,13 @@ pub async fn open(cli: &Cli, allow_throwaway_setup: bool) -> crate::Result<OpenD
     Ok(database)
 }
 
+/// True when nothing names a database, so that `open` would start a throwaway cluster.
+pub fn names_no_target(cli: &Cli) -> crate::Result<bool> {
+    let env = |key: &str| std::env::var(key).ok();
+    let resolved = target::resolve(cli.database_url.as_deref(), &env, cli.connect_timeout)?;
+    Ok(matches!(resolved, Resolved::Throwaway))
+}
+
 /// Applies the migrations (with the `shared` stand-in) to a fresh throwaway cluster.
 async fn migrate_throwaway(database: &OpenDatabase) -> crate::Result<()> {
     let mut client = database.connect().await?;

@@ -8,6 +8,7 @@
 //! kept and the rest are written as errors with the cause. Must not format output.
 
 use crate::Result;
+use crate::app::ab::Against;
 use crate::app::database::OpenDatabase;
 use crate::app::run::RunPlan;
 use crate::app::scenario_run::{self, Stage};
@@ -29,7 +30,8 @@ pub fn due(measured: u32, windows: u32, rounds: u32, round: u32) -> bool {
 enum Slot {
     Waiting,
     Measuring(Box<Stage>),
-    Finished(Box<ScenarioResult>),
+    /// The result, and in an A/B run the base side's.
+    Finished(Box<ScenarioResult>, Option<Box<ScenarioResult>>),
 }
 
 /// Measures every scenario of `plan` into `report`, writing the result files after each
@@ -38,12 +40,18 @@ enum Slot {
 pub async fn measure_all(
     database: &OpenDatabase,
     client: &mut tokio_postgres::Client,
+    against: Option<&mut Against>,
     plan: &RunPlan,
     report: &mut RunReport,
     ui: &Ui,
 ) -> Result<()> {
     let mut slots: Vec<Slot> = plan.scenarios.iter().map(|_| Slot::Waiting).collect();
-    let mut run = Interleaved { database, plan, ui };
+    let mut run = Interleaved {
+        database,
+        against,
+        plan,
+        ui,
+    };
     for round in 0..plan.rounds {
         for index in 0..plan.scenarios.len() {
             if let Err(error) = run.step(client, &mut slots, index, round, report).await {
@@ -62,6 +70,7 @@ pub async fn measure_all(
 
 struct Interleaved<'a> {
     database: &'a OpenDatabase,
+    against: Option<&'a mut Against>,
     plan: &'a RunPlan,
     ui: &'a Ui,
 }
@@ -81,14 +90,23 @@ impl Interleaved<'_> {
         let total = plan.scenarios.len();
         let slot = std::mem::replace(&mut slots[index], Slot::Waiting);
         let mut stage = match slot {
-            Slot::Finished(_) => {
+            Slot::Finished(..) => {
                 slots[index] = slot;
                 return Ok(());
             }
             Slot::Waiting => {
                 self.ui.scenario_started(index + 1, total, scenario);
                 let windows = window_count(&scenario.load, plan.rounds);
-                scenario_run::begin(self.database, client, scenario, plan.rng_seed, windows).await?
+                let against = self.against.as_deref_mut();
+                scenario_run::begin(
+                    self.database,
+                    client,
+                    against,
+                    scenario,
+                    plan.rng_seed,
+                    windows,
+                )
+                .await?
             }
             Slot::Measuring(stage) => *stage,
         };
@@ -97,6 +115,7 @@ impl Interleaved<'_> {
         {
             stage = scenario_run::measure_window(
                 self.database,
+                self.against.as_deref(),
                 scenario,
                 stage,
                 plan.rng_seed,
@@ -113,11 +132,32 @@ impl Interleaved<'_> {
             return Ok(());
         }
         let thresholds = plan.thresholds.by_scenario.get(&scenario.name);
-        let mut result =
-            scenario_run::finish(client, scenario, thresholds, stage, plan.rng_seed).await?;
+        let (mut result, base) = match self.against.as_deref_mut() {
+            None => {
+                let result =
+                    scenario_run::finish(client, scenario, thresholds, stage, plan.rng_seed)
+                        .await?;
+                (result, None)
+            }
+            Some(against) => {
+                let (mut result, base) = scenario_run::finish_pair(
+                    client,
+                    against,
+                    scenario,
+                    thresholds,
+                    stage,
+                    plan.rng_seed,
+                )
+                .await?;
+                if let Some(base) = &base {
+                    against.judge(&mut result, base);
+                }
+                (result, base)
+            }
+        };
         result.definition = Some(definition_hash(scenario));
         self.ui.scenario_finished(index + 1, total, &result);
-        slots[index] = Slot::Finished(Box::new(result));
+        slots[index] = Slot::Finished(Box::new(result), base.map(Box::new));
         collect(report, slots);
         plan.sink.write_files(report)
     }
@@ -128,11 +168,21 @@ fn collect(report: &mut RunReport, slots: &[Slot]) {
     report.scenarios = slots
         .iter()
         .filter_map(|slot| match slot {
-            Slot::Finished(result) => Some((**result).clone()),
+            Slot::Finished(result, _) => Some((**result).clone()),
             _ => None,
         })
         .collect();
     report.summary = Summary::of(&report.scenarios);
+    if let Some(base) = &mut report.against {
+        base.scenarios = slots
+            .iter()
+            .filter_map(|slot| match slot {
+                Slot::Finished(_, Some(base)) => Some((**base).clone()),
+                _ => None,
+            })
+            .collect();
+        base.summary = Summary::of(&base.scenarios);
+    }
 }
 
 fn unmeasured(scenario: &Scenario, reason: String) -> ScenarioResult {
@@ -152,7 +202,7 @@ fn mark_unfinished(
     for (index, scenario) in scenarios.iter().enumerate() {
         let slot = std::mem::replace(&mut slots[index], Slot::Waiting);
         let result = match slot {
-            Slot::Finished(_) => {
+            Slot::Finished(..) => {
                 slots[index] = slot;
                 continue;
             }
@@ -162,7 +212,7 @@ fn mark_unfinished(
                 scenario_run::unfinished(scenario, *stage, format!("not finished: {cause}"))
             }
         };
-        slots[index] = Slot::Finished(Box::new(result));
+        slots[index] = Slot::Finished(Box::new(result), None);
     }
     collect(report, slots);
 }

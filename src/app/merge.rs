@@ -161,6 +161,7 @@ pub fn merge(inputs: &[MergeInput], thresholds: Option<&Thresholds>) -> Result<M
         seed: first.report.seed.clone(),
         // Several machines drove the load: none of them is "the" machine.
         machine: None,
+        against: None,
         summary: Summary::of(&scenarios),
         scenarios,
     };

@@ -55,6 +55,7 @@ fn input(path: &str, scenarios: Vec<ScenarioResult>) -> MergeInput {
             rng_seed: None,
             seed: None,
             machine: None,
+            against: None,
             summary: Summary::of(&scenarios),
             scenarios,
         },

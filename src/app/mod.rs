@@ -1,6 +1,7 @@
 //! The commands, wired: resolve the target, check configuration, call db/seed/bench/
 //! explain, hand results to reporters. Must not hold SQL (see `db`).
 
+pub mod ab;
 pub mod ablate;
 pub mod calibrate;
 pub mod check;

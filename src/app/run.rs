@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::app::ab::{self, Against, AgainstPlan};
 use crate::app::compare::BaselineGate;
 use crate::app::database::{self, OpenDatabase, SetupTimes};
 use crate::app::dataset::ensure_dataset;
@@ -49,6 +50,8 @@ pub struct RunPlan {
     pub gate: Option<BaselineGate>,
     /// `--rounds`: the most windows a scenario is measured in, interleaved.
     pub rounds: u32,
+    /// `--against`: the base database of a paired A/B run.
+    pub against: Option<AgainstPlan>,
 }
 
 impl RunPlan {
@@ -68,6 +71,14 @@ impl RunPlan {
             .and_then(BaselineGate::newest)
             .cloned()
             .map(Arc::new);
+        let against = args.against.as_deref().map(|url| {
+            AgainstPlan::new(
+                url,
+                &args.regression,
+                &thresholds.regression,
+                scenarios.len(),
+            )
+        });
         let files = result_files(args, baseline.as_ref());
         check_output_paths(&files, &args.save_baseline)?;
         Ok(RunPlan {
@@ -82,6 +93,7 @@ impl RunPlan {
             allow_writes: args.allow_writes,
             gate,
             rounds: args.rounds,
+            against,
         })
     }
 }
@@ -166,22 +178,43 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<i32> {
     let ui = Ui::from_cli(cli);
     let plan = RunPlan::check(args, &ui)?;
     let mut clock = PhaseClock::new();
+    if plan.against.is_some() && database::names_no_target(cli)? {
+        return Err(ab::needs_named_target());
+    }
     let database = database::open(cli, true).await?;
     clock.opened(database.setup_times());
     check_committed_writes(&plan.scenarios, database.is_throwaway(), plan.allow_writes)?;
     let mut client = database.connect().await?;
+    let mut against = match &plan.against {
+        Some(against) => Some(against.open(cli.connect_timeout).await?),
+        None => None,
+    };
     ensure_dataset(&database, &mut client, plan.seed, plan.sessions, &ui).await?;
     clock.lap("seed");
     explain::validate_expectations(&client, &plan.scenarios).await?;
+    if let Some(against) = &against {
+        explain::validate_expectations(&against.client, &plan.scenarios).await?;
+    }
     clock.lap("explain");
     let mut report = new_report(&database, &client).await?;
     report.rng_seed = Some(plan.rng_seed);
+    if let Some(against) = &against {
+        report.against = Some(Box::new(base_report(against, &report).await?));
+    }
     if let Some(gate) = &plan.gate {
         for warning in gate.check_dataset(&report)? {
             eprintln!("warning: {warning}");
         }
     }
-    interleave::measure_all(&database, &mut client, &plan, &mut report, &ui).await?;
+    interleave::measure_all(
+        &database,
+        &mut client,
+        against.as_mut(),
+        &plan,
+        &mut report,
+        &ui,
+    )
+    .await?;
     let compared = plan.gate.as_ref().map(|gate| {
         gate.apply_all(&mut report.scenarios);
         report.summary = Summary::of(&report.scenarios);
@@ -322,7 +355,28 @@ fn check_committed_writes(
 }
 
 async fn new_report(database: &OpenDatabase, client: &tokio_postgres::Client) -> Result<RunReport> {
-    let mut notes = database.notes();
+    let notes = database.notes();
+    let shown = (database.target.display.clone(), database.is_throwaway());
+    report_of(client, shown, notes).await
+}
+
+/// The base side's report of an A/B run, refused (exit 2) when its dataset differs from
+/// the target's.
+async fn base_report(against: &Against, target: &RunReport) -> Result<RunReport> {
+    let shown = (against.target.display.clone(), false);
+    let mut base = report_of(&against.client, shown, Vec::new()).await?;
+    base.rng_seed = target.rng_seed;
+    ab::check_same_dataset(&base, target)?;
+    Ok(base)
+}
+
+/// An empty report of the database behind `client` (`shown`: its display and whether it
+/// is a throwaway cluster).
+async fn report_of(
+    client: &tokio_postgres::Client,
+    shown: (String, bool),
+    mut notes: Vec<String>,
+) -> Result<RunReport> {
     notes.extend(catalog::settings_notes(client).await?);
     Ok(RunReport {
         format: RESULTS_FORMAT.to_string(),
@@ -330,8 +384,8 @@ async fn new_report(database: &OpenDatabase, client: &tokio_postgres::Client) ->
         started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         database: DatabaseInfo {
             server_version: catalog::server_version(client).await?,
-            target: database.target.display.clone(),
-            throwaway: database.is_throwaway(),
+            target: shown.0,
+            throwaway: shown.1,
             notes,
         },
         dataset: catalog::table_row_counts(client).await?,
@@ -340,6 +394,7 @@ async fn new_report(database: &OpenDatabase, client: &tokio_postgres::Client) ->
         rng_seed: None,
         seed: latest_seed(client).await,
         machine: machine_name(),
+        against: None,
     })
 }
 

@@ -1,12 +1,16 @@
 //! One scenario of `run`: plan check before timing, timing on the engine's client threads,
 //! plan re-check after (drift, and the generic plans the timed loop used), thresholds and
 //! status. In one go (`run_one`), or in stages so that `run` can interleave the windows of
-//! every scenario (`begin`, `measure_window`, `finish`). Must not print or write files.
+//! every scenario (`begin`, `measure_window`, `finish`). In an A/B run (`--against`) the
+//! same stages carry the base side too: its plan checks, its preflight, and windows
+//! measured in pairs with the target (`bench::paired`). Must not print or write files.
 
+use crate::app::ab::Against;
 use crate::app::database::OpenDatabase;
 use crate::app::ui::Ui;
 use crate::bench::schedule::Window;
-use crate::bench::{self, EngineOptions, Measurement, Prepared};
+use crate::bench::paired::measure_paired_window;
+use crate::bench::{self, EngineOptions, Measurement, PgExecutor, Prepared};
 use crate::config::{Scenario, ThresholdExpr};
 use crate::db::prepared::PlanCounts;
 use crate::explain::{self, ExplainedScenario, GenericPlans};
@@ -26,8 +30,8 @@ pub async fn run_one(
     rng_seed: u64,
     ui: &Ui,
 ) -> Result<ScenarioResult> {
-    let stage = begin(database, client, scenario, rng_seed, 1).await?;
-    let stage = measure_window(database, scenario, stage, rng_seed, ui).await?;
+    let stage = begin(database, client, None, scenario, rng_seed, 1).await?;
+    let stage = measure_window(database, None, scenario, stage, rng_seed, ui).await?;
     finish(client, scenario, thresholds, stage, rng_seed).await
 }
 
@@ -48,6 +52,15 @@ pub struct InProgress {
     /// Windows measured so far.
     pub measured: u32,
     measurement: Option<Measurement>,
+    /// The base side of an A/B run.
+    base: Option<BaseProgress>,
+}
+
+/// The base side of a scenario in an A/B run: its plan check before timing and what its
+/// windows measured (in pairs with the target's).
+struct BaseProgress {
+    before: std::result::Result<ExplainedScenario, String>,
+    measurement: Option<Measurement>,
 }
 
 /// Checks the plan before timing and runs the preflight, once for all windows of
@@ -55,6 +68,7 @@ pub struct InProgress {
 pub async fn begin(
     database: &OpenDatabase,
     client: &mut tokio_postgres::Client,
+    against: Option<&mut Against>,
     scenario: &Scenario,
     rng_seed: u64,
     windows: u32,
@@ -77,6 +91,13 @@ pub async fn begin(
         bench::prepare_scenario(&target, &owned, rng_seed)
     })
     .await?;
+    let base = match against {
+        None => None,
+        Some(against) => match begin_base(against, scenario, rng_seed).await? {
+            Ok(base) => Some(base),
+            Err(done) => return Ok(done),
+        },
+    };
     Ok(match prepared {
         Outcome::Ok(prepared) => Stage::Measuring(Box::new(InProgress {
             before,
@@ -84,6 +105,7 @@ pub async fn begin(
             windows: windows.max(1),
             measured: 0,
             measurement: None,
+            base,
         })),
         Outcome::Skip(reason) => Stage::Done(Box::new(unmeasured(scenario, Status::Skip, reason))),
         Outcome::Error(reason) => {
@@ -92,10 +114,46 @@ pub async fn begin(
     })
 }
 
+/// The base side's plan check and preflight; a scenario that cannot run on the base is
+/// done (skipped or an error, saying it is the base's problem).
+async fn begin_base(
+    against: &mut Against,
+    scenario: &Scenario,
+    rng_seed: u64,
+) -> Result<std::result::Result<BaseProgress, Stage>> {
+    let on_base = |reason: String| format!("on the base database (--against): {reason}");
+    let before = match explain::explain_scenario(&mut against.client, scenario, rng_seed).await? {
+        Outcome::Ok(explained) => Ok(explained),
+        Outcome::Skip(reason) => {
+            let result = unmeasured(scenario, Status::Skip, on_base(reason));
+            return Ok(Err(Stage::Done(Box::new(result))));
+        }
+        Outcome::Error(reason) => Err(reason),
+    };
+    let (target, owned) = (against.target.clone(), scenario.clone());
+    let preflight = off_runtime(scenario, move || {
+        bench::prepare_scenario(&target, &owned, rng_seed)
+    })
+    .await?;
+    let status = match preflight {
+        Outcome::Ok(_) => {
+            return Ok(Ok(BaseProgress {
+                before,
+                measurement: None,
+            }));
+        }
+        Outcome::Skip(reason) => (Status::Skip, reason),
+        Outcome::Error(reason) => (Status::Error, reason),
+    };
+    let result = unmeasured(scenario, status.0, on_base(status.1));
+    Ok(Err(Stage::Done(Box::new(result))))
+}
+
 /// Measures the next window of a scenario in progress, on new connections. A window that
 /// finds the scenario cannot run (any more) ends it as a skip or an error.
 pub async fn measure_window(
     database: &OpenDatabase,
+    against: Option<&Against>,
     scenario: &Scenario,
     stage: Stage,
     rng_seed: u64,
@@ -120,9 +178,18 @@ pub async fn measure_window(
         progress: bar.clone(),
     };
     let (target, owned) = (database.target.clone(), scenario.clone());
+    let base_target = against.filter(|_| progress.base.is_some()).map(|a| a.target.clone());
     let prepared = progress.prepared;
     let (prepared, outcome) = off_runtime(scenario, move || {
-        let outcome = bench::measure_window(&target, &owned, &prepared, window, &options);
+        let outcome = match &base_target {
+            None => bench::measure_window(&target, &owned, &prepared, window, &options)
+                .map(|o| o.map(|m| (m, None))),
+            Some(base) => {
+                let (a, b) = (PgExecutor::new(&target), PgExecutor::new(base));
+                measure_paired_window(&a, &b, &owned, &prepared, window, &options)
+                    .map(|o| o.map(|pair| (pair.target, Some(pair.base))))
+            }
+        };
         Ok((prepared, outcome))
     })
     .await?;
@@ -130,7 +197,7 @@ pub async fn measure_window(
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let measured = match outcome? {
+    let (measured, base_measured) = match outcome? {
         Outcome::Ok(measured) => measured,
         Outcome::Skip(reason) => {
             return Ok(Stage::Done(Box::new(unmeasured(
@@ -147,9 +214,9 @@ pub async fn measure_window(
             ))));
         }
     };
-    match &mut progress.measurement {
-        None => progress.measurement = Some(measured),
-        Some(total) => total.absorb(measured)?,
+    absorb(&mut progress.measurement, measured)?;
+    if let (Some(base), Some(measured)) = (&mut progress.base, base_measured) {
+        absorb(&mut base.measurement, measured)?;
     }
     progress.measured += 1;
     Ok(Stage::Measuring(progress))
@@ -186,6 +253,51 @@ pub async fn finish(
         Err(reason) => unchecked_plan(scenario, reason),
     };
     Ok(assemble(scenario, thresholds, measurement, plan, buffers))
+}
+
+fn absorb(total: &mut Option<Measurement>, window: Measurement) -> Result<()> {
+    match total {
+        None => *total = Some(window),
+        Some(total) => total.absorb(window)?,
+    }
+    Ok(())
+}
+
+/// `finish` for an A/B run: the target's result, and the base side's (its own plan check
+/// after timing; no thresholds) when both sides were measured.
+pub async fn finish_pair(
+    client: &mut tokio_postgres::Client,
+    against: &mut Against,
+    scenario: &Scenario,
+    thresholds: Option<&Vec<ThresholdExpr>>,
+    mut stage: Stage,
+    rng_seed: u64,
+) -> Result<(ScenarioResult, Option<ScenarioResult>)> {
+    let base = match &mut stage {
+        Stage::Measuring(progress) => progress.base.take(),
+        Stage::Done(_) => None,
+    };
+    let target = finish(client, scenario, thresholds, stage, rng_seed).await?;
+    let Some(BaseProgress {
+        before,
+        measurement: Some(measurement),
+    }) = base
+    else {
+        return Ok((target, None));
+    };
+    let buffers = before
+        .as_ref()
+        .ok()
+        .map(|b| buffers_per_execution(&b.plans()));
+    let plan = match before {
+        Ok(before) => {
+            let counts = measurement.plan_counts.clone();
+            checked_plan(&mut against.client, scenario, rng_seed, before, &counts).await?
+        }
+        Err(reason) => unchecked_plan(scenario, reason),
+    };
+    let base = assemble(scenario, None, measurement, plan, buffers);
+    Ok((target, Some(base)))
 }
 
 /// The result of a scenario the run could not finish: an error saying why, with what its

@@ -68,7 +68,7 @@ impl StartLine {
     }
 
     /// Counts one arrival and waits until everyone has arrived.
-    fn arrive_and_wait(&self) {
+    pub(crate) fn arrive_and_wait(&self) {
         self.arrive();
         let arrived = self
             .arrived
@@ -106,7 +106,7 @@ pub struct ClientOutcome {
 }
 
 impl ClientOutcome {
-    fn new(scenario: &Scenario, paced: bool) -> ClientOutcome {
+    pub(crate) fn new(scenario: &Scenario, paced: bool) -> ClientOutcome {
         let step_count = if scenario.is_multi_step() {
             scenario.steps.len()
         } else {
@@ -129,7 +129,7 @@ impl ClientOutcome {
 
     /// Records one attempt: a success into the latency histograms, a failure once into
     /// the error count and the error histogram.
-    fn record_attempt(
+    pub(crate) fn record_attempt(
         &mut self,
         result: Result<(), String>,
         times: &AttemptTimes,
@@ -158,10 +158,10 @@ impl ClientOutcome {
 
 /// When one attempt began (its scheduled start with `rate`, else its send), was sent
 /// and was done.
-struct AttemptTimes {
-    begin: Instant,
-    sent: Instant,
-    done: Instant,
+pub(crate) struct AttemptTimes {
+    pub begin: Instant,
+    pub sent: Instant,
+    pub done: Instant,
 }
 
 /// Runs one client to completion on the calling thread (spawn it on its own thread).
@@ -212,7 +212,7 @@ pub fn run_client<E: Executor>(
 
 /// Which plans the session's statements ran with, read on its own connection before it
 /// closes. Empty when the connection is gone or the server does not answer in time.
-async fn read_plan_counts<S: Session>(session: &S, scenario: &Scenario) -> Vec<PlanCounts> {
+pub(crate) async fn read_plan_counts<S: Session>(session: &S, scenario: &Scenario) -> Vec<PlanCounts> {
     if session.is_closed() {
         return Vec::new();
     }
@@ -221,7 +221,7 @@ async fn read_plan_counts<S: Session>(session: &S, scenario: &Scenario) -> Vec<P
         .unwrap_or_default()
 }
 
-async fn open_and_warm_up<E: Executor>(
+pub(crate) async fn open_and_warm_up<E: Executor>(
     executor: &E,
     scenario: &Scenario,
     plan: &ClientPlan,
@@ -334,7 +334,7 @@ impl<E: Executor> ClientLoop<'_, E> {
 /// The server enforces `statement_timeout` per statement; this client-side limit per
 /// iteration (every statement at its timeout, plus BEGIN/COMMIT and 10 s of slack) only
 /// fires when the server stops answering. None when the timeout is disabled (0).
-fn response_guard(scenario: &Scenario) -> Option<Duration> {
+pub(crate) fn response_guard(scenario: &Scenario) -> Option<Duration> {
     let timeout = scenario.statement_timeout;
     let statements = u32::try_from(scenario.steps.len() + 2).unwrap_or(u32::MAX);
     (!timeout.is_zero()).then(|| {
@@ -347,13 +347,13 @@ fn response_guard(scenario: &Scenario) -> Option<Duration> {
 /// The per-iteration response limit. One timer serves every iteration: it is moved
 /// only when it fires while the current iteration is still within its limit, so the hot
 /// loop does not register and cancel a timer per iteration.
-struct ResponseGuard {
+pub(crate) struct ResponseGuard {
     limit: Duration,
     alarm: Pin<Box<tokio::time::Sleep>>,
 }
 
 impl ResponseGuard {
-    fn new(limit: Duration) -> ResponseGuard {
+    pub(crate) fn new(limit: Duration) -> ResponseGuard {
         ResponseGuard {
             limit,
             alarm: Box::pin(tokio::time::sleep(limit)),
@@ -362,7 +362,7 @@ impl ResponseGuard {
 
     /// Awaits `iteration` (sent at `sent`) for at most the limit: its result, and true
     /// when the server stopped answering.
-    async fn watch(
+    pub(crate) async fn watch(
         &mut self,
         sent: Instant,
         iteration: impl Future<Output = Result<(), String>>,

@@ -146,7 +146,7 @@ pub fn run_with<E: Executor>(
 
 /// A scenario that passed its preflight, ready to be measured window by window.
 pub struct Prepared {
-    drawer: ParamDrawer,
+    pub(crate) drawer: ParamDrawer,
 }
 
 /// The preflight of `scenario` on `target` (relations, samples, parameter types), once
@@ -201,7 +201,7 @@ pub fn measure_window_with<E: Executor>(
 }
 
 /// Client streams of window w are numbered from w × this, so no two windows share one.
-const STREAMS_PER_WINDOW: u32 = 1 << 16;
+pub(crate) const STREAMS_PER_WINDOW: u32 = 1 << 16;
 
 fn measure<E: Executor>(
     executor: &E,
@@ -280,7 +280,7 @@ fn run_clients<E: Executor>(
     })
 }
 
-fn merge(
+pub(crate) fn merge(
     scenario: &Scenario,
     outcomes: Vec<crate::Result<ClientOutcome>>,
 ) -> crate::Result<Measurement> {
@@ -404,4 +404,4 @@ async fn preflight<E: Executor>(
 
 #[cfg(test)]
 #[path = "engine_tests.rs"]
-mod tests;
+pub(crate) mod tests;

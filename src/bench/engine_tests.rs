@@ -22,7 +22,7 @@ fn step(sql: &str) -> Step {
     }
 }
 
-fn scenario(amount: LoadAmount, clients: u32) -> Scenario {
+pub(crate) fn scenario(amount: LoadAmount, clients: u32) -> Scenario {
     Scenario {
         name: "mocked".into(),
         group: "tests".into(),

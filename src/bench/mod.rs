@@ -10,6 +10,7 @@ pub mod histogram;
 #[cfg(test)]
 pub mod mock;
 pub mod pacing;
+pub mod paired;
 pub mod reconnect;
 pub mod schedule;
 pub mod session;

@@ -25,7 +25,8 @@ pub enum PrepareFailure {
 }
 
 /// Draws the `$n` values of each step from one seeded ChaCha8 stream.
-/// The same seed, scenario and sequence of `draw` calls give the same values.
+/// The same seed, scenario and sequence of `draw` calls give the same values; a clone
+/// draws what the original would have drawn (a paired run draws both sides' values so).
 #[derive(Debug)]
 pub struct ParamDrawer {
     seed: u64,
@@ -106,6 +107,21 @@ impl ParamDrawer {
                 .get(name)
                 .cloned()
                 .unwrap_or(ParamValue::Array(Vec::new())),
+        }
+    }
+}
+
+impl Clone for ParamDrawer {
+    /// The same position in the same stream (ChaCha's state is its seed, stream and word
+    /// position).
+    fn clone(&self) -> ParamDrawer {
+        let mut rng = ChaCha8Rng::from_seed(self.rng.get_seed());
+        rng.set_stream(self.rng.get_stream());
+        rng.set_word_pos(self.rng.get_word_pos());
+        ParamDrawer {
+            seed: self.seed,
+            rng,
+            samples: Arc::clone(&self.samples),
         }
     }
 }
@@ -225,6 +241,20 @@ mod tests {
                 }
             })
             .collect()
+    }
+
+    #[test]
+    fn a_clone_draws_what_the_original_draws_next() {
+        let int = step(vec![ParamGen::Int {
+            low: 0,
+            high: 1_000_000,
+            dist: IntDist::Uniform,
+        }]);
+        let mut original = ParamDrawer::with_samples(9, HashMap::new()).fork(3);
+        draws(&mut original, &int, 5);
+        let mut twin = original.clone();
+        let ahead = draws(&mut original, &int, 20);
+        assert_eq!(draws(&mut twin, &int, 20), ahead);
     }
 
     #[test]

@@ -44,7 +44,10 @@ impl Reporter for HtmlReporter {
         page.push_str(&reasons(report));
         page.push_str(&gate(report));
         page.push_str(&latency_chart(report));
-        page.push_str(&spectrum_section(report, self.baseline_report.as_deref()));
+        page.push_str(&spectrum_section(
+            report,
+            self.baseline_report.as_deref().or(report.against.as_deref()),
+        ));
         page.push_str(&details(report));
         page.push_str("</body>\n</html>\n");
         Ok(page.into_bytes())

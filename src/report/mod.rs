@@ -63,7 +63,9 @@ where
     R: Reporter,
 {
     fn render(&self, report: &RunReport) -> crate::Result<Vec<u8>> {
-        let comparison = self.baseline.as_deref().map(|b| compare(report, b));
+        // An A/B run compares with its own base side when no baseline file was given.
+        let baseline = self.baseline.as_deref().or(report.against.as_deref());
+        let comparison = baseline.map(|b| compare(report, b));
         (self.make)(comparison).render(report)
     }
 }

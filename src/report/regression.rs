@@ -6,7 +6,7 @@ use super::cells::format_signed_percent;
 use super::units::{format_latency_us, format_signed_latency_us};
 use crate::results::{RunReport, ScenarioResult};
 use crate::verdict::regression::{
-    BaselineComparison, BuffersChange, Change, Method, PercentileChange,
+    BaselineComparison, BuffersChange, Change, Method, PercentileChange, PlanChange,
 };
 
 /// Why the gate failed a scenario: the regressed percentiles and buffers with their numbers.
@@ -24,7 +24,18 @@ pub fn regression_reason(comparison: &BaselineComparison) -> String {
         let limit = comparison.limits.max_buffers_ratio;
         parts.push(format!("{}, limit {limit}×", buffers_text(&buffers)));
     }
-    format!("regression against the baseline: {}", parts.join("; "))
+    if let Some(plan) = comparison
+        .plan
+        .as_ref()
+        .filter(|p| p.verdict == Change::Regression)
+    {
+        parts.push(plan_text(plan));
+    }
+    let against = match comparison.method {
+        Method::Paired => "regression against the base (A/B)",
+        _ => "regression against the baseline",
+    };
+    format!("{against}: {}", parts.join("; "))
 }
 
 /// `99.955%` for 0.99955: the confidence as a percentage, without trailing zeros.
@@ -71,6 +82,30 @@ fn buffers_text(buffers: &BuffersChange) -> String {
     }
 }
 
+/// `plan: seq scan on public.t on the target; index idx_t_a used on the base only`.
+pub fn plan_text(plan: &PlanChange) -> String {
+    let mut parts = Vec::new();
+    if !plan.new_seq_scans.is_empty() {
+        parts.push(format!(
+            "seq scan on {} on the target, not on the base",
+            plan.new_seq_scans.join(", ")
+        ));
+    }
+    if !plan.lost_indexes.is_empty() {
+        parts.push(format!(
+            "index {} used on the base, not on the target",
+            plan.lost_indexes.join(", ")
+        ));
+    }
+    if !plan.new_indexes.is_empty() {
+        parts.push(format!(
+            "index {} used on the target only",
+            plan.new_indexes.join(", ")
+        ));
+    }
+    format!("plan: {}", parts.join("; "))
+}
+
 /// The verdict as a word: `regression`, `improvement`, `unchanged`.
 fn change_word(change: Change) -> &'static str {
     match change {
@@ -98,6 +133,7 @@ fn comparison_line(result: &ScenarioResult, comparison: &BaselineComparison) -> 
         .map(|p| percentile_text(p, confidence))
         .collect();
     parts.extend(comparison.buffers.as_ref().map(buffers_text));
+    parts.extend(comparison.plan.as_ref().map(plan_text));
     format!(
         "{}: {} — {}",
         result.name,
@@ -115,6 +151,16 @@ pub fn method_note(report: &RunReport) -> Option<String> {
             "{} baseline runs, spread between runs (t prediction interval)",
             comparison.runs
         ),
+        Method::Paired => {
+            let base = report
+                .against
+                .as_ref()
+                .map_or("--against".to_string(), |b| b.database.target.clone());
+            format!(
+                "{base} in pairs (A/B: both sides alternated on the same clients and draws, \
+                 interval over the measurement windows)"
+            )
+        }
     };
     let limits = comparison.limits;
     let drift = comparison
@@ -184,6 +230,7 @@ mod tests {
                 ratio: Some(3.0),
                 verdict: Change::Regression,
             }),
+            plan: None,
             verdict: Change::Regression,
         }
     }

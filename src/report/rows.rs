@@ -100,6 +100,7 @@ mod tests {
             rng_seed: None,
             seed: None,
             machine: None,
+            against: None,
         };
         let listed: Vec<(&str, String)> = not_passed(&report)
             .map(|(result, reason)| (result.name.as_str(), reason))

@@ -44,7 +44,7 @@ pub fn against_history(history: &[f64], new: f64, confidence: f64) -> Option<Aga
 
 /// The two-sided quantile of Student's t with `degrees` degrees of freedom for
 /// `confidence` (12.706 for 95% and one degree).
-fn t_quantile(confidence: f64, degrees: usize) -> f64 {
+pub fn t_quantile(confidence: f64, degrees: usize) -> f64 {
     let upper = 1.0 - (1.0 - confidence.clamp(0.5, 1.0 - 1e-12)) / 2.0;
     StudentsT::new(0.0, 1.0, degrees.max(1) as f64).map_or(f64::INFINITY, |t| t.inverse_cdf(upper))
 }

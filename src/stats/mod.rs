@@ -9,6 +9,7 @@ use statrs::distribution::{ContinuousCDF, Normal};
 pub mod bootstrap;
 pub mod histogram;
 pub mod history;
+pub mod paired;
 
 /// The confidence of the intervals when nothing says otherwise.
 pub const DEFAULT_CONFIDENCE: f64 = 0.95;

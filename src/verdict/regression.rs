@@ -8,10 +8,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::results::{LatencySummary, ScenarioResult};
+use crate::results::{LatencySummary, PlanVerdict, ScenarioResult};
 use crate::stats::bootstrap::{SEED, change_spread, windowed_change_spread};
 use crate::stats::histogram::{Recorded, decode};
 use crate::stats::history::{against_history, median};
+use crate::stats::paired::paired_ratio;
 use crate::stats::{DEFAULT_CONFIDENCE, Interval, normal_interval};
 
 /// When a change counts as a regression.
@@ -52,6 +53,9 @@ pub enum Method {
     Bootstrap,
     /// Two or more baseline runs: prediction interval from the spread between runs.
     History,
+    /// An A/B run (`--against`): both sides measured alternately in the same windows; the
+    /// change is the mean of the windows' log ratios, its interval Student's t over windows.
+    Paired,
 }
 
 /// What a comparison found.
@@ -107,6 +111,9 @@ pub struct BaselineComparison {
     pub limits: RegressionLimits,
     pub percentiles: Vec<PercentileChange>,
     pub buffers: Option<BuffersChange>,
+    /// A/B only: how the target's plan differs from the base's, when it does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<PlanChange>,
     /// Regression when any part regressed; improvement when some part improved and none
     /// regressed; unchanged otherwise.
     pub verdict: Change,
@@ -155,7 +162,104 @@ pub fn compare_scenario(
         verdict: overall(verdicts),
         percentiles,
         buffers,
+        plan: None,
     })
+}
+
+/// Compares the target side of an A/B run with its base side, window by window (both
+/// measured in the same windows); `None` when either side has no latency or no windows.
+pub fn compare_paired(
+    target: &ScenarioResult,
+    base: &ScenarioResult,
+    limits: RegressionLimits,
+) -> Option<BaselineComparison> {
+    let (now, then) = (target.latency_us.as_ref()?, base.latency_us.as_ref()?);
+    let (new, old) = (recorded_windows(target)?, recorded_windows(base)?);
+    let percentiles: Vec<PercentileChange> = PERCENTILES
+        .iter()
+        .map(|&(name, quantile)| {
+            let baseline = percentile_of(then, name);
+            let current = percentile_of(now, name);
+            let Some(paired) = paired_ratio(&new, &old, quantile, limits.confidence) else {
+                return percentile_change(name, baseline, current, None, None, limits);
+            };
+            let change_us = baseline * (paired.ratio - 1.0);
+            let interval_us = paired.interval.map(|i| Interval {
+                low: baseline * (i.low - 1.0),
+                high: baseline * (i.high - 1.0),
+            });
+            let change_percent = (baseline > 0.0).then(|| (paired.ratio - 1.0) * 100.0);
+            PercentileChange {
+                percentile: name.to_string(),
+                baseline_us: baseline,
+                current_us: current,
+                change_us,
+                change_percent,
+                interval_us,
+                z_score: None,
+                run_drift_percent: None,
+                verdict: judge_latency(change_us, change_percent, interval_us, limits),
+            }
+        })
+        .collect();
+    let buffers = buffers_change(target, &[base], limits.max_buffers_ratio);
+    let plan = target
+        .plan
+        .as_ref()
+        .zip(base.plan.as_ref())
+        .and_then(|(t, b)| plan_change(t, b));
+    let verdicts = percentiles
+        .iter()
+        .map(|p| p.verdict)
+        .chain(buffers.map(|b| b.verdict))
+        .chain(plan.as_ref().map(|p| p.verdict));
+    Some(BaselineComparison {
+        method: Method::Paired,
+        runs: 1,
+        limits,
+        verdict: overall(verdicts),
+        percentiles,
+        buffers,
+        plan,
+    })
+}
+
+/// How the target's plan differs from the base's in an A/B run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanChange {
+    /// Relations the target reads by a Seq Scan and the base does not.
+    pub new_seq_scans: Vec<String>,
+    /// Indexes the base's plan uses and the target's does not.
+    pub lost_indexes: Vec<String>,
+    /// Indexes the target's plan uses and the base's does not.
+    pub new_indexes: Vec<String>,
+    /// A regression when the target scans a relation sequentially that the base did not.
+    pub verdict: Change,
+}
+
+/// `None` when both sides used the same indexes and sequential scans.
+pub fn plan_change(target: &PlanVerdict, base: &PlanVerdict) -> Option<PlanChange> {
+    let missing = |from: &[String], of: &[String]| -> Vec<String> {
+        let mut found: Vec<String> = from.iter().filter(|x| !of.contains(x)).cloned().collect();
+        found.sort();
+        found.dedup();
+        found
+    };
+    let change = PlanChange {
+        new_seq_scans: missing(&target.seq_scans, &base.seq_scans),
+        lost_indexes: missing(&base.indexes_used, &target.indexes_used),
+        new_indexes: missing(&target.indexes_used, &base.indexes_used),
+        verdict: Change::Unchanged,
+    };
+    if change.new_seq_scans.is_empty() && change.lost_indexes.is_empty() && change.new_indexes.is_empty() {
+        return None;
+    }
+    let verdict = if change.new_seq_scans.is_empty() {
+        Change::Unchanged
+    } else {
+        Change::Regression
+    };
+    Some(PlanChange { verdict, ..change })
 }
 
 fn bootstrap_changes(

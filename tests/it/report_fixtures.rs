@@ -180,6 +180,7 @@ pub fn report_of(scenarios: Vec<ScenarioResult>) -> RunReport {
         rng_seed: None,
         seed: None,
         machine: None,
+        against: None,
     }
 }
 

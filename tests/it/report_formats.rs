@@ -237,6 +237,7 @@ fn regressed_report() -> RunReport {
             ratio: Some(10.0),
             verdict: Change::Regression,
         }),
+        plan: None,
         verdict: Change::Regression,
     });
     report_of(vec![result])
