@@ -121,6 +121,11 @@ pub struct ScenarioResult {
     /// Baseline comparisons resample them. Empty when not recorded.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub windows: Vec<String>,
+    /// An A/B run's target side: per connection draw (new connections to both sides),
+    /// the median over its pairs of target / base latency (the same drawn parameters on
+    /// both sides). The p50 change and its interval come from these. Empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pair_ratios: Vec<f64>,
     /// Shared buffers (hit + read) per execution, all steps, from EXPLAIN (ANALYZE, BUFFERS).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub buffers: Option<u64>,
@@ -154,6 +159,7 @@ impl ScenarioResult {
             steps: Vec::new(),
             histogram: None,
             windows: Vec::new(),
+            pair_ratios: Vec::new(),
             buffers: None,
             definition: None,
             baseline: None,

@@ -102,12 +102,12 @@ pub fn needs_named_target() -> Error {
 
 /// The two sides must hold the same dataset: the same row counts and seed run.
 pub fn check_same_dataset(base: &RunReport, target: &RunReport) -> Result<()> {
-    match dataset_difference_of(base, target) {
+    match dataset_difference_of(base, target, ("on the base", "on the target")) {
         None => Ok(()),
         Some(what) => Err(Error::config(format!(
-            "--against {}: the base and the target hold different datasets (\"then\" is the \
-             base, \"now\" the target: {what}); an A/B comparison needs the same rows on both \
-             sides: seed both with the same --sessions, --rng-seed and --as-of",
+            "--against {}: the base and the target hold different datasets ({what}); an A/B \
+             comparison needs the same rows on both sides: seed both with the same --sessions, \
+             --rng-seed and --as-of",
             base.database.target
         ))),
     }

@@ -162,7 +162,7 @@ fn check_definition(runs: &[BaselineRun], name: &str, hash: &str) -> Result<()> 
 /// The dataset must be the same: row counts, parameter seed, and the seed run (its
 /// `as_of` only between named databases: a throwaway cluster seeds relative to its start).
 fn check_same_dataset(run: &BaselineRun, current: &RunReport) -> Result<()> {
-    dataset_difference_of(&run.report, current).map_or(Ok(()), |what| {
+    dataset_difference_of(&run.report, current, ("then", "now")).map_or(Ok(()), |what| {
         Err(Error::config(format!(
             "{}: the baseline measured another dataset ({what}); compare runs on the same \
              dataset, or save a fresh baseline with `run --save-baseline`",
@@ -171,18 +171,23 @@ fn check_same_dataset(run: &BaselineRun, current: &RunReport) -> Result<()> {
     })
 }
 
-/// What differs between the datasets of two runs (`then` and `now`); `None` when they
-/// are the same: row counts, parameter seed, and the seed run.
-pub(crate) fn dataset_difference_of(then: &RunReport, current: &RunReport) -> Option<String> {
+/// What differs between the datasets of two runs (`then` and `current`, named `labels` in
+/// the text); `None` when they are the same: row counts, parameter seed, and the seed run.
+pub(crate) fn dataset_difference_of(
+    then: &RunReport,
+    current: &RunReport,
+    labels: (&str, &str),
+) -> Option<String> {
+    let (was, is) = labels;
     if then.dataset != current.dataset {
         return Some(format!(
             "row counts differ: {}",
-            dataset_difference(then, current)
+            dataset_difference(then, current, labels)
         ));
     }
     if then.rng_seed != current.rng_seed {
         return Some(format!(
-            "--rng-seed {} then, {} now",
+            "--rng-seed {} {was}, {} {is}",
             shown(then.rng_seed),
             shown(current.rng_seed)
         ));
@@ -190,13 +195,13 @@ pub(crate) fn dataset_difference_of(then: &RunReport, current: &RunReport) -> Op
     if let (Some(old), Some(new)) = (&then.seed, &current.seed) {
         if (old.rng_seed, old.sessions) != (new.rng_seed, new.sessions) {
             return Some(format!(
-                "seeded with --rng-seed {} and {} sessions then, --rng-seed {} and {} now",
+                "seeded with --rng-seed {} and {} sessions {was}, --rng-seed {} and {} {is}",
                 old.rng_seed, old.sessions, new.rng_seed, new.sessions
             ));
         }
         let named = !then.database.throwaway && !current.database.throwaway;
         if named && old.as_of != new.as_of {
-            return Some(format!("--as-of {} then, {} now", old.as_of, new.as_of));
+            return Some(format!("--as-of {} {was}, {} {is}", old.as_of, new.as_of));
         }
     }
     None
@@ -207,7 +212,7 @@ fn shown(value: Option<u64>) -> String {
 }
 
 /// The first tables whose counts differ, e.g. `tech_research 30000 then, 29000 now`.
-fn dataset_difference(then: &RunReport, now: &RunReport) -> String {
+fn dataset_difference(then: &RunReport, now: &RunReport, (was, is): (&str, &str)) -> String {
     let tables: std::collections::BTreeSet<&String> =
         then.dataset.keys().chain(now.dataset.keys()).collect();
     let count = |report: &RunReport, table: &str| {
@@ -222,7 +227,7 @@ fn dataset_difference(then: &RunReport, now: &RunReport) -> String {
         .take(3)
         .map(|table| {
             format!(
-                "{table} {} then, {} now",
+                "{table} {} {was}, {} {is}",
                 count(then, table),
                 count(now, table)
             )

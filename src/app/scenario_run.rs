@@ -8,8 +8,8 @@
 use crate::app::ab::Against;
 use crate::app::database::OpenDatabase;
 use crate::app::ui::Ui;
-use crate::bench::schedule::Window;
 use crate::bench::paired::measure_paired_window;
+use crate::bench::schedule::Window;
 use crate::bench::{self, EngineOptions, Measurement, PgExecutor, Prepared};
 use crate::config::{Scenario, ThresholdExpr};
 use crate::db::prepared::PlanCounts;
@@ -178,7 +178,9 @@ pub async fn measure_window(
         progress: bar.clone(),
     };
     let (target, owned) = (database.target.clone(), scenario.clone());
-    let base_target = against.filter(|_| progress.base.is_some()).map(|a| a.target.clone());
+    let base_target = against
+        .filter(|_| progress.base.is_some())
+        .map(|a| a.target.clone());
     let prepared = progress.prepared;
     let (prepared, outcome) = off_runtime(scenario, move || {
         let outcome = match &base_target {
@@ -449,6 +451,7 @@ fn assemble(
         } else {
             Vec::new()
         },
+        pair_ratios: measurement.pair_ratios.clone(),
         buffers,
         definition: None,
         baseline: None,

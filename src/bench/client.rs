@@ -103,6 +103,12 @@ pub struct ClientOutcome {
     pub plan_counts: Vec<PlanCounts>,
     /// Set when the connection was lost and could not be opened again: why.
     pub unreachable: Option<String>,
+    /// `latency` of each connection draw, in order, when the client re-drew its
+    /// connections within the window (paired runs); empty otherwise.
+    pub draws: Vec<Histogram<u64>>,
+    /// Paired runs, on the target's outcome: per connection draw, the median over its
+    /// pairs of target / base latency. Empty otherwise.
+    pub pair_ratios: Vec<f64>,
 }
 
 impl ClientOutcome {
@@ -124,6 +130,8 @@ impl ClientOutcome {
             window: None,
             plan_counts: Vec::new(),
             unreachable: None,
+            draws: Vec::new(),
+            pair_ratios: Vec::new(),
         }
     }
 
@@ -212,7 +220,10 @@ pub fn run_client<E: Executor>(
 
 /// Which plans the session's statements ran with, read on its own connection before it
 /// closes. Empty when the connection is gone or the server does not answer in time.
-pub(crate) async fn read_plan_counts<S: Session>(session: &S, scenario: &Scenario) -> Vec<PlanCounts> {
+pub(crate) async fn read_plan_counts<S: Session>(
+    session: &S,
+    scenario: &Scenario,
+) -> Vec<PlanCounts> {
     if session.is_closed() {
         return Vec::new();
     }

@@ -54,6 +54,9 @@ pub struct Measurement {
     pub steps: Vec<(String, Histogram<u64>)>,
     /// `latency` of each window measured, in the order measured.
     pub windows: Vec<Histogram<u64>>,
+    /// Paired runs (target side): per connection draw, the median of target / base
+    /// latency over its pairs. Empty otherwise.
+    pub pair_ratios: Vec<f64>,
     /// The first error seen (server message, SQLSTATE and statement).
     pub first_error: Option<String>,
     /// Per step, summed over clients: executions with a custom and with the generic plan
@@ -87,6 +90,7 @@ impl Measurement {
         self.plan_counts =
             sum_plan_counts([&self.plan_counts[..], &later.plan_counts[..]].into_iter());
         self.windows.extend(later.windows);
+        self.pair_ratios.extend(later.pair_ratios);
         Ok(())
     }
 
@@ -302,6 +306,10 @@ pub(crate) fn merge(
         schedule_lag: paced.then(new_latency_histogram),
         steps: Vec::new(),
         windows: Vec::new(),
+        pair_ratios: outcomes
+            .iter()
+            .flat_map(|o| o.pair_ratios.clone())
+            .collect(),
         first_error: None,
         plan_counts: sum_plan_counts(outcomes.iter().map(|o| o.plan_counts.as_slice())),
     };
@@ -335,7 +343,14 @@ pub(crate) fn merge(
     if let (Some(start), Some(end)) = (start, end) {
         merged.duration = end - start;
     }
-    merged.windows = vec![merged.latency.clone()];
+    // Clients that re-drew their connections give one window per draw (client by client,
+    // in order, so the two sides of a paired run line up); otherwise the window is whole.
+    let draws: Vec<Histogram<u64>> = outcomes.iter().flat_map(|o| o.draws.clone()).collect();
+    merged.windows = if draws.is_empty() {
+        vec![merged.latency.clone()]
+    } else {
+        draws
+    };
     Ok(merged)
 }
 

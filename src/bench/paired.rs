@@ -2,12 +2,16 @@
 //! thread opens a new session on each side, warms both up, then runs pairs: the same drawn
 //! parameters on both sides, the side that goes first alternating pair by pair (A B, B A,
 //! A B, …, so order effects cancel). Each side keeps its own histograms, errors and plan
-//! counts; window by window they are paired by the caller's statistics. Closed loop: a
+//! counts; window by window they are paired by the caller's statistics. Each connection
+//! draw also yields the median over its pairs of target / base latency: the same work on
+//! both sides, so the parameters' own spread cancels out. Closed loop: a
 //! pair runs as soon as the last one ended (a scenario's `rate` is not applied here).
 //! Must not evaluate thresholds, compare the sides or format output.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
 
 use crate::bench::client::{
     AttemptTimes, ClientOutcome, ResponseGuard, SharedRun, StartLine, open_and_warm_up,
@@ -40,7 +44,11 @@ pub enum Side {
 impl Side {
     /// The side that goes first in pair `k`: target first in even pairs.
     pub fn first_in_pair(k: u64) -> Side {
-        if k % 2 == 0 { Side::Target } else { Side::Base }
+        if k.is_multiple_of(2) {
+            Side::Target
+        } else {
+            Side::Base
+        }
     }
 }
 
@@ -80,7 +88,9 @@ pub fn measure_paired_window<E: Executor>(
             let handles: Vec<_> = plans
                 .iter()
                 .map(|plan| {
-                    let drawer = prepared.drawer.fork(first_stream.saturating_add(plan.index));
+                    let drawer = prepared
+                        .drawer
+                        .fork(first_stream.saturating_add(plan.index));
                     let shared = &shared;
                     std::thread::Builder::new()
                         .name(format!("bench-pair-{}", plan.index))
@@ -97,7 +107,9 @@ pub fn measure_paired_window<E: Executor>(
                 .into_iter()
                 .map(|handle| match handle {
                     Ok(handle) => handle.join().unwrap_or_else(|_| {
-                        Err(crate::Error::environment("a benchmark client thread panicked"))
+                        Err(crate::Error::environment(
+                            "a benchmark client thread panicked",
+                        ))
                     }),
                     Err(e) => Err(crate::Error::environment(format!(
                         "cannot start a benchmark client thread: {e}"
@@ -149,10 +161,13 @@ fn run_pair_client<E: Executor>(
     let sessions = match &runtime {
         Ok(rt) => rt.block_on(async {
             // Both sides warm up on the same draws, so the caches see the same values.
+            // Both sides connect at once: a window pays one connection latency, not two.
             let mut base_drawer = drawer.clone();
-            let a = open_and_warm_up(target, scenario, plan, &mut drawer, shared).await?;
-            let b = open_and_warm_up(base, scenario, plan, &mut base_drawer, shared).await?;
-            Ok((a, b))
+            let (a, b) = tokio::join!(
+                open_and_warm_up(target, scenario, plan, &mut drawer, shared),
+                open_and_warm_up(base, scenario, plan, &mut base_drawer, shared)
+            );
+            Ok((a?, b?))
         }),
         Err(e) => Err(crate::Error::environment(e.to_string())),
     };
@@ -169,10 +184,46 @@ fn run_pair_client<E: Executor>(
         return Ok(outcomes);
     }
     let sides = Sides { target, base };
-    runtime.block_on(sides.measure(scenario, plan, &mut drawer, (&mut a, &mut b), &mut outcomes, shared));
+    runtime.block_on(sides.measure(
+        scenario,
+        plan,
+        &mut drawer,
+        (&mut a, &mut b),
+        &mut outcomes,
+        shared,
+    ));
     outcomes.0.plan_counts = runtime.block_on(read_plan_counts(&a, scenario));
     outcomes.1.plan_counts = runtime.block_on(read_plan_counts(&b, scenario));
     Ok(outcomes)
+}
+
+/// Most connection draws per window and client: each draw opens new sessions on both
+/// sides, so a backend's own speed (where the scheduler put it) averages out over draws
+/// instead of biasing the whole window.
+pub const DRAWS_PER_WINDOW: u64 = 2;
+/// Fewest recorded pairs in one draw.
+pub const MIN_PAIRS_PER_DRAW: u64 = 5;
+/// Untimed pairs on the new sessions of a draw after the first (caches, plan choice).
+pub const DRAW_WARMUP: u64 = 1;
+
+/// How many connection draws a client makes in its window.
+pub fn draws_in(plan: &ClientPlan) -> u64 {
+    match plan.stop {
+        StopAt::Iterations(share) => (share / MIN_PAIRS_PER_DRAW).clamp(1, DRAWS_PER_WINDOW),
+        StopAt::Elapsed(_) => DRAWS_PER_WINDOW,
+    }
+}
+
+/// When draw `draw` of `draws` ends: after this many pairs, or at this elapsed time.
+fn draw_ends(plan: &ClientPlan, draw: u64, draws: u64) -> ClientPlan {
+    let stop = match plan.stop {
+        StopAt::Iterations(share) => StopAt::Iterations(share * (draw + 1) / draws),
+        StopAt::Elapsed(limit) => StopAt::Elapsed(limit.mul_f64((draw + 1) as f64 / draws as f64)),
+    };
+    ClientPlan {
+        stop,
+        ..plan.clone()
+    }
 }
 
 struct Sides<'a, E: Executor> {
@@ -181,8 +232,9 @@ struct Sides<'a, E: Executor> {
 }
 
 impl<E: Executor> Sides<'_, E> {
-    /// The measured loop of pairs. A side whose connection is lost fails that attempt and
-    /// is opened again before the next pair.
+    /// The measured loop of pairs, in draws: each draw after the first opens new sessions
+    /// on both sides and warms them up. A side whose connection is lost fails that attempt
+    /// and is opened again before the next pair.
     async fn measure(
         &self,
         scenario: &Scenario,
@@ -194,74 +246,178 @@ impl<E: Executor> Sides<'_, E> {
     ) {
         let cancel = &shared.cancel;
         let mut guard = response_guard(scenario).map(ResponseGuard::new);
-        let start = Instant::now();
-        let mut now = start;
         let (a, b) = sessions;
-        let mut ticked = 0_u64;
-        for k in 0.. {
-            if plan.is_done(k, now - start) || cancel.load(Ordering::Relaxed) {
-                break;
+        let start = Instant::now();
+        let mut paused = Duration::ZERO;
+        let mut k = 0_u64;
+        let draws = draws_in(plan);
+        for draw in 0..draws {
+            if draw > 0 {
+                let redrawn = Instant::now();
+                if let Err(why) = self.redraw(scenario, plan.index, (a, b), cancel).await {
+                    outcomes.0.unreachable = Some(why);
+                    break;
+                }
+                for _ in 0..DRAW_WARMUP {
+                    let mut twin = drawer.clone();
+                    let _ = a.run_iteration(scenario, drawer, None).await;
+                    let _ = b.run_iteration(scenario, &mut twin, None).await;
+                }
+                paused += redrawn.elapsed();
             }
-            let mut twin = drawer.clone();
-            let order = match Side::first_in_pair(k) {
-                Side::Target => [Side::Target, Side::Base],
-                Side::Base => [Side::Base, Side::Target],
+            let before = (outcomes.0.latency.clone(), outcomes.1.latency.clone());
+            let mut ratios = Vec::new();
+            let until = draw_ends(plan, draw, draws);
+            let stop = loop {
+                if until.is_done(k, start.elapsed() - paused) || cancel.load(Ordering::Relaxed) {
+                    break false;
+                }
+                if self
+                    .pair(
+                        scenario,
+                        plan,
+                        k,
+                        drawer,
+                        (a, b),
+                        outcomes,
+                        &mut guard,
+                        cancel,
+                        &mut ratios,
+                    )
+                    .await
+                {
+                    break true;
+                }
+                k += 1;
+                if let Some(bar) = &shared.progress
+                    && k.is_multiple_of(64)
+                {
+                    bar.inc(64);
+                }
             };
-            let mut stop = false;
-            for (turn, side) in order.into_iter().enumerate() {
-                let side_drawer: &mut ParamDrawer = if turn == 0 { &mut *drawer } else { &mut twin };
-                let (session, outcome) = match side {
-                    Side::Target => (&mut *a, &mut outcomes.0),
-                    Side::Base => (&mut *b, &mut outcomes.1),
-                };
-                stop |= attempt(scenario, session, side_drawer, outcome, &mut guard).await;
+            outcomes.0.draws.push(since(&outcomes.0.latency, &before.0));
+            outcomes.1.draws.push(since(&outcomes.1.latency, &before.1));
+            if !ratios.is_empty() {
+                outcomes.0.pair_ratios.push(median(&mut ratios).exp());
             }
-            now = Instant::now();
-            for (side, session) in [(Side::Target, &mut *a), (Side::Base, &mut *b)] {
-                if !session.is_closed() || plan.is_done(k + 1, now - start) {
-                    continue;
-                }
-                let executor = if side == Side::Target { self.target } else { self.base };
-                match reconnect(executor, scenario, plan.index, cancel).await {
-                    Ok(reopened) => *session = reopened,
-                    Err(why) => {
-                        let outcome = if side == Side::Target {
-                            &mut outcomes.0
-                        } else {
-                            &mut outcomes.1
-                        };
-                        outcome.unreachable = Some(why);
-                        stop = true;
-                    }
-                }
-            }
-            ticked += 1;
-            if let Some(bar) = &shared.progress
-                && ticked % 64 == 0
-            {
-                bar.inc(64);
-            }
-            if stop {
+            if stop || cancel.load(Ordering::Relaxed) {
                 break;
             }
         }
-        let window = Some((start, Instant::now()));
+        // The window's measured time leaves out the re-draws (connecting and warming up).
+        let window = Some((start + paused, Instant::now()));
         outcomes.0.window = window;
         outcomes.1.window = window;
     }
+
+    /// Opens new sessions on both sides (the old ones close when dropped).
+    async fn redraw(
+        &self,
+        scenario: &Scenario,
+        client: u32,
+        sessions: (&mut E::Session, &mut E::Session),
+        cancel: &AtomicBool,
+    ) -> Result<(), String> {
+        let (a, b) = tokio::join!(
+            reconnect(self.target, scenario, client, cancel),
+            reconnect(self.base, scenario, client, cancel)
+        );
+        *sessions.0 = a?;
+        *sessions.1 = b.map_err(|why| format!("--against: {why}"))?;
+        Ok(())
+    }
+
+    /// Pair `k`: both sides on the same draws, the first side alternating; a lost
+    /// connection is opened again. True when the client must stop.
+    #[allow(clippy::too_many_arguments)]
+    async fn pair(
+        &self,
+        scenario: &Scenario,
+        plan: &ClientPlan,
+        k: u64,
+        drawer: &mut ParamDrawer,
+        (a, b): (&mut E::Session, &mut E::Session),
+        outcomes: &mut (ClientOutcome, ClientOutcome),
+        guard: &mut Option<ResponseGuard>,
+        cancel: &AtomicBool,
+        ratios: &mut Vec<f64>,
+    ) -> bool {
+        let mut twin = drawer.clone();
+        let order = match Side::first_in_pair(k) {
+            Side::Target => [Side::Target, Side::Base],
+            Side::Base => [Side::Base, Side::Target],
+        };
+        let mut stop = false;
+        let mut latencies = [None, None];
+        for (turn, side) in order.into_iter().enumerate() {
+            let side_drawer: &mut ParamDrawer = if turn == 0 { &mut *drawer } else { &mut twin };
+            let (session, outcome, slot) = match side {
+                Side::Target => (&mut *a, &mut outcomes.0, 0),
+                Side::Base => (&mut *b, &mut outcomes.1, 1),
+            };
+            let (unresponsive, latency) =
+                attempt(scenario, session, side_drawer, outcome, guard).await;
+            stop |= unresponsive;
+            latencies[slot] = latency;
+        }
+        if let [Some(target), Some(base)] = latencies {
+            let micros = |d: Duration| (d.as_secs_f64() * 1e6).max(1.0);
+            ratios.push((micros(target) / micros(base)).ln());
+        }
+        for side in [Side::Target, Side::Base] {
+            let (session, executor, outcome) = match side {
+                Side::Target => (&mut *a, self.target, &mut outcomes.0),
+                Side::Base => (&mut *b, self.base, &mut outcomes.1),
+            };
+            if !session.is_closed() || plan.is_done(k + 1, Duration::ZERO) {
+                continue;
+            }
+            match reconnect(executor, scenario, plan.index, cancel).await {
+                Ok(reopened) => *session = reopened,
+                Err(why) => {
+                    outcome.unreachable = Some(why);
+                    stop = true;
+                }
+            }
+        }
+        stop
+    }
 }
 
-/// Runs and records one side's attempt; true when the server stopped answering.
+/// The median of `values` (reordered in place); `values` must not be empty.
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
+/// The values recorded in `now` since it was `before`.
+fn since(now: &Histogram<u64>, before: &Histogram<u64>) -> Histogram<u64> {
+    let mut draw = now.clone();
+    // `before` is a prefix of `now` (same bounds, counts only grew): cannot fail.
+    let _ = draw.subtract(before);
+    draw
+}
+
+/// Runs and records one side's attempt: true when the server stopped answering, and the
+/// latency when it succeeded.
 async fn attempt<S: Session>(
     scenario: &Scenario,
     session: &mut S,
     drawer: &mut ParamDrawer,
     outcome: &mut ClientOutcome,
     guard: &mut Option<ResponseGuard>,
-) -> bool {
+) -> (bool, Option<Duration>) {
     let sent = Instant::now();
     let (result, unresponsive) = if session.is_closed() {
-        (Err(crate::bench::client::CONNECTION_LOST.to_string()), false)
+        (
+            Err(crate::bench::client::CONNECTION_LOST.to_string()),
+            false,
+        )
     } else {
         let iteration = session.run_iteration(scenario, drawer, None);
         match guard {
@@ -274,18 +430,17 @@ async fn attempt<S: Session>(
         sent,
         done: Instant::now(),
     };
+    let latency = result.is_ok().then(|| times.done - times.sent);
     outcome.record_attempt(result, &times, &[]);
-    unresponsive
+    (unresponsive, latency)
 }
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
     use crate::bench::engine::prepare_with;
-    use crate::bench::mock::{MockExecutor, Reply};
     use crate::bench::engine::tests::scenario;
+    use crate::bench::mock::{MockExecutor, Reply};
     use crate::config::model::LoadAmount;
 
     fn scenario_with_load(iterations: u64, clients: u32) -> Scenario {

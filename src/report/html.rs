@@ -46,7 +46,9 @@ impl Reporter for HtmlReporter {
         page.push_str(&latency_chart(report));
         page.push_str(&spectrum_section(
             report,
-            self.baseline_report.as_deref().or(report.against.as_deref()),
+            self.baseline_report
+                .as_deref()
+                .or(report.against.as_deref()),
         ));
         page.push_str(&details(report));
         page.push_str("</body>\n</html>\n");

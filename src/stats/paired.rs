@@ -92,7 +92,13 @@ mod tests {
         let speeds = [1.0, 2.0, 1.3, 1.9, 1.1, 1.6, 2.1, 1.0];
         let old: Vec<Recorded> = speeds
             .iter()
-            .map(|s| window(&[(1000.0 * s) as u64, (1100.0 * s) as u64, (1200.0 * s) as u64]))
+            .map(|s| {
+                window(&[
+                    (1000.0 * s) as u64,
+                    (1100.0 * s) as u64,
+                    (1200.0 * s) as u64,
+                ])
+            })
             .collect();
         let new = speeds
             .iter()
@@ -130,7 +136,10 @@ mod tests {
         let found = paired_ratio(&[window(&[200])], &[window(&[100])], 0.5, 0.95).unwrap();
         assert!((found.ratio - 2.0).abs() < 0.02 && found.interval.is_none());
         let empty = window(&[]);
-        assert_eq!(paired_ratio(&[empty.clone()], &[window(&[1])], 0.5, 0.95), None);
+        assert_eq!(
+            paired_ratio(std::slice::from_ref(&empty), &[window(&[1])], 0.5, 0.95),
+            None
+        );
         let found = paired_ratio(
             &[window(&[300]), empty, window(&[300])],
             &[window(&[100]), window(&[5]), window(&[100])],

@@ -12,7 +12,7 @@ use crate::results::{LatencySummary, PlanVerdict, ScenarioResult};
 use crate::stats::bootstrap::{SEED, change_spread, windowed_change_spread};
 use crate::stats::histogram::{Recorded, decode};
 use crate::stats::history::{against_history, median};
-use crate::stats::paired::paired_ratio;
+use crate::stats::paired::{log_ratio_estimate, paired_ratio};
 use crate::stats::{DEFAULT_CONFIDENCE, Interval, normal_interval};
 
 /// When a change counts as a regression.
@@ -180,7 +180,15 @@ pub fn compare_paired(
         .map(|&(name, quantile)| {
             let baseline = percentile_of(then, name);
             let current = percentile_of(now, name);
-            let Some(paired) = paired_ratio(&new, &old, quantile, limits.confidence) else {
+            // The p50 change is the typical pair's: both sides ran the same draws, so the
+            // spread of the work between parameter values cancels out.
+            let paired = if name == "p50" && !target.pair_ratios.is_empty() {
+                let logs: Vec<f64> = target.pair_ratios.iter().map(|r| r.ln()).collect();
+                log_ratio_estimate(&logs, limits.confidence)
+            } else {
+                paired_ratio(&new, &old, quantile, limits.confidence)
+            };
+            let Some(paired) = paired else {
                 return percentile_change(name, baseline, current, None, None, limits);
             };
             let change_us = baseline * (paired.ratio - 1.0);
@@ -188,7 +196,7 @@ pub fn compare_paired(
                 low: baseline * (i.low - 1.0),
                 high: baseline * (i.high - 1.0),
             });
-            let change_percent = (baseline > 0.0).then(|| (paired.ratio - 1.0) * 100.0);
+            let change_percent = (baseline > 0.0).then_some((paired.ratio - 1.0) * 100.0);
             PercentileChange {
                 percentile: name.to_string(),
                 baseline_us: baseline,
@@ -251,7 +259,10 @@ pub fn plan_change(target: &PlanVerdict, base: &PlanVerdict) -> Option<PlanChang
         new_indexes: missing(&target.indexes_used, &base.indexes_used),
         verdict: Change::Unchanged,
     };
-    if change.new_seq_scans.is_empty() && change.lost_indexes.is_empty() && change.new_indexes.is_empty() {
+    if change.new_seq_scans.is_empty()
+        && change.lost_indexes.is_empty()
+        && change.new_indexes.is_empty()
+    {
         return None;
     }
     let verdict = if change.new_seq_scans.is_empty() {

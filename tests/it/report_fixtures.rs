@@ -44,6 +44,7 @@ fn measured(name: &str, group: &str, status: Status, p50: u64) -> ScenarioResult
         steps: Vec::new(),
         histogram: Some("SGlzdG9ncmFt".to_string()),
         windows: Vec::new(),
+        pair_ratios: Vec::new(),
         buffers: None,
         definition: None,
         baseline: None,
