@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{Metric, ThresholdExpr, parse_threshold};
 use crate::stats::Interval;
+use crate::verdict::machine::RunWideChange;
 use crate::verdict::regression::BaselineComparison;
 
 /// Format identifier written into every JSON result.
@@ -39,6 +40,14 @@ pub struct RunReport {
     /// scenario's `baseline` then holds the paired comparison.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub against: Option<Box<RunReport>>,
+    /// The machine reference probes, measured interleaved with the scenarios (same
+    /// shape as a scenario's result; never gated). Baseline comparisons divide by how
+    /// much they moved. Empty in an A/B run and in files of older versions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reference: Vec<ScenarioResult>,
+    /// With `--baseline`: the change of the whole run beyond the machine reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_change: Option<RunWideChange>,
 }
 
 /// The seed run that made the dataset: the same seed, `as_of` and size give the same rows.

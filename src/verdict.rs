@@ -4,6 +4,7 @@
 //! judges what was measured. Ratio gates between two scenarios are in `ratio`.
 
 pub mod definition;
+pub mod machine;
 pub mod ratio;
 pub mod regression;
 

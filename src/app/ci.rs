@@ -128,6 +128,8 @@ mod tests {
             seed: None,
             machine: None,
             against: None,
+            reference: Vec::new(),
+            run_change: None,
             summary: Summary::of(&results),
             scenarios: results,
         }

@@ -8,14 +8,13 @@ use std::collections::BTreeMap;
 use crate::app::ui::Ui;
 use crate::cli::{Cli, CompareArgs, RegressionArgs};
 use crate::config::{RegressionOverride, Scenario};
-use crate::report::regression::{method_note, regression_reason};
+use crate::report::regression::{method_note, regression_reason, run_change_reason};
 use crate::report::{self, BaselineRun, Reporter, TableReporter};
 use crate::results::{RunReport, ScenarioResult, Status, Summary};
 use crate::stats::{DEFAULT_CONFIDENCE, per_comparison};
 use crate::verdict::definition::definition_hash;
-use crate::verdict::regression::{
-    BaselineComparison, RegressionLimits, account_for_drift, compare_scenario, run_drift,
-};
+use crate::verdict::machine::{MachineReference, RunWideChange, machine_reference, run_wide_change};
+use crate::verdict::regression::{BaselineComparison, Change, RegressionLimits, compare_scenario};
 use crate::{Error, Result, exit_code};
 
 /// The baseline runs and the limits every scenario is judged with.
@@ -82,36 +81,72 @@ impl BaselineGate {
         Ok(warnings)
     }
 
-    /// Compares every measured result with the baseline runs, widens the intervals by the
-    /// run-wide drift (`verdict::regression::account_for_drift`), and fails each result
-    /// that regressed. Call once, when every scenario of the run is measured.
-    pub fn apply_all(&self, results: &mut [ScenarioResult]) {
-        for result in results.iter_mut() {
-            result.baseline = self.compare(result);
-        }
-        let compared: Vec<&BaselineComparison> =
-            results.iter().filter_map(|r| r.baseline.as_ref()).collect();
-        let drift = run_drift(&compared);
-        for result in results.iter_mut() {
-            if let Some(comparison) = &mut result.baseline {
-                account_for_drift(comparison, &drift);
-            }
+    /// Compares every measured result with the baseline runs, each after dividing out the
+    /// machine's change (the reference probes of both runs), fails each result that
+    /// regressed, then judges the change of the whole run beyond the reference and fails
+    /// the scenarios that carry it. Call once, when every scenario of the run is measured.
+    pub fn apply_all(&self, report: &mut RunReport) {
+        let machine: Vec<Option<MachineReference>> = self
+            .runs
+            .iter()
+            .map(|run| machine_reference(&report.reference, &run.report.reference))
+            .collect();
+        for result in report.scenarios.iter_mut() {
+            result.baseline = self.compare(result, &machine);
             fail_on_regression(result);
+        }
+        let compared: Vec<&BaselineComparison> = report
+            .scenarios
+            .iter()
+            .filter_map(|r| r.baseline.as_ref())
+            .collect();
+        let newest = machine.last().cloned().flatten();
+        report.run_change = run_wide_change(&compared, newest, self.limits.max_percent);
+        if let Some(change) = report.run_change.as_ref().filter(|c| c.verdict == Change::Regression) {
+            fail_on_run_change(&mut report.scenarios, change, self.limits.max_percent);
         }
     }
 
     /// `result` compared with the same scenario in every baseline run.
-    fn compare(&self, result: &ScenarioResult) -> Option<BaselineComparison> {
-        let then: Vec<&ScenarioResult> = self
-            .runs
-            .iter()
-            .filter_map(|run| run.report.scenarios.iter().find(|s| s.name == result.name))
-            .collect();
+    fn compare(
+        &self,
+        result: &ScenarioResult,
+        machine: &[Option<MachineReference>],
+    ) -> Option<BaselineComparison> {
+        let mut then = Vec::new();
+        let mut factors = Vec::new();
+        for (run, factor) in self.runs.iter().zip(machine) {
+            if let Some(found) = run.report.scenarios.iter().find(|s| s.name == result.name) {
+                then.push(found);
+                factors.push(factor.clone());
+            }
+        }
         let limits = self
             .overrides
             .get(&result.name)
             .map_or(self.limits, |o| o.apply(self.limits));
-        compare_scenario(result, &then, limits)
+        compare_scenario(result, &then, &factors, limits)
+    }
+}
+
+/// Fails every compared scenario whose p50 moved beyond `max_percent` with the whole run.
+fn fail_on_run_change(results: &mut [ScenarioResult], change: &RunWideChange, max_percent: f64) {
+    let reason = run_change_reason(change);
+    for result in results.iter_mut() {
+        let moved = result
+            .baseline
+            .as_ref()
+            .and_then(|c| c.percentiles.first())
+            .and_then(|p| p.change_percent)
+            .is_some_and(|percent| percent > max_percent);
+        if !moved {
+            continue;
+        }
+        result.reason = Some(match result.reason.take() {
+            Some(earlier) if result.status == Status::Fail => format!("{earlier}; {reason}"),
+            _ => reason.clone(),
+        });
+        result.status = Status::Fail;
     }
 }
 
@@ -276,7 +311,7 @@ pub fn run(cli: &Cli, args: &CompareArgs) -> Result<i32> {
         eprintln!("warning: {warning}");
     }
     current.scenarios.iter_mut().for_each(undo_earlier_gate);
-    gate.apply_all(&mut current.scenarios);
+    gate.apply_all(&mut current);
     let regressions = current
         .scenarios
         .iter()
@@ -295,7 +330,8 @@ pub fn run(cli: &Cli, args: &CompareArgs) -> Result<i32> {
 /// its thresholds, plan and errors (the first error message is not saved, so a reason for
 /// query errors loses it).
 fn undo_earlier_gate(result: &mut ScenarioResult) {
-    if !result.baseline.take().is_some_and(|c| c.is_regression()) {
+    // A comparison (its own regression, or the whole run's) may have failed it.
+    if result.baseline.take().is_none() {
         return;
     }
     let decision = crate::verdict::decide_status(

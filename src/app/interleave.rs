@@ -4,7 +4,9 @@
 //! machine at several times, each on new connections. A scenario's plan is checked before
 //! its first window and again after its last, when its result is judged (thresholds,
 //! plan) and written; the report keeps the scenarios' order. The baseline comparison is
-//! left to the end of the run. When the database is lost for good, what finished is
+//! left to the end of the run. The machine reference probes (`db::reference`), when the
+//! plan has them, are measured in the same rounds and land in the report's `reference`,
+//! not among its scenarios. When the database is lost for good, what finished is
 //! kept and the rest are written as errors with the cause. Must not format output.
 
 use crate::Result;
@@ -15,6 +17,7 @@ use crate::app::scenario_run::{self, Stage};
 use crate::app::ui::Ui;
 use crate::bench::schedule::window_count;
 use crate::config::Scenario;
+use crate::db::reference::is_probe_group;
 use crate::error::ErrorClass;
 use crate::results::{RunReport, ScenarioResult, Status, Summary};
 use crate::verdict::definition::definition_hash;
@@ -165,13 +168,15 @@ impl Interleaved<'_> {
 
 /// The report's scenarios: the finished ones, in the scenarios' order.
 fn collect(report: &mut RunReport, slots: &[Slot]) {
-    report.scenarios = slots
+    let (probes, scenarios): (Vec<ScenarioResult>, Vec<ScenarioResult>) = slots
         .iter()
         .filter_map(|slot| match slot {
             Slot::Finished(result, _) => Some((**result).clone()),
             _ => None,
         })
-        .collect();
+        .partition(|result| is_probe_group(&result.group));
+    report.scenarios = scenarios;
+    report.reference = probes;
     report.summary = Summary::of(&report.scenarios);
     if let Some(base) = &mut report.against {
         base.scenarios = slots

@@ -162,6 +162,8 @@ pub fn merge(inputs: &[MergeInput], thresholds: Option<&Thresholds>) -> Result<M
         // Several machines drove the load: none of them is "the" machine.
         machine: None,
         against: None,
+        reference: Vec::new(),
+        run_change: None,
         summary: Summary::of(&scenarios),
         scenarios,
     };

@@ -56,6 +56,8 @@ fn input(path: &str, scenarios: Vec<ScenarioResult>) -> MergeInput {
             seed: None,
             machine: None,
             against: None,
+            reference: Vec::new(),
+            run_change: None,
             summary: Summary::of(&scenarios),
             scenarios,
         },

@@ -176,7 +176,7 @@ fn sink(files: Vec<ResultFile>, baseline: Option<Arc<RunReport>>, ui: &Ui) -> Re
 /// Runs `run` and returns the gate's exit code.
 pub async fn run(cli: &Cli, args: &RunArgs) -> Result<i32> {
     let ui = Ui::from_cli(cli);
-    let plan = RunPlan::check(args, &ui)?;
+    let mut plan = RunPlan::check(args, &ui)?;
     let mut clock = PhaseClock::new();
     if plan.against.is_some() && database::names_no_target(cli)? {
         return Err(ab::needs_named_target());
@@ -196,6 +196,10 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<i32> {
         explain::validate_expectations(&against.client, &plan.scenarios).await?;
     }
     clock.lap("explain");
+    if plan.against.is_none() {
+        // Measured with the scenarios, so a baseline comparison can divide out the machine.
+        plan.scenarios.extend(crate::db::reference::probes());
+    }
     let mut report = new_report(&database, &client).await?;
     report.rng_seed = Some(plan.rng_seed);
     if let Some(against) = &against {
@@ -216,7 +220,7 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<i32> {
     )
     .await?;
     let compared = plan.gate.as_ref().map(|gate| {
-        gate.apply_all(&mut report.scenarios);
+        gate.apply_all(&mut report);
         report.summary = Summary::of(&report.scenarios);
     });
     if apply_ratio_gates(&mut report, &plan.thresholds) || compared.is_some() {
@@ -395,6 +399,8 @@ async fn report_of(
         seed: latest_seed(client).await,
         machine: machine_name(),
         against: None,
+        reference: Vec::new(),
+        run_change: None,
     })
 }
 

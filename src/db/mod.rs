@@ -17,6 +17,7 @@ pub mod missing;
 pub mod pg_install;
 pub mod pgpass;
 pub mod prepared;
+pub mod reference;
 pub mod seed_growth;
 pub mod seed_runs;
 pub mod service;

@@ -8,6 +8,7 @@ use crate::results::{RunReport, ScenarioResult};
 use crate::verdict::regression::{
     BaselineComparison, BuffersChange, Change, Method, PercentileChange, PlanChange,
 };
+use crate::verdict::machine::{MachineReference, RunWideChange};
 
 /// Why the gate failed a scenario: the regressed percentiles and buffers with their numbers.
 pub fn regression_reason(comparison: &BaselineComparison) -> String {
@@ -163,33 +164,77 @@ pub fn method_note(report: &RunReport) -> Option<String> {
         }
     };
     let limits = comparison.limits;
-    let drift = comparison
-        .percentiles
-        .iter()
-        .filter_map(|p| {
-            Some(format!(
-                "{} {}",
-                p.percentile,
-                format_signed_percent(p.run_drift_percent?)
-            ))
-        })
-        .collect::<Vec<_>>();
-    let drift = if drift.is_empty() {
-        String::new()
-    } else {
-        format!(
-            " The whole run moved by {} (median over the scenarios); the intervals are widened by it.",
-            drift.join(", ")
-        )
+    let machine = match (comparison.method, &report.run_change) {
+        (Method::Paired, _) => String::new(),
+        (_, Some(change)) => format!(" {}", run_change_line(change)),
+        (_, None) => String::new(),
     };
     Some(format!(
         "Compared with {method}; a regression is > +{}% with a {} lower bound > {}, \
-         or buffers > {}× (default limits); improvements never fail.{drift}",
+         or buffers > {}× (default limits); improvements never fail.{machine}",
         limits.max_percent,
         confidence_text(limits.confidence),
         format_latency_us(limits.min_us),
         limits.max_buffers_ratio
     ))
+}
+
+/// `×1.03 ±4% (reference_round_trip ×1.01, reference_cpu ×1.05, ...)`.
+fn machine_text(machine: &MachineReference) -> String {
+    let probes: Vec<String> = machine
+        .probes
+        .iter()
+        .map(|p| format!("{} ×{:.2}", p.name, p.ratio))
+        .collect();
+    format!(
+        "×{:.2} ±{:.0}% ({})",
+        machine.factor,
+        machine.log_spread.exp_m1() * 100.0,
+        probes.join(", ")
+    )
+}
+
+/// The machine reference and the whole run's change, in one sentence.
+pub fn run_change_line(change: &RunWideChange) -> String {
+    let median = format_signed_percent(change.median_change_percent);
+    match &change.machine {
+        Some(machine) => format!(
+            "Machine reference {}: the scenarios' own p50 change (median over {}) is {median} \
+             after dividing by it{}.",
+            machine_text(machine),
+            change.scenarios,
+            if change.verdict == Change::Regression {
+                ", a regression of the whole run"
+            } else {
+                ""
+            }
+        ),
+        None => format!(
+            "No machine reference in the baseline (saved by an older version): the scenarios' \
+             p50 moved {median} (median over {}) on a machine whose own change is unknown{}.",
+            change.scenarios,
+            if change.verdict == Change::Regression {
+                ", a regression of the whole run"
+            } else {
+                ""
+            }
+        ),
+    }
+}
+
+/// Why the whole run fails a scenario: `every scenario is 1.50× slower (median over 8)
+/// while the machine reference moved ×1.03`.
+pub fn run_change_reason(change: &RunWideChange) -> String {
+    let times = 1.0 + change.median_change_percent / 100.0;
+    let machine = change.machine.as_ref().map_or(
+        "no machine reference to explain it".to_string(),
+        |m| format!("the machine reference moved ×{:.2}", m.factor),
+    );
+    format!(
+        "regression of the whole run: the scenarios are {times:.2}× slower (median over {}) \
+         while {machine}",
+        change.scenarios
+    )
 }
 
 #[cfg(test)]

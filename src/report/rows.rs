@@ -101,6 +101,8 @@ mod tests {
             seed: None,
             machine: None,
             against: None,
+            reference: Vec::new(),
+            run_change: None,
         };
         let listed: Vec<(&str, String)> = not_passed(&report)
             .map(|(result, reason)| (result.name.as_str(), reason))

@@ -1,6 +1,9 @@
 //! Regression decisions against a baseline: one run (seeded bootstrap of both runs'
 //! measurement windows, or of their histograms when windows are missing) or a history of
-//! runs (spread between runs). A percentile regresses when its relative
+//! runs (spread between runs), after dividing out the machine's own change measured by
+//! the reference probes of both runs (`MachineReference`); an A/B run pairs its two sides
+//! window by window instead (`compare_paired`). A change of the whole run that the
+//! reference does not explain is judged on its own (`run_wide_change`). A percentile regresses when its relative
 //! change exceeds `max_percent` and the lower bound of its interval (at the limits'
 //! confidence: 95% shared by all the comparisons of a run) exceeds `min_us`;
 //! buffers regress when the plan reads more than `max_buffers_ratio` × the baseline.
@@ -13,6 +16,7 @@ use crate::stats::bootstrap::{SEED, change_spread, windowed_change_spread};
 use crate::stats::histogram::{Recorded, decode};
 use crate::stats::history::{against_history, median};
 use crate::stats::paired::{log_ratio_estimate, paired_ratio};
+use crate::verdict::machine::MachineReference;
 use crate::stats::{DEFAULT_CONFIDENCE, Interval, normal_interval};
 
 /// When a change counts as a regression.
@@ -84,10 +88,10 @@ pub struct PercentileChange {
     pub interval_us: Option<Interval>,
     /// With a history: (current − mean) / spread between runs.
     pub z_score: Option<f64>,
-    /// How much this percentile changed over the whole run (the median over the compared
-    /// scenarios), in percent; the interval was widened by it. `None` when not estimated.
+    /// The machine factor (reference now / then) the current value was divided by before
+    /// the change was computed; `None` when either run has no machine reference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub run_drift_percent: Option<f64>,
+    pub machine_factor: Option<f64>,
     pub verdict: Change,
 }
 
@@ -129,28 +133,33 @@ impl BaselineComparison {
 /// The percentiles compared, with their quantile.
 const PERCENTILES: [(&str, f64); 3] = [("p50", 0.50), ("p95", 0.95), ("p99", 0.99)];
 
-/// Compares `current` with the same scenario in each baseline run (oldest first);
-/// `None` when either side has no latency to compare (skipped, errored, absent).
+/// Compares `current` with the same scenario in each baseline run (oldest first), after
+/// dividing by the machine factor between each baseline run and this one (`machine`,
+/// aligned with `baselines`; empty or `None` for runs without a reference); `None` when
+/// either side has no latency to compare (skipped, errored, absent).
 pub fn compare_scenario(
     current: &ScenarioResult,
     baselines: &[&ScenarioResult],
+    machine: &[Option<MachineReference>],
     limits: RegressionLimits,
 ) -> Option<BaselineComparison> {
     let now = current.latency_us.as_ref()?;
-    let then: Vec<&ScenarioResult> = baselines
+    let then: Vec<(&ScenarioResult, Option<&MachineReference>)> = baselines
         .iter()
-        .copied()
-        .filter(|b| b.latency_us.is_some())
+        .enumerate()
+        .filter(|(_, b)| b.latency_us.is_some())
+        .map(|(i, b)| (*b, machine.get(i).and_then(Option::as_ref)))
         .collect();
     let (method, percentiles) = match then.as_slice() {
         [] => return None,
-        [single] => (
+        [(single, machine)] => (
             Method::Bootstrap,
-            bootstrap_changes(single, current, now, limits),
+            bootstrap_changes(single, current, now, *machine, limits),
         ),
         many => (Method::History, history_changes(many, now, limits)),
     };
-    let buffers = buffers_change(current, &then, limits.max_buffers_ratio);
+    let results: Vec<&ScenarioResult> = then.iter().map(|(r, _)| *r).collect();
+    let buffers = buffers_change(current, &results, limits.max_buffers_ratio);
     let verdicts = percentiles
         .iter()
         .map(|p| p.verdict)
@@ -205,7 +214,7 @@ pub fn compare_paired(
                 change_percent,
                 interval_us,
                 z_score: None,
-                run_drift_percent: None,
+                machine_factor: None,
                 verdict: judge_latency(change_us, change_percent, interval_us, limits),
             }
         })
@@ -277,12 +286,14 @@ fn bootstrap_changes(
     then: &ScenarioResult,
     current: &ScenarioResult,
     now: &LatencySummary,
+    machine: Option<&MachineReference>,
     limits: RegressionLimits,
 ) -> Vec<PercentileChange> {
     let histograms =
         recorded(then.histogram.as_deref()).zip(recorded(current.histogram.as_deref()));
     let windows = recorded_windows(then).zip(recorded_windows(current));
     let old = then.latency_us.unwrap_or_default();
+    let factor = machine.map_or(1.0, |m| m.factor);
     PERCENTILES
         .iter()
         .map(|&(name, quantile)| {
@@ -296,9 +307,17 @@ fn bootstrap_changes(
             });
             let baseline = percentile_of(&old, name);
             let current = percentile_of(now, name);
-            let interval =
-                spread.map(|s| normal_interval(current - baseline, s, limits.confidence));
-            percentile_change(name, baseline, current, interval, None, limits)
+            // On this machine's scale of then: the reference's own noise adds to the spread.
+            let normalized = current / factor;
+            let machine_noise = machine.map_or(0.0, |m| normalized * m.log_spread);
+            let interval = spread.map(|s| {
+                let total = ((s / factor).powi(2) + machine_noise.powi(2)).sqrt();
+                normal_interval(normalized - baseline, total, limits.confidence)
+            });
+            let mut change = percentile_change(name, baseline, normalized, interval, None, limits);
+            change.current_us = current;
+            change.machine_factor = machine.map(|m| m.factor);
+            change
         })
         .collect()
 }
@@ -320,22 +339,28 @@ fn recorded_windows(result: &ScenarioResult) -> Option<Vec<Recorded>> {
 }
 
 fn history_changes(
-    runs: &[&ScenarioResult],
+    runs: &[(&ScenarioResult, Option<&MachineReference>)],
     now: &LatencySummary,
     limits: RegressionLimits,
 ) -> Vec<PercentileChange> {
     PERCENTILES
         .iter()
         .map(|&(name, _)| {
+            // Each earlier run brought to this run's machine speed by its own factor.
             let values: Vec<f64> = runs
                 .iter()
-                .map(|run| percentile_of(&run.latency_us.unwrap_or_default(), name))
+                .map(|(run, machine)| {
+                    let factor = machine.map_or(1.0, |m| m.factor);
+                    percentile_of(&run.latency_us.unwrap_or_default(), name) * factor
+                })
                 .collect();
             let current = percentile_of(now, name);
             let found = against_history(&values, current, limits.confidence);
             let baseline = found.map_or(values[0], |found| found.mean);
             let (interval, z) = found.map_or((None, None), |f| (Some(f.interval), f.z_score));
-            percentile_change(name, baseline, current, interval, z, limits)
+            let mut change = percentile_change(name, baseline, current, interval, z, limits);
+            change.machine_factor = runs.last().and_then(|(_, m)| m.map(|m| m.factor));
+            change
         })
         .collect()
 }
@@ -366,62 +391,9 @@ fn percentile_change(
         change_percent,
         interval_us,
         z_score,
-        run_drift_percent: None,
+        machine_factor: None,
         verdict: judge_latency(change_us, change_percent, interval_us, limits),
     }
-}
-
-/// Fewest compared scenarios from which a run-wide drift is estimated.
-pub const MIN_DRIFT_SCENARIOS: usize = 5;
-
-/// The run-wide change of each compared percentile: the median over `comparisons` of
-/// ln(current / baseline), in the order of the comparisons' percentiles; `None` for a
-/// percentile with fewer than `MIN_DRIFT_SCENARIOS` scenarios to estimate it from.
-pub fn run_drift(comparisons: &[&BaselineComparison]) -> Vec<Option<f64>> {
-    (0..PERCENTILES.len())
-        .map(|i| {
-            let shifts: Vec<f64> = comparisons
-                .iter()
-                .filter_map(|c| c.percentiles.get(i))
-                .filter(|p| p.baseline_us > 0.0 && p.current_us > 0.0)
-                .map(|p| (p.current_us / p.baseline_us).ln())
-                .collect();
-            (shifts.len() >= MIN_DRIFT_SCENARIOS).then(|| median(&shifts))
-        })
-        .collect()
-}
-
-/// Widens every percentile's interval by the run-wide drift on both sides (the baseline
-/// times e^|drift| − 1), so that a whole run on a slower or faster machine is not read as
-/// every scenario regressing or improving, then judges the comparison again.
-pub fn account_for_drift(comparison: &mut BaselineComparison, drift: &[Option<f64>]) {
-    let limits = comparison.limits;
-    for (change, shift) in comparison.percentiles.iter_mut().zip(drift) {
-        let Some(shift) = *shift else { continue };
-        change.run_drift_percent = Some(shift.exp_m1() * 100.0);
-        let widen = change.baseline_us * shift.abs().exp_m1();
-        let center = change.change_us;
-        let interval = change.interval_us.unwrap_or(Interval {
-            low: center,
-            high: center,
-        });
-        change.interval_us = Some(Interval {
-            low: interval.low - widen,
-            high: interval.high + widen,
-        });
-        change.verdict = judge_latency(
-            change.change_us,
-            change.change_percent,
-            change.interval_us,
-            limits,
-        );
-    }
-    let verdicts = comparison
-        .percentiles
-        .iter()
-        .map(|p| p.verdict)
-        .chain(comparison.buffers.map(|b| b.verdict));
-    comparison.verdict = overall(verdicts);
 }
 
 /// A regression when the relative change is beyond `max_percent` and the whole interval

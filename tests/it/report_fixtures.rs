@@ -182,6 +182,8 @@ pub fn report_of(scenarios: Vec<ScenarioResult>) -> RunReport {
         seed: None,
         machine: None,
         against: None,
+        reference: Vec::new(),
+        run_change: None,
     }
 }
 

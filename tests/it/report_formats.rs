@@ -228,7 +228,7 @@ fn regressed_report() -> RunReport {
                 high: 330.0,
             }),
             z_score: None,
-            run_drift_percent: None,
+            machine_factor: None,
             verdict: Change::Regression,
         }],
         buffers: Some(BuffersChange {
