@@ -13,7 +13,9 @@ use crate::report::{self, BaselineRun, Reporter, TableReporter};
 use crate::results::{RunReport, ScenarioResult, Status, Summary};
 use crate::stats::{DEFAULT_CONFIDENCE, per_comparison};
 use crate::verdict::definition::definition_hash;
-use crate::verdict::machine::{MachineReference, RunWideChange, machine_reference, run_wide_change};
+use crate::verdict::machine::{
+    MachineReference, RunWideChange, machine_reference, run_wide_change,
+};
 use crate::verdict::regression::{BaselineComparison, Change, RegressionLimits, compare_scenario};
 use crate::{Error, Result, exit_code};
 
@@ -102,7 +104,11 @@ impl BaselineGate {
             .collect();
         let newest = machine.last().cloned().flatten();
         report.run_change = run_wide_change(&compared, newest, self.limits.max_percent);
-        if let Some(change) = report.run_change.as_ref().filter(|c| c.verdict == Change::Regression) {
+        if let Some(change) = report
+            .run_change
+            .as_ref()
+            .filter(|c| c.verdict == Change::Regression)
+        {
             fail_on_run_change(&mut report.scenarios, change, self.limits.max_percent);
         }
     }

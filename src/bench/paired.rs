@@ -456,8 +456,8 @@ mod tests {
     #[test]
     fn each_side_gets_its_own_histogram_and_the_same_number_of_iterations() {
         let scenario = scenario_with_load(40, 2);
-        let target = MockExecutor::succeeding(Duration::from_micros(400));
-        let base = MockExecutor::succeeding(Duration::from_micros(200));
+        let target = MockExecutor::succeeding(Duration::from_millis(4));
+        let base = MockExecutor::succeeding(Duration::from_millis(2));
         let opts = EngineOptions {
             rng_seed: 7,
             cancel: Default::default(),
@@ -479,13 +479,24 @@ mod tests {
             measured.base.latency.value_at_quantile(0.5),
         );
         assert!(t > b, "target {t} µs, base {b} µs");
-        assert!(t >= 400 && b >= 200);
-        // The sides alternate: each client's calls on one side interleave with the other's.
-        let (target_calls, base_calls) = (target.calls_of(0), base.calls_of(0));
-        let measured_target = &target_calls[target_calls.len() - 20..];
-        let measured_base = &base_calls[base_calls.len() - 20..];
-        assert!(measured_target[0].sent < measured_base[0].sent);
-        assert!(measured_base[1].sent < measured_target[1].sent);
+        assert!(t >= 4000 && b >= 2000);
+        // The sides alternate which goes first: T B, B T, T B, B T (no warmup here).
+        let mut calls: Vec<(Instant, Side)> = target
+            .calls_of(0)
+            .iter()
+            .map(|c| (c.sent, Side::Target))
+            .chain(base.calls_of(0).iter().map(|c| (c.sent, Side::Base)))
+            .collect();
+        calls.sort_by_key(|(sent, _)| *sent);
+        let sides: Vec<Side> = calls.iter().take(8).map(|(_, side)| *side).collect();
+        use Side::{Base as B, Target as T};
+        assert_eq!(sides, [T, B, B, T, T, B, B, T]);
+        // Each client re-drew its connections once in its window: one more session.
+        assert_eq!(target.sessions_of(0), 2);
+        assert_eq!(base.sessions_of(0), 2);
+        assert_eq!(measured.target.windows.len(), 4, "2 clients × 2 draws");
+        assert_eq!(measured.target.pair_ratios.len(), 4);
+        assert!(measured.target.pair_ratios.iter().all(|r| *r > 1.0));
     }
 
     #[test]

@@ -12,19 +12,22 @@ use crate::config::model::{Expectations, LoadAmount, LoadShape, Origin, Scenario
 /// spaces or parentheses).
 pub const REFERENCE_GROUP: &str = "(machine reference)";
 
-/// Iterations of each probe over a run (spread over its windows).
-const PROBE_ITERATIONS: u64 = 160;
+/// The probe of the fixed cost of every statement: a round trip to the server.
+pub const ROUND_TRIP_PROBE: &str = "reference_round_trip";
 
-/// (name, SQL) of each probe.
-const PROBES: [(&str, &str); 3] = [
-    ("reference_round_trip", "SELECT 1"),
+/// (name, SQL, iterations over a run) of each probe: the round trip, then the probes of
+/// the server's own work (CPU, and reading buffers).
+const PROBES: [(&str, &str, u64); 3] = [
+    (ROUND_TRIP_PROBE, "SELECT 1", 800),
     (
         "reference_cpu",
         "SELECT sum(i * 7 % 13) FROM generate_series(1, 20000) AS i",
+        160,
     ),
     (
         "reference_catalog_scan",
         "SELECT count(*) FROM pg_catalog.pg_attribute",
+        400,
     ),
 ];
 
@@ -33,7 +36,7 @@ pub fn probes() -> Vec<Scenario> {
     PROBES
         .iter()
         .enumerate()
-        .map(|(index, (name, sql))| Scenario {
+        .map(|(index, (name, sql, iterations))| Scenario {
             name: (*name).to_string(),
             group: REFERENCE_GROUP.to_string(),
             description: Some("machine reference probe".to_string()),
@@ -42,7 +45,7 @@ pub fn probes() -> Vec<Scenario> {
                 line: index + 1,
             },
             load: LoadShape {
-                amount: LoadAmount::Iterations(PROBE_ITERATIONS),
+                amount: LoadAmount::Iterations(*iterations),
                 warmup: 5,
                 clients: 1,
                 rate: None,

@@ -5,10 +5,10 @@
 use super::cells::format_signed_percent;
 use super::units::{format_latency_us, format_signed_latency_us};
 use crate::results::{RunReport, ScenarioResult};
+use crate::verdict::machine::{MachineReference, RunWideChange};
 use crate::verdict::regression::{
     BaselineComparison, BuffersChange, Change, Method, PercentileChange, PlanChange,
 };
-use crate::verdict::machine::{MachineReference, RunWideChange};
 
 /// Why the gate failed a scenario: the regressed percentiles and buffers with their numbers.
 pub fn regression_reason(comparison: &BaselineComparison) -> String {
@@ -179,18 +179,13 @@ pub fn method_note(report: &RunReport) -> Option<String> {
     ))
 }
 
-/// `×1.03 ±4% (reference_round_trip ×1.01, reference_cpu ×1.05, ...)`.
+/// `round trip ×1.10, server work ×1.02 (±4%)`.
 fn machine_text(machine: &MachineReference) -> String {
-    let probes: Vec<String> = machine
-        .probes
-        .iter()
-        .map(|p| format!("{} ×{:.2}", p.name, p.ratio))
-        .collect();
     format!(
-        "×{:.2} ±{:.0}% ({})",
-        machine.factor,
-        machine.log_spread.exp_m1() * 100.0,
-        probes.join(", ")
+        "round trip ×{:.2}, server work ×{:.2} (±{:.0}%)",
+        machine.round_trip_factor,
+        machine.work_factor,
+        machine.log_spread.exp_m1() * 100.0
     )
 }
 
@@ -226,10 +221,12 @@ pub fn run_change_line(change: &RunWideChange) -> String {
 /// while the machine reference moved ×1.03`.
 pub fn run_change_reason(change: &RunWideChange) -> String {
     let times = 1.0 + change.median_change_percent / 100.0;
-    let machine = change.machine.as_ref().map_or(
-        "no machine reference to explain it".to_string(),
-        |m| format!("the machine reference moved ×{:.2}", m.factor),
-    );
+    let machine = change
+        .machine
+        .as_ref()
+        .map_or("no machine reference to explain it".to_string(), |m| {
+            format!("the machine reference moved {}", machine_text(m))
+        });
     format!(
         "regression of the whole run: the scenarios are {times:.2}× slower (median over {}) \
          while {machine}",
@@ -266,7 +263,7 @@ mod tests {
                     high: 160.0,
                 }),
                 z_score: None,
-                run_drift_percent: None,
+                machine_factor: None,
                 verdict: Change::Regression,
             }],
             buffers: Some(BuffersChange {

@@ -7,22 +7,40 @@
 use serde::{Deserialize, Serialize};
 
 use super::regression::{BaselineComparison, Change};
+use crate::db::reference::ROUND_TRIP_PROBE;
 use crate::results::ScenarioResult;
 use crate::stats::bootstrap::{SEED, windowed_quantile_spread};
 use crate::stats::histogram::{Recorded, decode};
 use crate::stats::history::median;
 use crate::stats::two_sided_quantile;
 
-/// How the machine moved between a baseline run and this one.
+/// How the machine moved between a baseline run and this one, in two parts: the round
+/// trip every statement pays, and the server's own work. A query that took `t` then,
+/// `r` of it the round trip, is expected to take `r × round_trip_factor + (t − r) ×
+/// work_factor` now on an unchanged database.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MachineReference {
-    /// Reference now / then: the geometric mean of the probes' p50 ratios.
-    pub factor: f64,
-    /// Standard deviation of ln(factor): each probe's own noise (from its windows) and
-    /// the disagreement between probes, combined.
+    /// Round trip probe: p50 now / then.
+    pub round_trip_factor: f64,
+    /// Server work probes: geometric mean of their p50 now / then.
+    pub work_factor: f64,
+    /// The round trip probe's p50 then, µs: the fixed part of a query's time.
+    pub round_trip_us: f64,
+    /// Standard deviation of ln(factor) from the probes' own noise (their windows).
     pub log_spread: f64,
     /// Each probe's ratio, by name.
     pub probes: Vec<ProbeRatio>,
+}
+
+impl MachineReference {
+    /// The machine factor expected for a query that took `baseline_us` then.
+    pub fn factor_for(&self, baseline_us: f64) -> f64 {
+        if baseline_us <= 0.0 {
+            return self.round_trip_factor;
+        }
+        let fixed = self.round_trip_us.min(baseline_us);
+        (fixed * self.round_trip_factor + (baseline_us - fixed) * self.work_factor) / baseline_us
+    }
 }
 
 /// One probe's p50 now / then.
@@ -32,11 +50,14 @@ pub struct ProbeRatio {
     pub ratio: f64,
 }
 
-/// The factor from the probes measured in both runs; `None` when no probe was measured
-/// in both (a baseline saved before probes existed).
-pub fn machine_reference(now: &[ScenarioResult], then: &[ScenarioResult]) -> Option<MachineReference> {
-    let mut logs = Vec::new();
-    let mut within = 0.0;
+/// The factors from the probes measured in both runs; `None` unless the round trip and at
+/// least one work probe were measured in both (a baseline saved before probes existed).
+pub fn machine_reference(
+    now: &[ScenarioResult],
+    then: &[ScenarioResult],
+) -> Option<MachineReference> {
+    let mut round_trip = None;
+    let (mut work_logs, mut work_noise) = (Vec::new(), Vec::new());
     let mut probes = Vec::new();
     for probe in now {
         let Some(old) = then.iter().find(|t| t.name == probe.name) else {
@@ -46,26 +67,29 @@ pub fn machine_reference(now: &[ScenarioResult], then: &[ScenarioResult]) -> Opt
             continue;
         };
         let ratio = new_p50 / old_p50;
-        logs.push(ratio.ln());
-        within += relative_spread(probe).powi(2) + relative_spread(old).powi(2);
+        let noise = relative_spread(probe).powi(2) + relative_spread(old).powi(2);
+        if probe.name == ROUND_TRIP_PROBE {
+            round_trip = Some((ratio, old_p50, noise));
+        } else {
+            work_logs.push(ratio.ln());
+            work_noise.push(noise);
+        }
         probes.push(ProbeRatio {
             name: probe.name.clone(),
             ratio,
         });
     }
-    let k = logs.len();
-    if k == 0 {
+    let (round_trip_factor, round_trip_us, round_trip_noise) = round_trip?;
+    if work_logs.is_empty() {
         return None;
     }
-    let mean = logs.iter().sum::<f64>() / k as f64;
-    let between = if k > 1 {
-        logs.iter().map(|l| (l - mean).powi(2)).sum::<f64>() / (k - 1) as f64
-    } else {
-        0.0
-    };
+    let k = work_logs.len() as f64;
+    let work_noise = work_noise.iter().sum::<f64>() / (k * k);
     Some(MachineReference {
-        factor: mean.exp(),
-        log_spread: (within / (k * k) as f64 + between).sqrt(),
+        round_trip_factor,
+        work_factor: (work_logs.iter().sum::<f64>() / k).exp(),
+        round_trip_us,
+        log_spread: round_trip_noise.max(work_noise).sqrt(),
         probes,
     })
 }
@@ -157,7 +181,8 @@ mod tests {
         for v in [p50 - 1, p50, p50 + 1] {
             h.record(v).unwrap();
         }
-        let mut result = ScenarioResult::unmeasured(name, "(machine reference)", Status::Pass, String::new());
+        let mut result =
+            ScenarioResult::unmeasured(name, "(machine reference)", Status::Pass, String::new());
         result.latency_us = Some(summarize(&h));
         result.windows = vec![encode_histogram(&h), encode_histogram(&h)];
         result
@@ -186,16 +211,27 @@ mod tests {
     }
 
     #[test]
-    fn the_factor_is_the_geometric_mean_of_the_probes_and_counts_their_disagreement() {
-        let then = [probe("a", 100), probe("b", 1000)];
-        let now = [probe("a", 200), probe("b", 2000), probe("c", 5)];
+    fn a_query_is_expected_to_move_with_its_round_trip_and_its_work() {
+        let then = [
+            probe(ROUND_TRIP_PROBE, 100),
+            probe("cpu", 1000),
+            probe("scan", 500),
+        ];
+        let now = [
+            probe(ROUND_TRIP_PROBE, 200),
+            probe("cpu", 1000),
+            probe("scan", 500),
+        ];
         let found = machine_reference(&now, &then).unwrap();
-        assert!((found.factor - 2.0).abs() < 0.05, "{found:?}");
-        assert_eq!(found.probes.len(), 2);
-        let split = [probe("a", 100), probe("b", 4000)];
-        let disagreeing = machine_reference(&split, &then).unwrap();
-        assert!(disagreeing.log_spread > 0.5, "{disagreeing:?}");
+        assert!((found.round_trip_factor - 2.0).abs() < 0.05, "{found:?}");
+        assert!((found.work_factor - 1.0).abs() < 0.01, "{found:?}");
+        // A 100 µs query is all round trip; a 1 ms query a tenth of it.
+        assert!((found.factor_for(100.0) - 2.0).abs() < 0.05);
+        assert!((found.factor_for(1000.0) - 1.1).abs() < 0.01);
+        assert!((found.factor_for(50.0) - 2.0).abs() < 0.05);
+        assert_eq!(found.probes.len(), 3);
         assert_eq!(machine_reference(&now, &[]), None);
+        assert_eq!(machine_reference(&now[..1], &then), None, "no work probe");
     }
 
     #[test]
@@ -205,10 +241,15 @@ mod tests {
         let found = run_wide_change(&refs, None, 10.0).unwrap();
         assert_eq!(found.verdict, Change::Regression);
         assert!((found.median_change_percent - 50.0).abs() < 1e-9);
-        let mixed: Vec<BaselineComparison> =
-            [50.0, 0.0, 1.0, -2.0, 3.0].iter().map(|p| changed(*p)).collect();
+        let mixed: Vec<BaselineComparison> = [50.0, 0.0, 1.0, -2.0, 3.0]
+            .iter()
+            .map(|p| changed(*p))
+            .collect();
         let refs: Vec<&BaselineComparison> = mixed.iter().collect();
-        assert_eq!(run_wide_change(&refs, None, 10.0).unwrap().verdict, Change::Unchanged);
+        assert_eq!(
+            run_wide_change(&refs, None, 10.0).unwrap().verdict,
+            Change::Unchanged
+        );
         assert_eq!(run_wide_change(&refs[..2], None, 10.0), None);
     }
 
@@ -217,7 +258,9 @@ mod tests {
         let slower: Vec<BaselineComparison> = (0..8).map(|_| changed(15.0)).collect();
         let refs: Vec<&BaselineComparison> = slower.iter().collect();
         let noisy = MachineReference {
-            factor: 1.0,
+            round_trip_factor: 1.0,
+            work_factor: 1.0,
+            round_trip_us: 50.0,
             log_spread: 0.2,
             probes: Vec::new(),
         };

@@ -16,8 +16,8 @@ use crate::stats::bootstrap::{SEED, change_spread, windowed_change_spread};
 use crate::stats::histogram::{Recorded, decode};
 use crate::stats::history::{against_history, median};
 use crate::stats::paired::{log_ratio_estimate, paired_ratio};
-use crate::verdict::machine::MachineReference;
 use crate::stats::{DEFAULT_CONFIDENCE, Interval, normal_interval};
+use crate::verdict::machine::MachineReference;
 
 /// When a change counts as a regression.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -293,7 +293,6 @@ fn bootstrap_changes(
         recorded(then.histogram.as_deref()).zip(recorded(current.histogram.as_deref()));
     let windows = recorded_windows(then).zip(recorded_windows(current));
     let old = then.latency_us.unwrap_or_default();
-    let factor = machine.map_or(1.0, |m| m.factor);
     PERCENTILES
         .iter()
         .map(|&(name, quantile)| {
@@ -308,6 +307,7 @@ fn bootstrap_changes(
             let baseline = percentile_of(&old, name);
             let current = percentile_of(now, name);
             // On this machine's scale of then: the reference's own noise adds to the spread.
+            let factor = machine.map_or(1.0, |m| m.factor_for(baseline));
             let normalized = current / factor;
             let machine_noise = machine.map_or(0.0, |m| normalized * m.log_spread);
             let interval = spread.map(|s| {
@@ -316,7 +316,7 @@ fn bootstrap_changes(
             });
             let mut change = percentile_change(name, baseline, normalized, interval, None, limits);
             change.current_us = current;
-            change.machine_factor = machine.map(|m| m.factor);
+            change.machine_factor = machine.map(|_| factor);
             change
         })
         .collect()
@@ -350,8 +350,8 @@ fn history_changes(
             let values: Vec<f64> = runs
                 .iter()
                 .map(|(run, machine)| {
-                    let factor = machine.map_or(1.0, |m| m.factor);
-                    percentile_of(&run.latency_us.unwrap_or_default(), name) * factor
+                    let value = percentile_of(&run.latency_us.unwrap_or_default(), name);
+                    value * machine.map_or(1.0, |m| m.factor_for(value))
                 })
                 .collect();
             let current = percentile_of(now, name);
@@ -359,7 +359,10 @@ fn history_changes(
             let baseline = found.map_or(values[0], |found| found.mean);
             let (interval, z) = found.map_or((None, None), |f| (Some(f.interval), f.z_score));
             let mut change = percentile_change(name, baseline, current, interval, z, limits);
-            change.machine_factor = runs.last().and_then(|(_, m)| m.map(|m| m.factor));
+            change.machine_factor = runs.last().and_then(|(run, m)| {
+                let value = percentile_of(&run.latency_us.unwrap_or_default(), name);
+                m.map(|m| m.factor_for(value))
+            });
             change
         })
         .collect()

@@ -4,6 +4,7 @@ use super::*;
 use crate::bench::histogram::new_latency_histogram;
 use crate::bench::{encode_histogram, summarize};
 use crate::results::Status;
+use crate::verdict::machine::MachineReference;
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 
@@ -34,7 +35,7 @@ fn the_same_distribution_is_unchanged() {
         measured(1_000.0, 2_000, 1, Some(40)),
         measured(1_000.0, 2_000, 2, Some(40)),
     );
-    let found = compare_scenario(&new, &[&old], limits()).unwrap();
+    let found = compare_scenario(&new, &[&old], &[], limits()).unwrap();
     assert_eq!(found.method, Method::Bootstrap);
     assert_eq!(found.verdict, Change::Unchanged, "{found:#?}");
     assert_eq!(found.percentiles.len(), 3);
@@ -47,7 +48,7 @@ fn a_slowdown_beyond_both_limits_is_a_regression() {
         measured(1_000.0, 2_000, 1, None),
         measured(1_300.0, 2_000, 2, None),
     );
-    let found = compare_scenario(&new, &[&old], limits()).unwrap();
+    let found = compare_scenario(&new, &[&old], &[], limits()).unwrap();
     assert!(found.is_regression(), "{found:#?}");
     let p95 = &found.percentiles[1];
     assert_eq!(p95.percentile, "p95");
@@ -62,7 +63,7 @@ fn a_large_relative_change_of_a_tiny_latency_is_not_a_regression() {
         measured(40.0, 2_000, 1, None),
         measured(60.0, 2_000, 2, None),
     );
-    let found = compare_scenario(&new, &[&old], limits()).unwrap();
+    let found = compare_scenario(&new, &[&old], &[], limits()).unwrap();
     assert_eq!(found.verdict, Change::Unchanged, "{found:#?}");
 }
 
@@ -72,7 +73,7 @@ fn a_speedup_is_an_improvement_and_never_fails() {
         measured(2_000.0, 2_000, 1, Some(50)),
         measured(1_000.0, 2_000, 2, Some(20)),
     );
-    let found = compare_scenario(&new, &[&old], limits()).unwrap();
+    let found = compare_scenario(&new, &[&old], &[], limits()).unwrap();
     assert_eq!(found.verdict, Change::Improvement);
     assert!(!found.is_regression());
     assert_eq!(found.buffers.unwrap().verdict, Change::Improvement);
@@ -84,7 +85,7 @@ fn more_buffers_fail_whatever_the_timing() {
         measured(1_000.0, 2_000, 1, Some(10)),
         measured(1_000.0, 2_000, 2, Some(16)),
     );
-    let found = compare_scenario(&new, &[&old], limits()).unwrap();
+    let found = compare_scenario(&new, &[&old], &[], limits()).unwrap();
     assert_eq!(found.buffers.unwrap().verdict, Change::Regression);
     assert!(found.is_regression());
     assert_eq!(judge_buffers(10, 15, 1.5), Change::Unchanged);
@@ -105,13 +106,13 @@ fn a_history_uses_the_spread_between_runs() {
         .collect();
     let history: Vec<&ScenarioResult> = runs.iter().collect();
     let within = measured(1_080.0, 2_000, 9, Some(40));
-    let found = compare_scenario(&within, &history, limits()).unwrap();
+    let found = compare_scenario(&within, &history, &[], limits()).unwrap();
     assert_eq!((found.method, found.runs), (Method::History, 4));
     assert_eq!(found.verdict, Change::Unchanged, "{found:#?}");
     assert!(found.percentiles[1].z_score.is_some());
     let far = measured(2_000.0, 2_000, 9, Some(40));
     assert!(
-        compare_scenario(&far, &history, limits())
+        compare_scenario(&far, &history, &[], limits())
             .unwrap()
             .is_regression()
     );
@@ -144,9 +145,15 @@ fn the_decision_needs_both_the_relative_change_and_the_lower_bound() {
 fn nothing_to_compare_without_latency_on_either_side() {
     let skipped = ScenarioResult::unmeasured("s", "g", Status::Skip, "no table".into());
     let measured = measured(1_000.0, 100, 1, None);
-    assert_eq!(compare_scenario(&skipped, &[&measured], limits()), None);
-    assert_eq!(compare_scenario(&measured, &[&skipped], limits()), None);
-    assert_eq!(compare_scenario(&measured, &[], limits()), None);
+    assert_eq!(
+        compare_scenario(&skipped, &[&measured], &[], limits()),
+        None
+    );
+    assert_eq!(
+        compare_scenario(&measured, &[&skipped], &[], limits()),
+        None
+    );
+    assert_eq!(compare_scenario(&measured, &[], &[], limits()), None);
 }
 
 /// A measured scenario of 8 windows of 125 latencies, window w around `centers[w]` µs
@@ -177,13 +184,13 @@ fn connection_noise_seen_in_the_windows_is_not_a_regression() {
     // Each window's connection ran at 100 µs or 300 µs: 5 of 8 fast before, 3 of 8 now.
     let old = windowed([100.0, 300.0, 100.0, 100.0, 300.0, 100.0, 300.0, 100.0], 1);
     let new = windowed([300.0, 100.0, 300.0, 300.0, 100.0, 300.0, 300.0, 100.0], 2);
-    let found = compare_scenario(&new, &[&old], limits()).unwrap();
+    let found = compare_scenario(&new, &[&old], &[], limits()).unwrap();
     assert_eq!(found.verdict, Change::Unchanged, "{found:#?}");
     // The same values without their windows look like a regression of the median.
     let (mut old_flat, mut new_flat) = (old.clone(), new.clone());
     old_flat.windows.clear();
     new_flat.windows.clear();
-    let flat = compare_scenario(&new_flat, &[&old_flat], limits()).unwrap();
+    let flat = compare_scenario(&new_flat, &[&old_flat], &[], limits()).unwrap();
     assert!(flat.is_regression(), "{flat:#?}");
 }
 
@@ -191,7 +198,7 @@ fn connection_noise_seen_in_the_windows_is_not_a_regression() {
 fn a_slowdown_in_every_window_is_a_regression() {
     let old = windowed([1_000.0; 8], 1);
     let new = windowed([1_500.0; 8], 2);
-    let found = compare_scenario(&new, &[&old], limits()).unwrap();
+    let found = compare_scenario(&new, &[&old], &[], limits()).unwrap();
     assert!(found.is_regression(), "{found:#?}");
     assert!(
         found.percentiles[0].interval_us.unwrap().low > 400.0,
@@ -199,46 +206,47 @@ fn a_slowdown_in_every_window_is_a_regression() {
     );
 }
 
-#[test]
-fn a_whole_run_slower_by_the_same_factor_is_drift_not_regression() {
-    let comparisons: Vec<BaselineComparison> = (0..6)
-        .map(|i| {
-            let center = 1_000.0 * (i + 1) as f64;
-            let (old, new) = (windowed([center; 8], 1), windowed([center * 1.3; 8], 2));
-            compare_scenario(&new, &[&old], limits()).unwrap()
-        })
-        .collect();
-    assert!(comparisons.iter().all(BaselineComparison::is_regression));
-    let drift = run_drift(&comparisons.iter().collect::<Vec<_>>());
-    assert!((drift[0].unwrap() - 1.3_f64.ln()).abs() < 0.03, "{drift:?}");
-    for mut comparison in comparisons {
-        account_for_drift(&mut comparison, &drift);
-        assert_eq!(comparison.verdict, Change::Unchanged, "{comparison:#?}");
-        let p50 = &comparison.percentiles[0];
-        assert!(
-            (p50.run_drift_percent.unwrap() - 30.0).abs() < 3.0,
-            "{p50:?}"
-        );
+/// A machine reference whose round trip and server work both moved by `factor`.
+fn machine(factor: f64) -> MachineReference {
+    MachineReference {
+        round_trip_factor: factor,
+        work_factor: factor,
+        round_trip_us: 50.0,
+        log_spread: 0.02,
+        probes: Vec::new(),
     }
 }
 
 #[test]
-fn one_scenario_slower_in_an_unchanged_run_is_still_a_regression() {
-    let mut comparisons: Vec<BaselineComparison> = (0..6)
-        .map(|i| {
-            let center = 1_000.0 * (i + 1) as f64;
-            let (old, new) = (windowed([center; 8], 1), windowed([center; 8], 2));
-            compare_scenario(&new, &[&old], limits()).unwrap()
-        })
-        .collect();
-    let (old, new) = (windowed([2_000.0; 8], 3), windowed([6_000.0; 8], 4));
-    comparisons.push(compare_scenario(&new, &[&old], limits()).unwrap());
-    let drift = run_drift(&comparisons.iter().collect::<Vec<_>>());
-    let slow = comparisons.last_mut().unwrap();
-    account_for_drift(slow, &drift);
-    assert!(slow.is_regression(), "{slow:#?}");
-    assert_eq!(
-        run_drift(&comparisons[..4].iter().collect::<Vec<_>>()),
-        [None, None, None]
+fn a_machine_slower_by_the_reference_factor_is_not_a_regression() {
+    let (old, new) = (windowed([1_000.0; 8], 1), windowed([1_300.0; 8], 2));
+    let raw = compare_scenario(&new, &[&old], &[], limits()).unwrap();
+    assert!(raw.is_regression(), "{raw:#?}");
+    let divided = compare_scenario(&new, &[&old], &[Some(machine(1.3))], limits()).unwrap();
+    assert_eq!(divided.verdict, Change::Unchanged, "{divided:#?}");
+    let p50 = &divided.percentiles[0];
+    assert!((p50.machine_factor.unwrap() - 1.3).abs() < 1e-9, "{p50:?}");
+    assert!(p50.change_percent.unwrap().abs() < 5.0, "{p50:?}");
+    assert!(
+        (p50.current_us - 1_300.0).abs() < 30.0,
+        "the value shown stays measured"
     );
+}
+
+#[test]
+fn a_scenario_slower_than_its_machine_is_still_a_regression() {
+    let (old, new) = (windowed([2_000.0; 8], 3), windowed([6_000.0; 8], 4));
+    let found = compare_scenario(&new, &[&old], &[Some(machine(1.3))], limits()).unwrap();
+    assert!(found.is_regression(), "{found:#?}");
+    // The reference's own noise widens the interval.
+    let noisy = MachineReference {
+        log_spread: 0.3,
+        ..machine(1.3)
+    };
+    let wide = compare_scenario(&new, &[&old], &[Some(noisy)], limits()).unwrap();
+    let width = |c: &BaselineComparison| {
+        let i = c.percentiles[0].interval_us.unwrap();
+        i.high - i.low
+    };
+    assert!(width(&wide) > 2.0 * width(&found), "{wide:#?}");
 }
