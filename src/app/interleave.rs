@@ -90,7 +90,13 @@ impl Interleaved<'_> {
         report: &mut RunReport,
     ) -> Result<()> {
         let (plan, scenario) = (self.plan, &self.plan.scenarios[index]);
-        let total = plan.scenarios.len();
+        // The machine reference probes (appended last) are measured silently.
+        let probe = is_probe_group(&scenario.group);
+        let total = plan
+            .scenarios
+            .iter()
+            .filter(|s| !is_probe_group(&s.group))
+            .count();
         let slot = std::mem::replace(&mut slots[index], Slot::Waiting);
         let mut stage = match slot {
             Slot::Finished(..) => {
@@ -98,7 +104,9 @@ impl Interleaved<'_> {
                 return Ok(());
             }
             Slot::Waiting => {
-                self.ui.scenario_started(index + 1, total, scenario);
+                if !probe {
+                    self.ui.scenario_started(index + 1, total, scenario);
+                }
                 let windows = window_count(&scenario.load, plan.rounds);
                 let against = self.against.as_deref_mut();
                 scenario_run::begin(
@@ -159,7 +167,9 @@ impl Interleaved<'_> {
             }
         };
         result.definition = Some(definition_hash(scenario));
-        self.ui.scenario_finished(index + 1, total, &result);
+        if !probe {
+            self.ui.scenario_finished(index + 1, total, &result);
+        }
         slots[index] = Slot::Finished(Box::new(result), base.map(Box::new));
         collect(report, slots);
         plan.sink.write_files(report)
