@@ -69,8 +69,21 @@ async fn a_run_compared_with_its_own_baseline_passes_and_every_output_shows_it()
         "{outcome:?}"
     );
     let results = read_json(&json);
+    crate::results_schema::assert_matches_schema(&results, "run --baseline --json");
     let compared = &scenario(&results, "gate_research_by_session")["baseline"];
     assert_eq!(compared["method"], "bootstrap");
+    // Both runs measured the machine reference: the comparison divides by its change.
+    let probes: Vec<&str> = results["reference"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        probes,
+        ["reference_round_trip", "reference_cpu", "reference_catalog_scan"]
+    );
+    assert!(compared["percentiles"][0]["machine_factor"].as_f64().unwrap() > 0.0);
     // 95% shared out over three percentiles of every compared scenario.
     let confidence = compared["limits"]["confidence"].as_f64().unwrap();
     let compared_scenarios = results["scenarios"].as_array().unwrap().len() as f64;

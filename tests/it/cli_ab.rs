@@ -75,6 +75,7 @@ async fn an_identical_pair_passes_and_every_output_shows_both_sides() {
     assert_exit(&outcome, 0);
     assert!(outcome.stdout.contains("in pairs (A/B"), "{outcome:?}");
     let results = read_json(&json);
+    crate::results_schema::assert_matches_schema(&results, "run --against --json");
     let against = &results["against"];
     assert!(
         against["database"]["target"]
