@@ -65,7 +65,7 @@ fn uses(workflow: &Value, action: &str) -> Vec<Value> {
 #[test]
 fn the_workflows_parse_and_hold_what_the_recipe_promises() {
     let workflows = workflows();
-    assert_eq!(workflows.len(), 2);
+    assert_eq!(workflows.len(), 3);
     let (single, matrix) = (&workflows[0], &workflows[1]);
     let service = &single["jobs"]["bench"]["services"]["postgres"];
     assert!(service["image"].as_str().unwrap().starts_with("postgres:"));
@@ -264,4 +264,42 @@ async fn every_techspec_bench_step_of_the_matrix_workflow_runs_as_written() {
     assert_eq!(iterations(&merged), iterations(&one) + iterations(&two));
     assert!(file(directory.path(), "out/report.html").contains("<figure class=\"chart\">"));
     assert!(file(directory.path(), "step-summary.md").contains("session_by_id"));
+}
+
+#[tokio::test]
+async fn every_techspec_bench_step_of_the_migrations_ab_workflow_runs_as_written() {
+    let (base, pr) = (
+        TestDb::create("ci_recipe_ab_base").await,
+        TestDb::create("ci_recipe_ab_pr").await,
+    );
+    let directory = tempfile::tempdir().unwrap();
+    let workflow = &workflows()[2];
+    let job = &workflow["jobs"]["ab"];
+    // The two databases exist already; the tool's migrations stand in for the application's.
+    let mut env = BTreeMap::new();
+    env.insert("BASE_URL".to_string(), base.url.clone());
+    env.insert("PR_URL".to_string(), pr.url.clone());
+    env.insert("DATABASE_URL".to_string(), "postgres://unused@127.0.0.1:1/x".to_string());
+    for step in job["steps"].as_sequence().expect("steps") {
+        let Some(script) = step["run"].as_str() else {
+            continue;
+        };
+        if !script.contains("techspec-bench ") {
+            continue;
+        }
+        let (code, output) = run_step(directory.path(), script, &env);
+        let gates = script.contains(" run ");
+        assert!(
+            code == 0 || (gates && code == 1),
+            "step {:?} exited {code}:\n{script}\n{output}",
+            step["name"]
+        );
+    }
+    let results: serde_json::Value =
+        serde_json::from_str(&file(directory.path(), "out/ab.json")).unwrap();
+    assert!(results["against"]["database"]["target"]
+        .as_str()
+        .unwrap()
+        .contains("ci_recipe_ab_base"));
+    assert!(file(directory.path(), "out/ab.html").contains(">baseline</text>"));
 }
