@@ -179,11 +179,13 @@ pub fn method_note(report: &RunReport) -> Option<String> {
     ))
 }
 
-/// `round trip ×1.10, server work ×1.02 (±4%)`.
+/// `server work ×1.02 (±4%; round trip ×1.10)`.
 fn machine_text(machine: &MachineReference) -> String {
+    let round_trip = machine
+        .round_trip_factor
+        .map_or(String::new(), |f| format!("; round trip ×{f:.2}, not used"));
     format!(
-        "round trip ×{:.2}, server work ×{:.2} (±{:.0}%)",
-        machine.round_trip_factor,
+        "server work ×{:.2} (±{:.0}%{round_trip})",
         machine.work_factor,
         machine.log_spread.exp_m1() * 100.0
     )

@@ -307,7 +307,7 @@ fn bootstrap_changes(
             let baseline = percentile_of(&old, name);
             let current = percentile_of(now, name);
             // On this machine's scale of then: the reference's own noise adds to the spread.
-            let factor = machine.map_or(1.0, |m| m.factor_for(baseline));
+            let factor = machine.map_or(1.0, MachineReference::factor);
             let normalized = current / factor;
             let machine_noise = machine.map_or(0.0, |m| normalized * m.log_spread);
             let interval = spread.map(|s| {
@@ -351,7 +351,7 @@ fn history_changes(
                 .iter()
                 .map(|(run, machine)| {
                     let value = percentile_of(&run.latency_us.unwrap_or_default(), name);
-                    value * machine.map_or(1.0, |m| m.factor_for(value))
+                    value * machine.map_or(1.0, MachineReference::factor)
                 })
                 .collect();
             let current = percentile_of(now, name);
@@ -359,10 +359,9 @@ fn history_changes(
             let baseline = found.map_or(values[0], |found| found.mean);
             let (interval, z) = found.map_or((None, None), |f| (Some(f.interval), f.z_score));
             let mut change = percentile_change(name, baseline, current, interval, z, limits);
-            change.machine_factor = runs.last().and_then(|(run, m)| {
-                let value = percentile_of(&run.latency_us.unwrap_or_default(), name);
-                m.map(|m| m.factor_for(value))
-            });
+            change.machine_factor = runs
+                .last()
+                .and_then(|(_, m)| m.map(MachineReference::factor));
             change
         })
         .collect()

@@ -209,9 +209,8 @@ fn a_slowdown_in_every_window_is_a_regression() {
 /// A machine reference whose round trip and server work both moved by `factor`.
 fn machine(factor: f64) -> MachineReference {
     MachineReference {
-        round_trip_factor: factor,
+        round_trip_factor: None,
         work_factor: factor,
-        round_trip_us: 50.0,
         log_spread: 0.02,
         probes: Vec::new(),
     }
