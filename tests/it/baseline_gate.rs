@@ -81,9 +81,18 @@ async fn a_run_compared_with_its_own_baseline_passes_and_every_output_shows_it()
         .collect();
     assert_eq!(
         probes,
-        ["reference_round_trip", "reference_cpu", "reference_catalog_scan"]
+        [
+            "reference_round_trip",
+            "reference_cpu",
+            "reference_catalog_scan"
+        ]
     );
-    assert!(compared["percentiles"][0]["machine_factor"].as_f64().unwrap() > 0.0);
+    assert!(
+        compared["percentiles"][0]["machine_factor"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
     // 95% shared out over three percentiles of every compared scenario.
     let confidence = compared["limits"]["confidence"].as_f64().unwrap();
     let compared_scenarios = results["scenarios"].as_array().unwrap().len() as f64;

@@ -279,7 +279,10 @@ async fn every_techspec_bench_step_of_the_migrations_ab_workflow_runs_as_written
     let mut env = BTreeMap::new();
     env.insert("BASE_URL".to_string(), base.url.clone());
     env.insert("PR_URL".to_string(), pr.url.clone());
-    env.insert("DATABASE_URL".to_string(), "postgres://unused@127.0.0.1:1/x".to_string());
+    env.insert(
+        "DATABASE_URL".to_string(),
+        "postgres://unused@127.0.0.1:1/x".to_string(),
+    );
     for step in job["steps"].as_sequence().expect("steps") {
         let Some(script) = step["run"].as_str() else {
             continue;
@@ -297,9 +300,11 @@ async fn every_techspec_bench_step_of_the_migrations_ab_workflow_runs_as_written
     }
     let results: serde_json::Value =
         serde_json::from_str(&file(directory.path(), "out/ab.json")).unwrap();
-    assert!(results["against"]["database"]["target"]
-        .as_str()
-        .unwrap()
-        .contains("ci_recipe_ab_base"));
+    assert!(
+        results["against"]["database"]["target"]
+            .as_str()
+            .unwrap()
+            .contains("ci_recipe_ab_base")
+    );
     assert!(file(directory.path(), "out/ab.html").contains(">baseline</text>"));
 }
