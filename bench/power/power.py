@@ -13,22 +13,24 @@ Subcommands (each prints what the shell script needs on standard output):
       twice the padding, power_cal_vN_x2) and OUTDIR/NAME.init (VAR=VALUE or VAR=@TABLE:
       first values).
   pgbench-latency LOG...
-      "median count median count": the latency in microseconds of the statement at the
-      view's padding n0 (script 1) and at 2*n0 (script 2), from pgbench's per-transaction
-      logs.
-  calibrate N0 BASE_TIMES DOUBLE_TIMES PERCENTS
+      "median p25 count median p25 count": the latency in microseconds of the statement at
+      the view's padding n0 (script 1) and at 2*n0 (script 2), from pgbench's
+      per-transaction logs.
+  calibrate N0 MEDIANS MEDIANS_X2 P25S P25S_X2 PERCENTS
       From the latencies at padding N0 and 2*N0 (comma-separated, one per round, paired by
       round), prints "t0 slope min max t2 pad(p1) pad(p2) ...": t0 the median over rounds
-      at N0 (us), slope the median over rounds of the difference per padding iteration (us),
-      min and max of the rounds at N0, t2 the median at 2*N0, and for each percentage p the
-      padding N0 + p% * t0 / slope.
+      of the median at N0 (us), slope the median over rounds of the difference of the 25th
+      percentiles per padding iteration (us), min and max of the rounds' medians at N0, t2
+      the median at 2*N0, and for each percentage p the padding N0 + p% * t0 / slope.
   judge JSON INJECTED DESIGNATED
-      One line of tab-separated fields for a run with a comparison: caught, false alarms,
-      flagged count, the p50 changes (comma-separated) of the injected scenarios (or of
-      DESIGNATED when INJECTED is empty), compared count, and notes. INJECTED is a
-      comma-separated list of scenario names.
+      One line of tab-separated fields for a run with a comparison: injected scenarios
+      flagged, other scenarios flagged, all flagged, the p50 changes (comma-separated) of
+      the injected scenarios (or of DESIGNATED when INJECTED is empty), scenarios compared,
+      1 when the whole run's change was flagged (`run_change`, baseline comparisons), and
+      notes. INJECTED is a comma-separated list of scenario names.
   ratio JSON
-      One line: failed gate count, then "gate=ratio:ok" items for every ratio gate.
+      One line: failed ratio gates, scenarios that failed otherwise (NAME=STATUS, or -),
+      then NAME|EXPR|RATIO|OK for every ratio gate (tab-separated).
   table TSV MODE
       The summary table of one mode from the records the script collected.
   ratio-table TSV
@@ -118,8 +120,13 @@ def pgbench(scenarios, name, outdir):
         f.write("\n".join(init) + "\n")
 
 
+def quantile(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, max(0, int(q * len(values))))]
+
+
 def pgbench_latency(*logs):
-    """Median latency (us) and count of scripts 1 and 2 (QUERY, QUERY_X2) in pgbench logs."""
+    """Median, 25th percentile (us) and count of scripts 1 and 2 (QUERY, QUERY_X2)."""
     times = {"1": [], "2": []}
     for path in logs:
         for line in open(path):
@@ -130,15 +137,21 @@ def pgbench_latency(*logs):
     for script, values in times.items():
         if len(values) < 20:
             sys.exit(f"{' '.join(logs)}: only {len(values)} timed statements of script {script}")
-    print(" ".join(f"{statistics.median(v):.1f} {len(v)}" for v in times.values()))
+    print(" ".join(
+        f"{statistics.median(v):.1f} {quantile(v, 0.25):.1f} {len(v)}" for v in times.values()
+    ))
 
 
-def calibrate(n0, base, double, percents):
+def calibrate(n0, base, double, base_low, double_low, percents):
     n0 = int(n0)
-    base = [float(x) for x in base.split(",")]
-    double = [float(x) for x in double.split(",")]
+    base, double, base_low, double_low = (
+        [float(x) for x in v.split(",")] for v in (base, double, base_low, double_low)
+    )
     t0 = statistics.median(base)
-    slope = statistics.median([(d - b) / n0 for b, d in zip(base, double)])
+    # A constant added to every execution moves every percentile by as much: the slope is
+    # read at the 25th percentile, which preemption by other processes (on a busy machine a
+    # long statement meets more of it than a short one) disturbs less than the median.
+    slope = statistics.median([(d - b) / n0 for b, d in zip(base_low, double_low)])
     if slope <= 0:
         sys.exit(f"padding {n0} -> {2 * n0} did not make the query slower ({base} vs {double})")
     pads = [n0 + round(float(p) / 100.0 * t0 / slope) for p in percents.split(",") if p]
@@ -177,13 +190,20 @@ def judge(path, injected, designated):
     changes = [f"{c:.2f}" for c in changes if c is not None]
     if others:
         notes.append("flagged " + ",".join(others))
+    # A baseline comparison also judges the whole run's median change (`run_change`).
+    run_change = results.get("run_change") or {}
+    run_wide = int(run_change.get("verdict") == "regression")
+    if run_wide:
+        notes.append(f"run-wide change {run_change.get('median_change_percent', 0):+.1f}% flagged")
     print("\t".join([
         str(caught), str(len(others)), str(len(flagged)), ",".join(changes) or "-",
-        str(compared), "; ".join(notes) or "-",
+        str(compared), str(run_wide), "; ".join(notes) or "-",
     ]))
 
 
 def ratio(path):
+    """Failed ratio gates, then name|expr|measured ratio|ok per gate, then the names of the
+    scenarios that failed for another reason (comma-separated, or -)."""
     with open(path) as f:
         results = json.load(f)
     gates = []
@@ -195,7 +215,12 @@ def ratio(path):
     items = [
         f"{name}|{t['expr']}|{t.get('actual_us')}|{int(bool(t.get('ok')))}" for name, t in gates
     ]
-    print("\t".join([str(failed)] + items))
+    ratio_failed = {name for name, t in gates if not t.get("ok")}
+    other = [
+        f"{s['name']}={s['status']}" for s in results.get("scenarios") or []
+        if s["status"] in ("fail", "error") and s["name"] not in ratio_failed
+    ]
+    print("\t".join([str(failed), ",".join(other) or "-"] + items))
 
 
 def spread(values):
@@ -214,7 +239,8 @@ def read_records(path, mode):
 
 
 def table(path, mode):
-    # record: mode condition label injected_count rep exit error caught others flagged changes compared notes
+    # record: mode condition label injected_count rep exit error caught others flagged
+    #         changes compared run_wide notes
     rows = read_records(path, mode)
     conditions = []
     for r in rows:
@@ -228,15 +254,18 @@ def table(path, mode):
         ok = [r for r in mine if r[6] == "0"]
         n_injected = int(n_injected)
         errors = len(mine) - len(ok)
+        # A flagged run-wide change is a detection when every scenario is injected, and a
+        # false alarm otherwise.
         if n_injected == 0:
             caught = "-"
-            false = f"{sum(1 for r in ok if int(r[8]) > 0)}/{len(ok)}"
+            false = f"{sum(1 for r in ok if int(r[8]) > 0 or r[12] == '1')}/{len(ok)}"
         elif n_injected == 1:
             caught = f"{sum(1 for r in ok if int(r[7]) > 0)}/{len(ok)}"
-            false = f"{sum(1 for r in ok if int(r[8]) > 0)}/{len(ok)}"
+            false = f"{sum(1 for r in ok if int(r[8]) > 0 or r[12] == '1')}/{len(ok)}"
         else:
             # Every scenario is injected: detected means the run failed on a regression.
-            caught = f"{sum(1 for r in ok if r[5] == '1' and int(r[9]) > 0)}/{len(ok)}"
+            caught = (f"{sum(1 for r in ok if r[5] == '1' and (int(r[9]) > 0 or r[12] == '1'))}"
+                      f"/{len(ok)}")
             false = "-"
         flagged = [int(r[9]) for r in ok]
         per_run = (f"{statistics.median(flagged):g} ({min(flagged)}–{max(flagged)})"
@@ -252,14 +281,18 @@ def table(path, mode):
 
 
 def ratio_table(path):
+    # record: ratio rep error exit failed_gates other_failures items...
     rows = read_records(path, "ratio")
     ok = [r for r in rows if r[2] == "0"]
-    failed_runs = sum(1 for r in ok if int(r[3]) > 0)
+    failed_runs = sum(1 for r in ok if int(r[4]) > 0)
+    exit1 = sum(1 for r in ok if r[3] == "1")
+    other = sum(1 for r in ok if r[5] != "-")
     print(f"{len(rows)} runs, {len(rows) - len(ok)} errors; "
-          f"{failed_runs} of {len(ok)} runs had a ratio gate fail")
+          f"{failed_runs} of {len(ok)} runs had a ratio gate fail "
+          f"({exit1} exited 1; {other} had a scenario fail for another reason)")
     gates = {}
     for r in ok:
-        for item in r[4:]:
+        for item in r[6:]:
             name, expr, actual, good = item.split("|")
             g = gates.setdefault((name, expr), {"ratios": [], "failed": 0})
             if actual not in ("None", ""):

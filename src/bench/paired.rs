@@ -183,15 +183,15 @@ fn run_pair_client<E: Executor>(
     if shared.setup_failed.load(Ordering::SeqCst) {
         return Ok(outcomes);
     }
-    let sides = Sides { target, base };
-    runtime.block_on(sides.measure(
+    let mut client = PairClient {
+        target,
+        base,
         scenario,
         plan,
-        &mut drawer,
-        (&mut a, &mut b),
-        &mut outcomes,
         shared,
-    ));
+        guard: None,
+    };
+    runtime.block_on(client.measure(&mut drawer, (&mut a, &mut b), &mut outcomes));
     outcomes.0.plan_counts = runtime.block_on(read_plan_counts(&a, scenario));
     outcomes.1.plan_counts = runtime.block_on(read_plan_counts(&b, scenario));
     Ok(outcomes)
@@ -226,26 +226,31 @@ fn draw_ends(plan: &ClientPlan, draw: u64, draws: u64) -> ClientPlan {
     }
 }
 
-struct Sides<'a, E: Executor> {
+/// What one client of a paired window works with.
+struct PairClient<'a, E: Executor> {
     target: &'a E,
     base: &'a E,
+    scenario: &'a Scenario,
+    plan: &'a ClientPlan,
+    shared: &'a SharedRun,
+    /// The per-iteration response limit, shared by both sides (made in `measure`, on the
+    /// client's runtime: its timer needs one).
+    guard: Option<ResponseGuard>,
 }
 
-impl<E: Executor> Sides<'_, E> {
+impl<E: Executor> PairClient<'_, E> {
     /// The measured loop of pairs, in draws: each draw after the first opens new sessions
     /// on both sides and warms them up. A side whose connection is lost fails that attempt
     /// and is opened again before the next pair.
     async fn measure(
-        &self,
-        scenario: &Scenario,
-        plan: &ClientPlan,
+        &mut self,
         drawer: &mut ParamDrawer,
         sessions: (&mut E::Session, &mut E::Session),
         outcomes: &mut (ClientOutcome, ClientOutcome),
-        shared: &SharedRun,
     ) {
+        let (scenario, plan, shared) = (self.scenario, self.plan, self.shared);
+        self.guard = response_guard(scenario).map(ResponseGuard::new);
         let cancel = &shared.cancel;
-        let mut guard = response_guard(scenario).map(ResponseGuard::new);
         let (a, b) = sessions;
         let start = Instant::now();
         let mut paused = Duration::ZERO;
@@ -254,7 +259,7 @@ impl<E: Executor> Sides<'_, E> {
         for draw in 0..draws {
             if draw > 0 {
                 let redrawn = Instant::now();
-                if let Err(why) = self.redraw(scenario, plan.index, (a, b), cancel).await {
+                if let Err(why) = self.redraw((a, b)).await {
                     outcomes.0.unreachable = Some(why);
                     break;
                 }
@@ -272,20 +277,7 @@ impl<E: Executor> Sides<'_, E> {
                 if until.is_done(k, start.elapsed() - paused) || cancel.load(Ordering::Relaxed) {
                     break false;
                 }
-                if self
-                    .pair(
-                        scenario,
-                        plan,
-                        k,
-                        drawer,
-                        (a, b),
-                        outcomes,
-                        &mut guard,
-                        cancel,
-                        &mut ratios,
-                    )
-                    .await
-                {
+                if self.pair(k, drawer, (a, b), outcomes, &mut ratios).await {
                     break true;
                 }
                 k += 1;
@@ -311,13 +303,8 @@ impl<E: Executor> Sides<'_, E> {
     }
 
     /// Opens new sessions on both sides (the old ones close when dropped).
-    async fn redraw(
-        &self,
-        scenario: &Scenario,
-        client: u32,
-        sessions: (&mut E::Session, &mut E::Session),
-        cancel: &AtomicBool,
-    ) -> Result<(), String> {
+    async fn redraw(&self, sessions: (&mut E::Session, &mut E::Session)) -> Result<(), String> {
+        let (scenario, client, cancel) = (self.scenario, self.plan.index, &self.shared.cancel);
         let (a, b) = tokio::join!(
             reconnect(self.target, scenario, client, cancel),
             reconnect(self.base, scenario, client, cancel)
@@ -329,19 +316,15 @@ impl<E: Executor> Sides<'_, E> {
 
     /// Pair `k`: both sides on the same draws, the first side alternating; a lost
     /// connection is opened again. True when the client must stop.
-    #[allow(clippy::too_many_arguments)]
     async fn pair(
-        &self,
-        scenario: &Scenario,
-        plan: &ClientPlan,
+        &mut self,
         k: u64,
         drawer: &mut ParamDrawer,
         (a, b): (&mut E::Session, &mut E::Session),
         outcomes: &mut (ClientOutcome, ClientOutcome),
-        guard: &mut Option<ResponseGuard>,
-        cancel: &AtomicBool,
         ratios: &mut Vec<f64>,
     ) -> bool {
+        let (scenario, plan, cancel) = (self.scenario, self.plan, &self.shared.cancel);
         let mut twin = drawer.clone();
         let order = match Side::first_in_pair(k) {
             Side::Target => [Side::Target, Side::Base],
@@ -356,7 +339,7 @@ impl<E: Executor> Sides<'_, E> {
                 Side::Base => (&mut *b, &mut outcomes.1, 1),
             };
             let (unresponsive, latency) =
-                attempt(scenario, session, side_drawer, outcome, guard).await;
+                attempt(scenario, session, side_drawer, outcome, &mut self.guard).await;
             stop |= unresponsive;
             latencies[slot] = latency;
         }

@@ -68,7 +68,7 @@ fn power_script_injects_a_slowdown_and_prints_its_table() {
 
     // The calibration of the injected view, then one table row per condition: one run each,
     // no error.
-    assert!(stdout.contains("power_3: n0="), "{said}");
+    assert!(stdout.contains("power_3: p50 at n0="), "{said}");
     assert!(stdout.contains("== ab (paired A/B"), "{said}");
     for label in ["A/A", "+50% power_3"] {
         let row = stdout
