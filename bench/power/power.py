@@ -147,6 +147,14 @@ def calibrate(n0, base, double, base_low, double_low, percents):
     base, double, base_low, double_low = (
         [float(x) for x in v.split(",")] for v in (base, double, base_low, double_low)
     )
+    # A round whose log held no usable latency (0: pgbench starved on a busy machine) says
+    # nothing; the others decide.
+    rounds = [
+        r for r in zip(base, double, base_low, double_low) if min(r) > 0
+    ]
+    if not rounds:
+        sys.exit(f"no calibration round measured padding {n0} ({base} vs {double})")
+    base, double, base_low, double_low = (list(v) for v in zip(*rounds))
     t0 = statistics.median(base)
     # A constant added to every execution moves every percentile by as much: the slope is
     # read at the 25th percentile, which preemption by other processes (on a busy machine a

@@ -221,12 +221,7 @@ fn measure<E: Executor>(
         cancel: Arc::clone(&opts.cancel),
         progress: opts.progress.clone(),
     };
-    if let Some(bar) = &opts.progress {
-        bar.set_length(match plans[0].stop {
-            StopAt::Iterations(_) => plans.iter().filter_map(ClientPlan::share).sum(),
-            StopAt::Elapsed(limit) => u64::try_from(limit.as_millis()).unwrap_or(u64::MAX),
-        });
-    }
+    size_progress(opts, &plans);
     let first_stream = window.index.saturating_mul(STREAMS_PER_WINDOW);
     let outcomes = run_clients(
         executor,
@@ -262,26 +257,46 @@ fn run_clients<E: Executor>(
                     })
             })
             .collect();
-        let unstarted = handles.iter().filter(|handle| handle.is_err()).count();
-        for _ in 0..unstarted {
-            // This client never reaches the start line: count it there so the others go on.
-            shared.setup_failed.store(true, Ordering::SeqCst);
-            shared.start_line.arrive();
-        }
-        handles
-            .into_iter()
-            .map(|handle| match handle {
-                Ok(handle) => handle.join().unwrap_or_else(|_| {
-                    Err(crate::Error::environment(
-                        "a benchmark client thread panicked",
-                    ))
-                }),
-                Err(e) => Err(crate::Error::environment(format!(
-                    "cannot start a benchmark client thread: {e}"
-                ))),
-            })
-            .collect()
+        join_clients(handles, shared)
     })
+}
+
+/// Sets the progress bar's length for a window of `plans`: its iterations, or the
+/// milliseconds of its duration.
+pub(crate) fn size_progress(opts: &EngineOptions, plans: &[ClientPlan]) {
+    if let Some(bar) = &opts.progress {
+        bar.set_length(match plans[0].stop {
+            StopAt::Iterations(_) => plans.iter().filter_map(ClientPlan::share).sum(),
+            StopAt::Elapsed(limit) => u64::try_from(limit.as_millis()).unwrap_or(u64::MAX),
+        });
+    }
+}
+
+/// Joins the client threads of a window: a thread that could not start is counted at the
+/// start line (so the others go on) and, like one that panicked, is an environment error.
+pub(crate) fn join_clients<T>(
+    handles: Vec<std::io::Result<std::thread::ScopedJoinHandle<'_, crate::Result<T>>>>,
+    shared: &SharedRun,
+) -> Vec<crate::Result<T>> {
+    let unstarted = handles.iter().filter(|handle| handle.is_err()).count();
+    for _ in 0..unstarted {
+        // This client never reaches the start line: count it there so the others go on.
+        shared.setup_failed.store(true, Ordering::SeqCst);
+        shared.start_line.arrive();
+    }
+    handles
+        .into_iter()
+        .map(|handle| match handle {
+            Ok(handle) => handle.join().unwrap_or_else(|_| {
+                Err(crate::Error::environment(
+                    "a benchmark client thread panicked",
+                ))
+            }),
+            Err(e) => Err(crate::Error::environment(format!(
+                "cannot start a benchmark client thread: {e}"
+            ))),
+        })
+        .collect()
 }
 
 pub(crate) fn merge(

@@ -17,7 +17,9 @@ use crate::bench::client::{
     AttemptTimes, ClientOutcome, ResponseGuard, SharedRun, StartLine, open_and_warm_up,
     read_plan_counts, response_guard,
 };
-use crate::bench::engine::{EngineOptions, Measurement, Prepared, STREAMS_PER_WINDOW, merge};
+use crate::bench::engine::{
+    EngineOptions, Measurement, Prepared, STREAMS_PER_WINDOW, join_clients, merge, size_progress,
+};
 use crate::bench::executor::{Executor, Session};
 use crate::bench::reconnect::reconnect;
 use crate::bench::schedule::{ClientPlan, StopAt, Window, window_plans};
@@ -76,12 +78,7 @@ pub fn measure_paired_window<E: Executor>(
         cancel: std::sync::Arc::clone(&opts.cancel),
         progress: opts.progress.clone(),
     };
-    if let Some(bar) = &opts.progress {
-        bar.set_length(match plans[0].stop {
-            StopAt::Iterations(_) => plans.iter().filter_map(ClientPlan::share).sum(),
-            StopAt::Elapsed(limit) => u64::try_from(limit.as_millis()).unwrap_or(u64::MAX),
-        });
-    }
+    size_progress(opts, &plans);
     let first_stream = window.index.saturating_mul(STREAMS_PER_WINDOW);
     let outcomes: Vec<crate::Result<(ClientOutcome, ClientOutcome)>> =
         std::thread::scope(|scope| {
@@ -99,23 +96,7 @@ pub fn measure_paired_window<E: Executor>(
                         })
                 })
                 .collect();
-            for _ in handles.iter().filter(|h| h.is_err()) {
-                shared.setup_failed.store(true, Ordering::SeqCst);
-                shared.start_line.arrive();
-            }
-            handles
-                .into_iter()
-                .map(|handle| match handle {
-                    Ok(handle) => handle.join().unwrap_or_else(|_| {
-                        Err(crate::Error::environment(
-                            "a benchmark client thread panicked",
-                        ))
-                    }),
-                    Err(e) => Err(crate::Error::environment(format!(
-                        "cannot start a benchmark client thread: {e}"
-                    ))),
-                })
-                .collect()
+            join_clients(handles, &shared)
         });
     if opts.cancel.load(Ordering::SeqCst) {
         return Err(crate::Error::Interrupted);
