@@ -14,11 +14,13 @@
 # (its parameters drawn as the tool draws them, by another script of the same pgbench)
 # at the view's padding n0 and, on a copy of the view, at 2*n0, the two statements
 # interleaved at random in one pgbench run, CAL_ROUNDS runs of CAL_TIME seconds each.
-# t0 = the median over rounds of the statement's median latency at n0 (the tool judges the
-# p50); the cost of one padding iteration = the median over rounds of (t(2*n0) - t(n0)) /
-# n0, t read at the 25th percentile (a constant moves every percentile alike, and the lower
-# ones are less disturbed by other processes). A slowdown of X% is the padding
-# n0 + X% * t0 / cost. Both are printed.
+# t0 = the statement's median latency at n0 (the tool judges the p50) in the quietest round
+# (other processes only add time; on a quiet machine the rounds agree within a few
+# percent); the cost of one padding iteration = the median over rounds of
+# (t(2*n0) - t(n0)) / n0, t read at the 25th percentile (a constant moves every percentile
+# alike, and the lower ones are less disturbed by other processes). A slowdown of X% is the
+# padding n0 + X% * t0 / cost: X% of the scenario's time on the machine at rest. Both are
+# printed, and a warning when the rounds disagree by more than 25% (a busy machine).
 #
 # Conditions (CONDITIONS, default "aa one5 one10 one25 one50 all50"): aa = A/A (nothing
 # injected), oneN = +N% on INJECT_INTO only (default power_3), allN = +N% on all eight.
@@ -268,12 +270,12 @@ if ((${#CALIBRATE_VIEWS[@]} > 0)); then
       PAD[$k,${PERCENTS[$i]}]=${pads_x[$i]}
       line+="  +${PERCENTS[$i]}%: ${pads_x[$i]}"
     done
-    printf '   %s: p50 at n0=%s: %sus (rounds %s…%s), at 2*n0: %sus; one iteration %.4fus; padding%s\n' \
+    printf '   %s: p50 at n0=%s: %sus (quietest of rounds %s…%s), at 2*n0: %sus; one iteration %.4fus; padding%s\n' \
       "$name" "$n0" "$t0" "$lo" "$hi" "$t2" "$slope" "$line"
-    # Rounds that disagree: something else ran. t0, and so every padding, may be too high.
+    # Rounds that disagree: something else ran, and may have run in every round.
     if awk -v lo="$lo" -v hi="$hi" 'BEGIN { exit !(hi > 1.25 * lo) }'; then
-      echo "   warning: $name's rounds differ by more than 25%: the machine was busy during its" \
-        "calibration, so its slowdowns may be larger than named" >&2
+      echo "   warning: $name's calibration rounds differ by more than 25%: the machine was" \
+        "busy; its slowdowns may differ from those named" >&2
     fi
   done
   drop_db "$DB_CAL"

@@ -15,13 +15,14 @@ Subcommands (each prints what the shell script needs on standard output):
   pgbench-latency LOG...
       "median p25 count median p25 count": the latency in microseconds of the statement at
       the view's padding n0 (script 1) and at 2*n0 (script 2), from pgbench's
-      per-transaction logs.
+      per-transaction logs; all zeros when either has fewer than 20 (a starved round).
   calibrate N0 MEDIANS MEDIANS_X2 P25S P25S_X2 PERCENTS
       From the latencies at padding N0 and 2*N0 (comma-separated, one per round, paired by
-      round), prints "t0 slope min max t2 pad(p1) pad(p2) ...": t0 the median over rounds
+      round), prints "t0 slope min max t2 pad(p1) pad(p2) ...": t0 the lowest over rounds
       of the median at N0 (us), slope the median over rounds of the difference of the 25th
       percentiles per padding iteration (us), min and max of the rounds' medians at N0, t2
-      the median at 2*N0, and for each percentage p the padding N0 + p% * t0 / slope.
+      the median over rounds of the median at 2*N0, and for each percentage p the padding
+      N0 + p% * t0 / slope.
   judge JSON INJECTED DESIGNATED
       One line of tab-separated fields for a run with a comparison: injected scenarios
       flagged, other scenarios flagged, all flagged, the p50 changes (comma-separated) of
@@ -136,7 +137,11 @@ def pgbench_latency(*logs):
                 times[f[3]].append(int(f[2]))
     for script, values in times.items():
         if len(values) < 20:
-            sys.exit(f"{' '.join(logs)}: only {len(values)} timed statements of script {script}")
+            # A starved round (a busy machine): zeros, which `calibrate` leaves out.
+            print(f"{' '.join(logs)}: only {len(values)} timed statements of script {script}",
+                  file=sys.stderr)
+            print("0 0 0 0 0 0")
+            return
     print(" ".join(
         f"{statistics.median(v):.1f} {quantile(v, 0.25):.1f} {len(v)}" for v in times.values()
     ))
@@ -155,7 +160,10 @@ def calibrate(n0, base, double, base_low, double_low, percents):
     if not rounds:
         sys.exit(f"no calibration round measured padding {n0} ({base} vs {double})")
     base, double, base_low, double_low = (list(v) for v in zip(*rounds))
-    t0 = statistics.median(base)
+    # The statement's time on the machine at rest: other processes only ever add time, and
+    # one quiet round of the few is the best estimate of it (on a quiet machine the rounds
+    # agree within a few percent, so the lowest is barely below their median).
+    t0 = min(base)
     # A constant added to every execution moves every percentile by as much: the slope is
     # read at the 25th percentile, which preemption by other processes (on a busy machine a
     # long statement meets more of it than a short one) disturbs less than the median.
