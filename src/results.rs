@@ -204,10 +204,20 @@ pub struct ThresholdOutcome {
     /// metric needs successful iterations and there were none: the threshold then fails.
     pub actual: Option<f64>,
     pub ok: bool,
-    /// Ratio gates on a percentile: the interval of the ratio from both scenarios'
-    /// measurement windows. A gate whose interval reaches its factor holds (the shortfall
-    /// is within the noise). `None` for every other threshold.
+    /// Ratio gates on a percentile: the interval of the ratio, from the pairs (`paired`)
+    /// or else from both scenarios' measurement windows. A gate whose interval reaches its
+    /// factor holds (the shortfall is within the noise). `None` for every other threshold.
     pub interval: Option<Interval>,
+    /// Ratio gates measured in pairs: how.
+    pub paired: Option<PairedGate>,
+}
+
+/// How a ratio gate was measured in pairs: both scenarios alternated on one connection,
+/// re-drawn `draws` times, `pairs` pairs in all (both sides succeeded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PairedGate {
+    pub draws: u32,
+    pub pairs: u64,
 }
 
 /// A threshold entry as written.
@@ -219,6 +229,8 @@ struct ThresholdOutcomeOut {
     unit: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     interval: Option<Interval>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    paired: Option<PairedGate>,
 }
 
 /// A threshold entry as read; `unit` follows from the metric and is not needed.
@@ -229,6 +241,8 @@ struct ThresholdOutcomeIn {
     actual_us: Option<f64>,
     #[serde(default)]
     interval: Option<Interval>,
+    #[serde(default)]
+    paired: Option<PairedGate>,
 }
 
 impl From<ThresholdOutcome> for ThresholdOutcomeOut {
@@ -242,6 +256,7 @@ impl From<ThresholdOutcome> for ThresholdOutcomeOut {
             ok: outcome.ok,
             actual_us: outcome.actual,
             interval: outcome.interval,
+            paired: outcome.paired,
         }
     }
 }
@@ -257,6 +272,7 @@ impl TryFrom<ThresholdOutcomeIn> for ThresholdOutcome {
             actual: entry.actual_us,
             ok: entry.ok,
             interval: entry.interval,
+            paired: entry.paired,
         })
     }
 }
@@ -365,6 +381,7 @@ mod tests {
             actual: Some(actual),
             ok,
             interval: None,
+            paired: None,
         }
     }
 

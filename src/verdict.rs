@@ -68,6 +68,7 @@ pub fn evaluate(thresholds: &[ThresholdExpr], observed: &Observed) -> Vec<Thresh
                 actual,
                 ok: actual.is_some_and(|value| threshold.comparison.holds(value, threshold.limit)),
                 interval: None,
+                paired: None,
             }
         })
         .collect()
@@ -170,6 +171,7 @@ mod tests {
             actual: Some(actual),
             ok,
             interval: None,
+            paired: None,
         }
     }
 

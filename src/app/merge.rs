@@ -22,6 +22,7 @@ use crate::report::{self, JsonReporter, ResultSink, Target};
 use crate::results::{
     DatabaseInfo, PlanVerdict, RESULTS_FORMAT, RunReport, ScenarioResult, Status, Summary,
 };
+use crate::verdict::ratio::PairedGates;
 use crate::verdict::{self, Observed};
 use crate::{Error, Result, TOOL_VERSION};
 
@@ -167,8 +168,9 @@ pub fn merge(inputs: &[MergeInput], thresholds: Option<&Thresholds>) -> Result<M
         summary: Summary::of(&scenarios),
         scenarios,
     };
-    // Ratio gates compare two scenarios, so they are judged once all are merged.
-    apply_ratio_gates(&mut report, &gates);
+    // Ratio gates compare two scenarios, so they are judged once all are merged (from the
+    // windows: the shards measured them apart, never in pairs).
+    apply_ratio_gates(&mut report, &gates, &PairedGates::new());
     Ok(Merged {
         report,
         warnings: warnings(inputs),

@@ -30,6 +30,7 @@ fn measured(name: &str, values: &[(u64, u64)]) -> ScenarioResult {
             actual: Some(latency.p95 as f64),
             ok: (latency.p95 as f64) < threshold.limit,
             interval: None,
+            paired: None,
             threshold,
         }],
         plan: Some(PlanVerdict {
@@ -214,6 +215,7 @@ fn ratio_gates_are_judged_again_on_the_merged_scenarios() {
             actual: Some(4.0),
             ok,
             interval: None,
+            paired: None,
         });
         result
     };

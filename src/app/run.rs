@@ -13,9 +13,9 @@ use crate::app::ab::{self, Against, AgainstPlan};
 use crate::app::compare::BaselineGate;
 use crate::app::database::{self, OpenDatabase, SetupTimes};
 use crate::app::dataset::ensure_dataset;
-use crate::app::interleave;
 use crate::app::ui::Ui;
 use crate::app::{ci, selection};
+use crate::app::{interleave, ratio_pairs};
 use crate::cli::{Cli, RunArgs};
 use crate::config::model::TransactionMode;
 use crate::config::{Scenario, Thresholds};
@@ -26,6 +26,7 @@ use crate::report::{
     SummaryReporter, TableReporter, Target, WithBaseline,
 };
 use crate::results::{DatabaseInfo, RESULTS_FORMAT, RunReport, ScenarioResult, SeedInfo, Summary};
+use crate::verdict::ratio::PairedGates;
 use crate::{Error, Result, TOOL_VERSION, verdict};
 
 /// Everything `run` needs from files and flags, validated before any database is touched.
@@ -223,10 +224,14 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<i32> {
         gate.apply_all(&mut report);
         report.summary = Summary::of(&report.scenarios);
     });
-    if apply_ratio_gates(&mut report, &plan.thresholds) || compared.is_some() {
+    clock.lap("scenarios");
+    let paired = ratio_pairs::measure_gates(&database, &plan, &report, &ui).await?;
+    if !paired.is_empty() {
+        clock.lap("ratio pairs");
+    }
+    if apply_ratio_gates(&mut report, &plan.thresholds, &paired) || compared.is_some() {
         plan.sink.write_files(&report)?;
     }
-    clock.lap("scenarios");
     plan.sink.write_stdout(&report)?;
     let json_on_stdout = args.json.as_deref().is_some_and(ci::is_stdout_path);
     if ui.verbose && !ui.quiet {
@@ -314,9 +319,14 @@ fn phase_times_line(phases: &[(&str, Duration)], timed: Duration, total: Duratio
 
 /// Judges the ratio gates now that every scenario is measured, words the reason of each
 /// scenario they fail, and recounts. True when any gate was judged.
-pub fn apply_ratio_gates(report: &mut RunReport, thresholds: &Thresholds) -> bool {
+pub fn apply_ratio_gates(
+    report: &mut RunReport,
+    thresholds: &Thresholds,
+    paired: &PairedGates,
+) -> bool {
     let before: usize = report.scenarios.iter().map(|r| r.thresholds.len()).sum();
-    for (index, outcome) in verdict::ratio::apply_ratio_gates(&mut report.scenarios, thresholds) {
+    let broken = verdict::ratio::apply_ratio_gates(&mut report.scenarios, thresholds, paired);
+    for (index, outcome) in broken {
         let result = &mut report.scenarios[index];
         let cause = [verdict::Cause::Threshold(&result.thresholds[outcome])];
         let Some(text) = report::cells::failure_reason(&cause) else {

@@ -58,6 +58,12 @@ pub trait Session {
     /// True when the connection is gone (every further iteration would fail).
     fn is_closed(&self) -> bool;
 
+    /// A session for `scenario` on this session's connection: both then run on one
+    /// backend (a ratio gate measured in pairs).
+    fn sibling(&self, scenario: &Scenario) -> impl Future<Output = Result<Self, PrepareFailure>>
+    where
+        Self: Sized;
+
     /// Executions of each step's prepared statement with a custom and with the generic
     /// plan on this connection so far (warmup included); empty when unknown.
     fn plan_counts(&self, scenario: &Scenario) -> impl Future<Output = Vec<PlanCounts>> {
@@ -127,6 +133,10 @@ impl Session for ClientSession {
 
     fn is_closed(&self) -> bool {
         ClientSession::is_closed(self)
+    }
+
+    fn sibling(&self, scenario: &Scenario) -> impl Future<Output = Result<Self, PrepareFailure>> {
+        ClientSession::sibling(self, scenario)
     }
 
     async fn plan_counts(&self, scenario: &Scenario) -> Vec<PlanCounts> {

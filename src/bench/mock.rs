@@ -218,4 +218,17 @@ impl Session for MockSession {
     fn is_closed(&self) -> bool {
         self.closed.get()
     }
+
+    /// The sibling answers as client `client + SIBLING` of the script.
+    async fn sibling(&self, _scenario: &Scenario) -> Result<MockSession, PrepareFailure> {
+        Ok(MockSession {
+            script: Arc::clone(&self.script),
+            log: Arc::clone(&self.log),
+            client: self.client + SIBLING,
+            closed: Cell::new(self.closed.get()),
+        })
+    }
 }
+
+/// What a sibling session adds to its client's number in the script and the log.
+pub const SIBLING: u32 = 1000;

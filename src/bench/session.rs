@@ -2,10 +2,13 @@
 //! per-scenario statement timeout, statements prepared once, and the execution of one
 //! iteration (steps in order, captures, BEGIN..ROLLBACK/COMMIT). An error that ends the
 //! connection (terminated backend, server shutdown, broken socket) marks the session
-//! closed at once, so the client reopens it before its next attempt.
+//! closed at once, so the client reopens it before its next attempt. A sibling session
+//! shares the connection and prepares another scenario's statements on it (a ratio gate
+//! measured in pairs runs both scenarios on one backend).
 //! Must not time or record anything beyond the per-step durations it is asked to fill.
 
 use std::cell::Cell;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use futures_util::{TryStreamExt, pin_mut};
@@ -20,10 +23,11 @@ use crate::params::{Captures, ParamDrawer, PrepareFailure, value};
 
 /// A connected client with the scenario's statements prepared.
 pub struct ClientSession {
-    pub client: Client,
+    /// Shared with the session's siblings (one connection, several scenarios).
+    pub client: Rc<Client>,
     pub statements: Vec<Statement>,
     /// Set by an error that ends the connection, before the client notices it closed.
-    lost: Cell<bool>,
+    lost: Rc<Cell<bool>>,
 }
 
 impl ClientSession {
@@ -52,18 +56,21 @@ impl ClientSession {
             .map_err(|e| {
                 PrepareFailure::Error(crate::Error::database("cannot set statement_timeout", &e))
             })?;
-        let mut statements = Vec::with_capacity(scenario.steps.len());
-        for (index, step) in scenario.steps.iter().enumerate() {
-            let statement = client
-                .prepare(&step.sql)
-                .await
-                .map_err(|e| prepare_failure(scenario, index, &e))?;
-            statements.push(statement);
-        }
+        let statements = prepare_steps(&client, scenario).await?;
         Ok(ClientSession {
-            client,
+            client: Rc::new(client),
             statements,
-            lost: Cell::new(false),
+            lost: Rc::new(Cell::new(false)),
+        })
+    }
+
+    /// A session for `scenario` on this session's connection (its statement timeout and
+    /// read-only mode stay those this session was opened with).
+    pub async fn sibling(&self, scenario: &Scenario) -> Result<ClientSession, PrepareFailure> {
+        Ok(ClientSession {
+            client: Rc::clone(&self.client),
+            statements: prepare_steps(&self.client, scenario).await?,
+            lost: Rc::clone(&self.lost),
         })
     }
 
@@ -182,6 +189,22 @@ fn describe(sql: &str, error: &tokio_postgres::Error) -> String {
 
 /// Classifies a failed PREPARE: a missing relation skips the scenario, a SQL error
 /// (SQLSTATE class 42) is the scenario file's fault, anything else the environment's.
+/// Prepares every step of `scenario` on `client`, in order.
+async fn prepare_steps(
+    client: &Client,
+    scenario: &Scenario,
+) -> Result<Vec<Statement>, PrepareFailure> {
+    let mut statements = Vec::with_capacity(scenario.steps.len());
+    for (index, step) in scenario.steps.iter().enumerate() {
+        let statement = client
+            .prepare(&step.sql)
+            .await
+            .map_err(|e| prepare_failure(scenario, index, &e))?;
+        statements.push(statement);
+    }
+    Ok(statements)
+}
+
 fn prepare_failure(
     scenario: &Scenario,
     index: usize,

@@ -252,6 +252,7 @@ mod tests {
             actual: Some(actual),
             ok,
             interval: None,
+            paired: None,
         }
     }
 

@@ -401,6 +401,7 @@ mod tests {
             actual: Some(6_000.0),
             ok: false,
             interval: None,
+            paired: None,
         }];
         let now = spectrum(&[(0.0, 100), (95.0, 6_000), (99.0, 9_000)]);
         let then = spectrum(&[(0.0, 90), (99.0, 1_000)]);

@@ -1,17 +1,37 @@
 //! Ratio gates (`"p50 faster_than OTHER by 5x"`), judged once every scenario of a run was
-//! measured: the gated scenario's outcome is appended and its status re-decided. On a
-//! percentile, the ratio gets an interval from both scenarios' measurement windows (a
-//! two-level bootstrap of each, combined on the log scale), at 95% confidence shared over
-//! the run's ratio gates; a gate holds when any ratio in its interval meets the factor, so
-//! a shortfall within the noise does not fail. Pure: no I/O. Must not format text
-//! (report/ renders the outcome) nor measure anything.
+//! measured: the gated scenario's outcome is appended and its status re-decided. A gate on
+//! a percentile that `run` measured in pairs (both scenarios alternated on one connection,
+//! `bench::ratio_pairs`) is judged on the pairs: the mean over connection draws of the
+//! draw's log ratio, with Student's t over the draws (`stats::paired`, the model an A/B run
+//! uses). Without pairs (files merged from several machines) the ratio of the two
+//! summaries gets an interval from both scenarios' windows (a two-level bootstrap of each,
+//! combined on the log scale). Confidence is 95% shared over the run's ratio gates; a gate
+//! holds when any ratio in its interval meets the factor, so a shortfall within the noise
+//! does not fail. Pure: no I/O. Must not format text (report/ renders the outcome) nor
+//! measure anything.
+
+use std::collections::BTreeMap;
 
 use super::Observed;
 use crate::config::{Metric, ThresholdExpr, Thresholds};
-use crate::results::{LatencySummary, ScenarioResult, Status, ThresholdOutcome};
+use crate::results::{LatencySummary, PairedGate, ScenarioResult, Status, ThresholdOutcome};
 use crate::stats::bootstrap::{SEED, windowed_quantile_spread};
 use crate::stats::histogram::{Recorded, decode};
+use crate::stats::paired::{PairedRatio, paired_ratio};
 use crate::stats::{DEFAULT_CONFIDENCE, Interval, per_comparison, two_sided_quantile};
+
+/// Both scenarios of a ratio gate measured in pairs: per connection draw, each side's
+/// recorded latencies.
+#[derive(Debug, Clone, Default)]
+pub struct PairedSamples {
+    pub own: Vec<Recorded>,
+    pub other: Vec<Recorded>,
+    /// Pairs in which both sides succeeded.
+    pub pairs: u64,
+}
+
+/// The pairs measured in a run, by (gated scenario, the scenario it is compared with).
+pub type PairedGates = BTreeMap<(String, String), PairedSamples>;
 
 /// Below this many microseconds a latency counts as this much, so that a ratio stays finite.
 const SMALLEST_LATENCY_US: f64 = 1.0;
@@ -53,7 +73,53 @@ pub fn ratio_outcome(
         actual,
         ok: actual.is_some_and(holds) || within_noise,
         interval,
+        paired: None,
     }
+}
+
+/// The outcome of a gate from its pairs' estimate of `other / own`.
+pub fn paired_outcome(
+    threshold: &ThresholdExpr,
+    estimate: PairedRatio,
+    pairs: u64,
+) -> ThresholdOutcome {
+    let holds = |ratio: f64| threshold.comparison.holds(ratio, threshold.limit);
+    let within_noise = estimate
+        .interval
+        .is_some_and(|i| holds(i.low) || holds(i.high));
+    ThresholdOutcome {
+        threshold: threshold.clone(),
+        actual: Some(estimate.ratio),
+        ok: holds(estimate.ratio) || within_noise,
+        interval: estimate.interval,
+        paired: Some(PairedGate {
+            draws: u32::try_from(estimate.windows).unwrap_or(u32::MAX),
+            pairs,
+        }),
+    }
+}
+
+/// The (gated, other) scenario pairs of the latency ratio gates that can be judged on
+/// `results`, once each: what `run` measures in pairs.
+pub fn gates_to_pair(results: &[ScenarioResult], thresholds: &Thresholds) -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = Vec::new();
+    for (index, own) in results.iter().enumerate() {
+        let Some(gates) = thresholds.by_scenario.get(&own.name) else {
+            continue;
+        };
+        for threshold in gates.iter().filter(|t| t.is_ratio()) {
+            let pairable = quantile_of(threshold.metric).is_some()
+                && partner(results, index, threshold).is_some_and(|o| o.latency_us.is_some());
+            let key = (
+                own.name.clone(),
+                threshold.relative_to.clone().unwrap_or_default(),
+            );
+            if pairable && !found.contains(&key) {
+                found.push(key);
+            }
+        }
+    }
+    found
 }
 
 /// The quantile a percentile metric reads; `None` for other metrics.
@@ -95,6 +161,7 @@ pub type BrokenGate = (usize, usize);
 pub fn apply_ratio_gates(
     results: &mut [ScenarioResult],
     thresholds: &Thresholds,
+    paired: &PairedGates,
 ) -> Vec<BrokenGate> {
     let gates = results
         .iter()
@@ -108,7 +175,7 @@ pub fn apply_ratio_gates(
             continue;
         };
         for threshold in gates.iter().filter(|t| t.is_ratio()) {
-            let Some(outcome) = judge(results, index, threshold, confidence) else {
+            let Some(outcome) = judge(results, index, threshold, confidence, paired) else {
                 continue;
             };
             let result = &mut results[index];
@@ -129,17 +196,18 @@ fn judge(
     index: usize,
     threshold: &ThresholdExpr,
     confidence: f64,
+    paired: &PairedGates,
 ) -> Option<ThresholdOutcome> {
     let own = &results[index];
-    if !matches!(own.status, Status::Pass | Status::Fail) {
-        return None;
+    let other = partner(results, index, threshold)?;
+    let quantile = quantile_of(threshold.metric);
+    let key = (own.name.clone(), other.name.clone());
+    if let (Some(q), Some(samples)) = (quantile, paired.get(&key))
+        && let Some(estimate) = paired_ratio(&samples.other, &samples.own, q, confidence)
+    {
+        return Some(paired_outcome(threshold, estimate, samples.pairs));
     }
-    let other_name = threshold.relative_to.as_deref()?;
-    let other = results.iter().find(|r| r.name == other_name)?;
-    if other.status == Status::Skip {
-        return None;
-    }
-    let spread = quantile_of(threshold.metric).and_then(|q| log_ratio_spread(own, other, q));
+    let spread = quantile.and_then(|q| log_ratio_spread(own, other, q));
     Some(ratio_outcome(
         threshold,
         own.latency_us.as_ref(),
@@ -147,6 +215,22 @@ fn judge(
         spread,
         confidence,
     ))
+}
+
+/// The scenario a gate on `results[index]` compares with, when the gate can be judged:
+/// the gated scenario was measured (passed or failed), the other is present and was not
+/// skipped.
+fn partner<'a>(
+    results: &'a [ScenarioResult],
+    index: usize,
+    threshold: &ThresholdExpr,
+) -> Option<&'a ScenarioResult> {
+    if !matches!(results[index].status, Status::Pass | Status::Fail) {
+        return None;
+    }
+    let other_name = threshold.relative_to.as_deref()?;
+    let other = results.iter().find(|r| r.name == other_name)?;
+    (other.status != Status::Skip).then_some(other)
 }
 
 #[cfg(test)]
@@ -212,10 +296,80 @@ mod tests {
         assert!(!exact.ok && exact.interval.is_none());
     }
 
+    /// Draw histograms of `own` at `base` µs and `other` at `base × ratio` (± 2%).
+    fn pairs(ratios: &[f64]) -> PairedSamples {
+        use crate::bench::histogram::new_latency_histogram;
+        let draw = |micros: f64| {
+            let mut h = new_latency_histogram();
+            for jitter in [0.98, 1.0, 1.02] {
+                h.record((micros * jitter) as u64).unwrap();
+            }
+            Recorded::of(&h)
+        };
+        PairedSamples {
+            own: ratios.iter().map(|_| draw(1000.0)).collect(),
+            other: ratios.iter().map(|r| draw(1000.0 * r)).collect(),
+            pairs: 3 * ratios.len() as u64,
+        }
+    }
+
+    #[test]
+    fn a_gate_measured_in_pairs_is_judged_on_the_pairs_not_the_summaries() {
+        // The summaries say 9× (the gate would hold); the pairs say 4× on every draw.
+        let mut results = vec![measured("fast", 100), measured("slow", 900)];
+        let mut paired = PairedGates::new();
+        paired.insert(("fast".into(), "slow".into()), pairs(&[4.0, 4.1, 3.9, 4.0]));
+        let broken = apply_ratio_gates(&mut results, &thresholds(), &paired);
+        assert_eq!(broken, [(0, 0)]);
+        let outcome = &results[0].thresholds[0];
+        let actual = outcome.actual.unwrap();
+        assert!((actual - 4.0).abs() < 0.1, "{outcome:?}");
+        let interval = outcome.interval.unwrap();
+        assert!(interval.low < actual && actual < interval.high && interval.high < 5.0);
+        assert_eq!(
+            outcome.paired,
+            Some(PairedGate {
+                draws: 4,
+                pairs: 12
+            })
+        );
+    }
+
+    #[test]
+    fn draws_that_disagree_widen_the_paired_interval_until_the_factor_is_within_it() {
+        let mut results = vec![measured("fast", 100), measured("slow", 900)];
+        let mut paired = PairedGates::new();
+        paired.insert(("fast".into(), "slow".into()), pairs(&[3.0, 6.5, 3.5, 5.5]));
+        assert!(apply_ratio_gates(&mut results, &thresholds(), &paired).is_empty());
+        let outcome = &results[0].thresholds[0];
+        assert!(outcome.ok && outcome.actual.unwrap() < 5.0, "{outcome:?}");
+        assert!(outcome.interval.unwrap().high >= 5.0);
+    }
+
+    #[test]
+    fn only_latency_gates_whose_partner_was_measured_are_paired() {
+        let results = vec![measured("fast", 100), measured("slow", 900)];
+        assert_eq!(
+            gates_to_pair(&results, &thresholds()),
+            [("fast".to_string(), "slow".to_string())]
+        );
+        // The mean is no percentile of a draw: judged from the summaries.
+        let mut mean = Thresholds::default();
+        let gate = parse_threshold("mean faster_than slow by 2x", Metric::P95).expect("parses");
+        mean.by_scenario.insert("fast".into(), vec![gate]);
+        assert!(gates_to_pair(&results, &mean).is_empty());
+        let mut unmeasured = results.clone();
+        unmeasured[1].latency_us = None;
+        assert!(gates_to_pair(&unmeasured, &thresholds()).is_empty());
+        let mut skipped = results;
+        skipped[0].status = Status::Skip;
+        assert!(gates_to_pair(&skipped, &thresholds()).is_empty());
+    }
+
     #[test]
     fn a_broken_gate_fails_the_passing_scenario_and_is_reported() {
         let mut results = vec![measured("fast", 100), measured("slow", 300)];
-        let broken = apply_ratio_gates(&mut results, &thresholds());
+        let broken = apply_ratio_gates(&mut results, &thresholds(), &PairedGates::new());
         assert_eq!(broken, [(0, 0)]);
         assert_eq!(results[0].status, Status::Fail);
         assert_eq!(results[0].thresholds[0].actual, Some(3.0));
@@ -226,7 +380,7 @@ mod tests {
     #[test]
     fn a_held_gate_keeps_the_status_and_records_the_outcome() {
         let mut results = vec![measured("fast", 100), measured("slow", 900)];
-        assert!(apply_ratio_gates(&mut results, &thresholds()).is_empty());
+        assert!(apply_ratio_gates(&mut results, &thresholds(), &PairedGates::new()).is_empty());
         assert_eq!(results[0].status, Status::Pass);
         assert!(results[0].thresholds[0].ok);
     }
@@ -234,19 +388,21 @@ mod tests {
     #[test]
     fn a_gate_is_not_judged_without_its_partner_or_when_either_was_skipped() {
         let mut alone = vec![measured("fast", 100)];
-        assert!(apply_ratio_gates(&mut alone, &thresholds()).is_empty());
+        assert!(apply_ratio_gates(&mut alone, &thresholds(), &PairedGates::new()).is_empty());
         assert!(alone[0].thresholds.is_empty());
         let mut skipped_partner = vec![measured("fast", 100), measured("slow", 1)];
         skipped_partner[1].status = Status::Skip;
-        assert!(apply_ratio_gates(&mut skipped_partner, &thresholds()).is_empty());
+        assert!(
+            apply_ratio_gates(&mut skipped_partner, &thresholds(), &PairedGates::new()).is_empty()
+        );
         let mut skipped = vec![measured("fast", 100), measured("slow", 1)];
         skipped[0].status = Status::Skip;
-        assert!(apply_ratio_gates(&mut skipped, &thresholds()).is_empty());
+        assert!(apply_ratio_gates(&mut skipped, &thresholds(), &PairedGates::new()).is_empty());
         let mut errored_partner = vec![measured("fast", 100), measured("slow", 1)];
         errored_partner[1].status = Status::Error;
         errored_partner[1].latency_us = None;
         assert_eq!(
-            apply_ratio_gates(&mut errored_partner, &thresholds()),
+            apply_ratio_gates(&mut errored_partner, &thresholds(), &PairedGates::new()),
             [(0, 0)]
         );
     }

@@ -41,6 +41,7 @@ mod faults_auth;
 mod faults_cluster;
 mod faults_signals;
 mod guide;
+mod ratio_pairs;
 mod report_files;
 mod report_fixtures;
 mod report_formats;

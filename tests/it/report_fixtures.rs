@@ -69,6 +69,7 @@ fn threshold(expr: &str, ok: bool, actual: f64) -> ThresholdOutcome {
         actual: Some(actual),
         ok,
         interval: None,
+        paired: None,
     }
 }
 
