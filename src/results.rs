@@ -15,7 +15,7 @@ use crate::verdict::regression::BaselineComparison;
 pub const RESULTS_FORMAT: &str = "techspec-bench/1";
 
 /// A whole run: what was measured, where, and the verdicts.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct RunReport {
     pub format: String,
     pub tool_version: String,

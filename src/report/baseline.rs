@@ -1,6 +1,9 @@
 //! Baselines: load results files saved earlier (one, several, or a directory: a history)
-//! and compute the Δ columns the reporters show. Must not decide regressions
-//! (`verdict::regression` does) nor change statuses (`app::compare` applies the gate).
+//! and gather the Δ columns the reporters show. Where the gate compared a scenario, its Δ
+//! is the change the gate judged (`verdict::regression`: divided by the machine factor, or
+//! the paired estimate of an A/B run), so a column never says what the verdict did not;
+//! only a scenario the gate did not compare shows the plain difference of the summaries.
+//! Must not decide regressions nor change statuses (`app::compare` applies the gate).
 
 use std::path::{Path, PathBuf};
 
@@ -10,7 +13,8 @@ use super::Reporter;
 use super::json::JsonReporter;
 use super::write::write_atomic;
 use crate::Error;
-use crate::results::{LatencySummary, RESULTS_FORMAT, RunReport};
+use crate::results::{LatencySummary, RESULTS_FORMAT, RunReport, ScenarioResult};
+use crate::verdict::regression::PercentileChange;
 
 /// How the current run differs from a baseline, scenario by scenario.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -60,6 +64,19 @@ impl Delta {
             current_us,
             change_us,
             change_percent,
+        }
+    }
+}
+
+impl Delta {
+    /// The change a comparison judged: the baseline's value, this run's as measured, and
+    /// the change after the machine factor (or the paired estimate).
+    pub fn judged(change: &PercentileChange) -> Self {
+        Delta {
+            baseline_us: change.baseline_us.round() as u64,
+            current_us: change.current_us.round() as u64,
+            change_us: change.change_us.round() as i64,
+            change_percent: change.change_percent,
         }
     }
 }
@@ -182,10 +199,10 @@ pub fn compare(current: &RunReport, baseline: &RunReport) -> Comparison {
                 .scenarios
                 .iter()
                 .find(|then| then.name == now.name)?;
-            let deltas = match (&then.latency_us, &now.latency_us) {
+            let deltas = judged_deltas(now).or_else(|| match (&then.latency_us, &now.latency_us) {
                 (Some(then), Some(now)) => Some(latency_deltas(then, now)),
                 _ => None,
-            };
+            });
             Some(ScenarioDelta {
                 name: now.name.clone(),
                 deltas,
@@ -203,6 +220,22 @@ pub fn compare(current: &RunReport, baseline: &RunReport) -> Comparison {
         scenarios,
         missing_from_current,
     }
+}
+
+/// The changes the gate judged for `now`, when it compared all three percentiles.
+fn judged_deltas(now: &ScenarioResult) -> Option<ScenarioDeltaValues> {
+    let percentiles = &now.baseline.as_ref()?.percentiles;
+    let delta = |name: &str| {
+        percentiles
+            .iter()
+            .find(|p| p.percentile == name)
+            .map(Delta::judged)
+    };
+    Some(ScenarioDeltaValues {
+        p50: delta("p50")?,
+        p95: delta("p95")?,
+        p99: delta("p99")?,
+    })
 }
 
 fn latency_deltas(then: &LatencySummary, now: &LatencySummary) -> ScenarioDeltaValues {
@@ -240,6 +273,8 @@ pub fn p95_delta_cell(comparison: &Comparison, name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::results::Status;
+    use crate::verdict::regression::{BaselineComparison, Change, Method};
 
     #[test]
     fn a_delta_is_signed_and_relative_to_the_baseline() {
@@ -252,5 +287,53 @@ mod tests {
         let from_zero = Delta::between(0, 5);
         assert_eq!(from_zero.change_percent, None);
         assert_eq!(delta_text(&from_zero), "+5µs");
+    }
+
+    fn run_with(name: &str, p95: u64) -> RunReport {
+        let mut result = ScenarioResult::unmeasured(name, "g", Status::Pass, String::new());
+        result.latency_us = Some(LatencySummary {
+            p50: p95 / 2,
+            p95,
+            p99: p95 * 2,
+            ..Default::default()
+        });
+        let mut report = RunReport::default();
+        report.scenarios.push(result);
+        report
+    }
+
+    #[test]
+    fn a_compared_scenario_shows_the_change_the_gate_judged_not_the_raw_difference() {
+        let (then, mut now) = (run_with("q", 1_000), run_with("q", 1_500));
+        // Raw: +50%. The machine was 1.4× slower: the gate judged +7.1%.
+        assert_eq!(
+            p95_delta_cell(&compare(&now, &then), "q"),
+            "+500µs (+50.0%)"
+        );
+        let judged = |percentile: &str, base: f64| PercentileChange {
+            percentile: percentile.into(),
+            baseline_us: base,
+            current_us: base * 1.5,
+            change_us: base * 0.0714,
+            change_percent: Some(7.14),
+            interval_us: None,
+            z_score: None,
+            machine_factor: Some(1.4),
+            verdict: Change::Unchanged,
+        };
+        now.scenarios[0].baseline = Some(BaselineComparison {
+            method: Method::Bootstrap,
+            runs: 1,
+            limits: Default::default(),
+            percentiles: vec![
+                judged("p50", 500.0),
+                judged("p95", 1000.0),
+                judged("p99", 2000.0),
+            ],
+            buffers: None,
+            plan: None,
+            verdict: Change::Unchanged,
+        });
+        assert_eq!(p95_delta_cell(&compare(&now, &then), "q"), "+71µs (+7.1%)");
     }
 }
