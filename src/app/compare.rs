@@ -378,6 +378,7 @@ fn print_comparison(ui: &Ui, gate: &BaselineGate, current: &RunReport) -> Result
         color: ui.color,
         width: report::table::stdout_width(),
         baseline: comparison,
+        verbose: ui.verbose,
     };
     let bytes = table.render(current)?;
     print!("{}", String::from_utf8_lossy(&bytes));

@@ -6,8 +6,10 @@
 //! plan) and written; the report keeps the scenarios' order. The baseline comparison is
 //! left to the end of the run. The machine reference probes (`db::reference`), when the
 //! plan has them, are measured in the same rounds and land in the report's `reference`,
-//! not among its scenarios. When the database is lost for good, what finished is
-//! kept and the rest are written as errors with the cause. Must not format output.
+//! not among its scenarios. Progress lines (without a terminal) say each scenario's end
+//! in the scenarios' order, however the rounds finish them. When the database is lost
+//! for good, what finished is kept and the rest are written as errors with the cause.
+//! Must not format output.
 
 use crate::Result;
 use crate::app::ab::Against;
@@ -54,6 +56,7 @@ pub async fn measure_all(
         against,
         plan,
         ui,
+        announced: 0,
     };
     for round in 0..plan.rounds {
         for index in 0..plan.scenarios.len() {
@@ -76,6 +79,8 @@ struct Interleaved<'a> {
     against: Option<&'a mut Against>,
     plan: &'a RunPlan,
     ui: &'a Ui,
+    /// Scenarios whose end was announced: all of the first `announced`.
+    announced: usize,
 }
 
 impl Interleaved<'_> {
@@ -92,11 +97,6 @@ impl Interleaved<'_> {
         let (plan, scenario) = (self.plan, &self.plan.scenarios[index]);
         // The machine reference probes (appended last) are measured silently.
         let probe = is_probe_group(&scenario.group);
-        let total = plan
-            .scenarios
-            .iter()
-            .filter(|s| !is_probe_group(&s.group))
-            .count();
         let slot = std::mem::replace(&mut slots[index], Slot::Waiting);
         let mut stage = match slot {
             Slot::Finished(..) => {
@@ -104,9 +104,6 @@ impl Interleaved<'_> {
                 return Ok(());
             }
             Slot::Waiting => {
-                if !probe {
-                    self.ui.scenario_started(index + 1, total, scenario);
-                }
                 let windows = window_count(&scenario.load, plan.rounds);
                 let against = self.against.as_deref_mut();
                 scenario_run::begin(
@@ -167,12 +164,29 @@ impl Interleaved<'_> {
             }
         };
         result.definition = Some(definition_hash(scenario));
-        if !probe {
-            self.ui.scenario_finished(index + 1, total, &result);
-        }
         slots[index] = Slot::Finished(Box::new(result), base.map(Box::new));
+        if !probe {
+            self.announce(slots);
+        }
         collect(report, slots);
         plan.sink.write_files(report)
+    }
+
+    /// Announces every finished scenario whose predecessors were all announced, so the
+    /// lines come in the scenarios' order (the probes, appended last, stay silent).
+    fn announce(&mut self, slots: &[Slot]) {
+        let scenarios = &self.plan.scenarios;
+        let total = scenarios
+            .iter()
+            .filter(|s| !is_probe_group(&s.group))
+            .count();
+        while self.announced < total {
+            let Slot::Finished(result, _) = &slots[self.announced] else {
+                return;
+            };
+            self.ui.scenario_finished(self.announced + 1, total, result);
+            self.announced += 1;
+        }
     }
 }
 

@@ -49,6 +49,7 @@ pub fn add_terminal_output(sink: &mut ResultSink, ui: &Ui) {
             color: ui.color,
             width: report::table::stdout_width(),
             baseline: None,
+            verbose: ui.verbose,
         };
         sink.add(table, Target::Stdout);
     }

@@ -159,11 +159,12 @@ fn sink(files: Vec<ResultFile>, baseline: Option<Arc<RunReport>>, ui: &Ui) -> Re
     if ui.quiet {
         sink.add(SummaryReporter, terminal);
     } else {
-        let (color, width) = (ui.color, report::table::stdout_width());
+        let (color, width, verbose) = (ui.color, report::table::stdout_width(), ui.verbose);
         let table = move |baseline| TableReporter {
             color,
             width,
             baseline,
+            verbose,
         };
         sink.add(WithBaseline::new(baseline.clone(), table), terminal);
     }

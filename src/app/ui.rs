@@ -1,6 +1,6 @@
 //! Terminal decisions made once per command: quiet/verbose, colour, progress bars on a
 //! terminal, or plain progress lines when stderr is a pipe or a CI log (one line as each
-//! scenario starts and ends, a status line every 10 s, as `pgbench -P` does).
+//! scenario ends, a status line every 10 s during a long window, as `pgbench -P` does).
 //! Must not print results itself (reporters render; commands print).
 
 use std::io::IsTerminal;
@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::{Cli, ColorChoice};
-use crate::config::{LoadAmount, LoadShape, Scenario};
+use crate::config::{LoadAmount, LoadShape};
 use crate::report::cells::status_label;
 use crate::report::units::format_latency_us;
 use crate::results::ScenarioResult;
@@ -72,13 +72,6 @@ impl Ui {
         Some(bar)
     }
 
-    /// Without a terminal: one line on stderr as scenario `index` (1-based) of `total` starts.
-    pub fn scenario_started(&self, index: usize, total: usize, scenario: &Scenario) {
-        if self.lines {
-            eprintln!("{}", started_line(index, total, scenario));
-        }
-    }
-
     /// Without a terminal: one line on stderr with the scenario's status when it ends.
     pub fn scenario_finished(&self, index: usize, total: usize, result: &ScenarioResult) {
         if self.lines {
@@ -125,15 +118,6 @@ fn status_line(name: &str, position: u64, length: Option<u64>, elapsed: Duration
         _ => format!("{position} done"),
     };
     format!("  {name}: {done} after {} s", elapsed.as_secs())
-}
-
-/// `[2/14] session_by_id: started (1000 iterations, 4 clients)`.
-fn started_line(index: usize, total: usize, scenario: &Scenario) -> String {
-    format!(
-        "[{index}/{total}] {}: started ({})",
-        scenario.name,
-        load_text(&scenario.load)
-    )
 }
 
 /// `[2/14] session_by_id: PASS in 2.1 s, p95 0.22 ms`.

@@ -141,6 +141,38 @@ pub fn plan_text(plan: Option<&PlanVerdict>) -> String {
     }
 }
 
+/// The thresholds of a scenario at a glance: `ok` when all held, `✗ p95` (the first
+/// metric that broke, `ratio` for a ratio gate, and `+N` more) otherwise, `—` without
+/// thresholds. The reasons below the table say which and by how much.
+pub fn threshold_glance(result: &ScenarioResult) -> String {
+    if result.thresholds.is_empty() {
+        return NONE.to_string();
+    }
+    let mut broken = result.thresholds.iter().filter(|t| !t.ok);
+    let Some(first) = broken.next() else {
+        return "ok".to_string();
+    };
+    let name = match first.threshold.is_ratio() {
+        true => "ratio",
+        false => first.threshold.metric.name(),
+    };
+    match broken.count() {
+        0 => format!("✗ {name}"),
+        more => format!("✗ {name} +{more}"),
+    }
+}
+
+/// The plan verdict in a word or two: `ok`, `drift`, `✗ seq scan`, `✗ plan`, `—`.
+pub fn plan_glance(plan: Option<&PlanVerdict>) -> &'static str {
+    match plan {
+        None => NONE,
+        Some(plan) if plan.ok && plan.drift.is_some() => "drift",
+        Some(plan) if plan.ok => "ok",
+        Some(plan) if !plan.seq_scans.is_empty() => "✗ seq scan",
+        Some(_) => "✗ plan",
+    }
+}
+
 /// Which plans ran, when a generic plan was among them: "custom 5 + generic 995",
 /// "generic 1000". None when only custom plans ran (or nothing is known).
 fn timed_marker(timed: &[TimedPlan]) -> Option<String> {
@@ -226,6 +258,39 @@ pub fn truncate_chars(text: &str, max_chars: usize) -> String {
 mod tests {
     use super::*;
     use crate::config::{Metric, parse_threshold};
+
+    #[test]
+    fn thresholds_and_plans_at_a_glance_name_only_what_broke() {
+        let mut result = ScenarioResult::unmeasured("q", "g", Status::Fail, String::new());
+        assert_eq!(threshold_glance(&result), NONE);
+        result.thresholds = vec![
+            outcome("p95 < 5ms", true, 1_000.0),
+            outcome("errors == 0", true, 0.0),
+        ];
+        assert_eq!(threshold_glance(&result), "ok");
+        result.thresholds[0].ok = false;
+        result
+            .thresholds
+            .push(outcome("p99 < 9ms", false, 10_000.0));
+        result
+            .thresholds
+            .push(outcome("p50 faster_than slow by 5x", false, 2.0));
+        assert_eq!(threshold_glance(&result), "✗ p95 +2");
+        result.thresholds.truncate(2);
+        assert_eq!(threshold_glance(&result), "✗ p95");
+        let mut plan = PlanVerdict {
+            ok: true,
+            ..Default::default()
+        };
+        assert_eq!(plan_glance(Some(&plan)), "ok");
+        plan.drift = Some("changed".into());
+        assert_eq!(plan_glance(Some(&plan)), "drift");
+        plan.ok = false;
+        assert_eq!(plan_glance(Some(&plan)), "✗ plan");
+        plan.seq_scans = vec!["public.t".into()];
+        assert_eq!(plan_glance(Some(&plan)), "✗ seq scan");
+        assert_eq!(plan_glance(None), NONE);
+    }
 
     #[test]
     fn signed_percentages_show_their_sign() {

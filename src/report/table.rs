@@ -1,7 +1,11 @@
 //! The terminal table `run` prints: one row per scenario, then the reasons of every
 //! non-pass, a summary line and notes; as a `Reporter` for stdout (`TableReporter`, or
-//! `SummaryReporter` for the summary line alone). Must not print (it returns text) nor
-//! decide statuses; colour only when the caller says so.
+//! `SummaryReporter` for the summary line alone). By default a row reads at a glance and
+//! fits one line at 100 columns (name, iterations, p50/p95/p99, the threshold and plan
+//! verdicts in a word or two, status), rows grouped by their scenario file with a line
+//! per group; `-v` gets the detailed table (max, every threshold, the plans that ran).
+//! Must not print (it returns text) nor decide statuses; colour only when the caller
+//! says so.
 
 use comfy_table::presets::UTF8_HORIZONTAL_ONLY;
 use comfy_table::{
@@ -11,16 +15,24 @@ use comfy_table::{
 
 use super::Reporter;
 use super::baseline::{Comparison, p95_delta_cell};
-use super::cells::{plan_text, status_label, thresholds_text, truncate_chars};
+use super::cells::{
+    NONE, format_signed_percent, plan_glance, plan_text, status_label, threshold_glance,
+    thresholds_text, truncate_chars,
+};
 use super::rows::{not_passed, percentile_texts};
 use super::units::format_latency_us;
 use crate::results::{RunReport, ScenarioResult, Status, Summary};
 
 /// The default layout width: a narrow CI log or terminal.
 pub const TABLE_WIDTH: u16 = 100;
-/// Longest scenario name shown in full at `TABLE_WIDTH`; longer names are cut with `…`
-/// (the reasons below the table always carry the full name). Wider tables allow more.
+/// Longest scenario name shown in full at `TABLE_WIDTH` in the detailed table; longer
+/// names are cut with `…` (the reasons below the table always carry the full name). Wider
+/// tables allow more.
 const NAME_WIDTH: usize = 24;
+/// The same at a glance: the shipped scenarios' names fit.
+const GLANCE_NAME_WIDTH: usize = 33;
+/// The same at a glance with a Δ column.
+const GLANCE_DELTA_NAME_WIDTH: usize = 29;
 /// Longest name shown however wide the table is.
 const MAX_NAME_WIDTH: usize = 64;
 /// Longest plan verdict shown in the table.
@@ -33,7 +45,16 @@ const COMPACT_STYLE: TableStyle = UTF8_HORIZONTAL_ONLY.row_separator(LineStyle::
 const SEPARATED_STYLE: TableStyle =
     UTF8_HORIZONTAL_ONLY.row_separator(LineStyle::none().fill('╌').junction('╌'));
 
-/// The terminal table as a [`Reporter`]: `render_table_with_width`'s text.
+/// How much a row says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// One line per scenario at 100 columns, grouped by file.
+    Glance,
+    /// Every threshold and the plans that ran (`-v`).
+    Full,
+}
+
+/// The terminal table as a [`Reporter`]: `render_table_with`'s text.
 #[derive(Debug, Clone)]
 pub struct TableReporter {
     /// Colour the status column.
@@ -42,11 +63,18 @@ pub struct TableReporter {
     pub width: u16,
     /// Adds a Δ p95 column.
     pub baseline: Option<Comparison>,
+    /// `-v`: the detailed table.
+    pub verbose: bool,
 }
 
 impl Reporter for TableReporter {
     fn render(&self, report: &RunReport) -> crate::Result<Vec<u8>> {
-        let text = render_table_with_width(report, self.color, self.baseline.as_ref(), self.width);
+        let detail = match self.verbose {
+            true => Detail::Full,
+            false => Detail::Glance,
+        };
+        let baseline = self.baseline.as_ref();
+        let text = render_table_with(report, self.color, baseline, self.width, detail);
         Ok(text.into_bytes())
     }
 }
@@ -67,15 +95,32 @@ pub fn render_table(report: &RunReport, color: bool, baseline: Option<&Compariso
     render_table_with_width(report, color, baseline, TABLE_WIDTH)
 }
 
-/// `render_table` for a terminal of `width` columns (the name, counts, latencies and
-/// status never wrap; thresholds and plan wrap at spaces when space is short).
+/// `render_table` for a terminal of `width` columns.
 pub fn render_table_with_width(
     report: &RunReport,
     color: bool,
     baseline: Option<&Comparison>,
     width: u16,
 ) -> String {
-    let mut text = table_text(report, color, baseline, width);
+    render_table_with(report, color, baseline, width, Detail::Glance)
+}
+
+/// The whole text at `detail` for `width` columns (the name, counts, latencies and status
+/// never wrap; in the detailed table thresholds and plan wrap at spaces when space is
+/// short).
+pub fn render_table_with(
+    report: &RunReport,
+    color: bool,
+    baseline: Option<&Comparison>,
+    width: u16,
+    detail: Detail,
+) -> String {
+    let layout = Layout {
+        color,
+        width,
+        detail,
+    };
+    let mut text = table_text(report, baseline, layout);
     text.push('\n');
     for line in reason_lines(report) {
         text.push_str(&line);
@@ -90,7 +135,9 @@ pub fn render_table_with_width(
         text.push_str(&format!("notes: {}\n", report.database.notes.join(", ")));
     }
     if baseline.is_some() {
-        text.push_str("Δ p95 compares with the newest baseline run.\n");
+        text.push_str(
+            "Δ p95 compares with the baseline: the change the gate judged, where it compared.\n",
+        );
     }
     text.push_str(&gate_lines(report));
     text
@@ -114,43 +161,104 @@ pub fn stdout_width() -> u16 {
     Table::new().width().unwrap_or(TABLE_WIDTH)
 }
 
-/// The table alone: compact when every row fits on one line, rows separated otherwise.
-fn table_text(
-    report: &RunReport,
+/// How a table is laid out.
+#[derive(Debug, Clone, Copy)]
+struct Layout {
     color: bool,
-    baseline: Option<&Comparison>,
     width: u16,
-) -> String {
-    let compact = build_table(report, color, baseline, width, COMPACT_STYLE).to_string();
+    detail: Detail,
+}
+
+/// The table alone: compact when every row fits on one line (at a glance, with a line per
+/// group of scenarios), rows separated otherwise.
+fn table_text(report: &RunReport, baseline: Option<&Comparison>, layout: Layout) -> String {
+    let compact = build_table(report, baseline, layout, COMPACT_STYLE).to_string();
     // Top border, header, header separator, one line per row, bottom border.
     if compact.lines().count() <= report.scenarios.len() + 4 {
-        return compact;
+        return match layout.detail {
+            Detail::Glance => with_group_lines(&compact, &report.scenarios),
+            Detail::Full => compact,
+        };
     }
-    build_table(report, color, baseline, width, SEPARATED_STYLE).to_string()
+    build_table(report, baseline, layout, SEPARATED_STYLE).to_string()
+}
+
+/// `compact` (one line per row) with a line before each group of consecutive scenarios of
+/// the same file: `queries (19): 18 passed, 1 failed`. Unchanged with a single group.
+fn with_group_lines(compact: &str, results: &[ScenarioResult]) -> String {
+    let groups = group_runs(results);
+    if groups.len() < 2 {
+        return compact.to_string();
+    }
+    let lines: Vec<&str> = compact.lines().collect();
+    let (head, rows) = lines.split_at(3.min(lines.len()));
+    let mut text: Vec<String> = head.iter().map(|l| l.to_string()).collect();
+    let mut next = 0;
+    for group in groups {
+        let members = &results[next..next + group];
+        text.push(group_line(members));
+        text.extend(rows[next..next + group].iter().map(|l| l.to_string()));
+        next += group;
+    }
+    text.extend(rows[next..].iter().map(|l| l.to_string()));
+    text.join("\n")
+}
+
+/// The lengths of the runs of consecutive results with the same group.
+fn group_runs(results: &[ScenarioResult]) -> Vec<usize> {
+    let mut runs: Vec<usize> = Vec::new();
+    for (index, result) in results.iter().enumerate() {
+        match index.checked_sub(1).map(|before| &results[before].group) {
+            Some(group) if *group == result.group => *runs.last_mut().expect("a run") += 1,
+            _ => runs.push(1),
+        }
+    }
+    runs
+}
+
+/// `queries (19): 18 passed, 1 failed`: the counts that are not zero.
+fn group_line(members: &[ScenarioResult]) -> String {
+    let summary = Summary::of(members);
+    let errors = if summary.error == 1 {
+        "error"
+    } else {
+        "errors"
+    };
+    let counts = [
+        (summary.pass, "passed"),
+        (summary.fail, "failed"),
+        (summary.skip, "skipped"),
+        (summary.error, errors),
+    ];
+    let parts: Vec<String> = counts
+        .iter()
+        .filter(|(count, _)| *count > 0)
+        .map(|(count, word)| format!("{count} {word}"))
+        .collect();
+    let group = members.first().map_or("", |m| m.group.as_str());
+    format!("{group} ({}): {}", members.len(), parts.join(", "))
 }
 
 fn build_table(
     report: &RunReport,
-    color: bool,
     baseline: Option<&Comparison>,
-    width: u16,
+    layout: Layout,
     style: TableStyle,
 ) -> Table {
     let mut table = Table::new();
     table
         .load_style(style)
         .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(width);
-    if color {
+        .set_width(layout.width);
+    if layout.color {
         table.enforce_styling();
     } else {
         table.force_no_tty();
     }
-    let name_width = name_width(width);
     for result in &report.scenarios {
-        table.add_row(scenario_row(result, name_width, color, baseline));
+        table.add_row(scenario_row(result, layout, baseline));
     }
-    lay_out_columns(&mut table, baseline.is_some());
+    lay_out_columns(&mut table, baseline.is_some(), layout.detail);
     table
 }
 
@@ -166,7 +274,23 @@ enum Kind {
 }
 
 /// The header and kind of every column, in order.
-fn columns(with_delta: bool) -> Vec<(&'static str, Kind)> {
+fn columns(with_delta: bool, detail: Detail) -> Vec<(&'static str, Kind)> {
+    if detail == Detail::Glance {
+        let mut columns = vec![
+            ("scenario", Kind::Fixed),
+            ("iter", Kind::Number),
+            ("p50", Kind::Number),
+            ("p95", Kind::Number),
+            ("p99", Kind::Number),
+            ("thresholds", Kind::Fixed),
+            ("plan", Kind::Fixed),
+            ("status", Kind::Fixed),
+        ];
+        if with_delta {
+            columns.insert(5, ("Δ p95", Kind::Number));
+        }
+        return columns;
+    }
     let mut columns = vec![
         ("scenario", Kind::Fixed),
         ("iter", Kind::Number),
@@ -185,8 +309,8 @@ fn columns(with_delta: bool) -> Vec<(&'static str, Kind)> {
 }
 
 /// Sets the header, alignment and width constraints from `columns`.
-fn lay_out_columns(table: &mut Table, with_delta: bool) {
-    let columns = columns(with_delta);
+fn lay_out_columns(table: &mut Table, with_delta: bool, detail: Detail) {
+    let columns = columns(with_delta, detail);
     table.set_header(columns.iter().map(|(name, _)| *name).collect::<Vec<_>>());
     let last = columns.len() - 1;
     for (index, (column, (_, kind))) in table.column_iter_mut().zip(columns).enumerate() {
@@ -203,18 +327,27 @@ fn lay_out_columns(table: &mut Table, with_delta: bool) {
     }
 }
 
-/// How much of a scenario name fits: `NAME_WIDTH` at 100 columns, half of any extra width.
-fn name_width(table_width: u16) -> usize {
-    let extra = usize::from(table_width.saturating_sub(TABLE_WIDTH)) / 2;
-    (NAME_WIDTH + extra).min(MAX_NAME_WIDTH)
+/// How much of a scenario name fits: the layout's width at 100 columns, half of any extra.
+fn name_width(layout: Layout, with_delta: bool) -> usize {
+    let at_100 = match (layout.detail, with_delta) {
+        (Detail::Full, _) => NAME_WIDTH,
+        (Detail::Glance, false) => GLANCE_NAME_WIDTH,
+        (Detail::Glance, true) => GLANCE_DELTA_NAME_WIDTH,
+    };
+    let extra = usize::from(layout.width.saturating_sub(TABLE_WIDTH)) / 2;
+    (at_100 + extra).min(MAX_NAME_WIDTH)
 }
 
 fn scenario_row(
     result: &ScenarioResult,
-    name_width: usize,
-    color: bool,
+    layout: Layout,
     baseline: Option<&Comparison>,
 ) -> Vec<Cell> {
+    let name_width = name_width(layout, baseline.is_some());
+    if layout.detail == Detail::Glance {
+        return glance_row(result, name_width, layout.color, baseline);
+    }
+    let color = layout.color;
     let mut row = vec![
         Cell::new(truncate_chars(&result.name, name_width)),
         Cell::new(result.iterations),
@@ -230,6 +363,42 @@ fn scenario_row(
         row.insert(6, Cell::new(delta.trim_end_matches(')')));
     }
     row
+}
+
+/// A row at a glance: no max, the verdicts in a word or two, the Δ as a percentage.
+fn glance_row(
+    result: &ScenarioResult,
+    name_width: usize,
+    color: bool,
+    baseline: Option<&Comparison>,
+) -> Vec<Cell> {
+    let [p50, p95, p99, _max] = percentile_texts(result.latency_us.as_ref());
+    let mut row = vec![
+        Cell::new(truncate_chars(&result.name, name_width)),
+        Cell::new(result.iterations),
+        Cell::new(p50),
+        Cell::new(p95),
+        Cell::new(p99),
+        Cell::new(threshold_glance(result)),
+        Cell::new(plan_glance(result.plan.as_ref())),
+        status_cell(result.status, color),
+    ];
+    if let Some(comparison) = baseline {
+        row.insert(5, Cell::new(p95_delta_glance(comparison, &result.name)));
+    }
+    row
+}
+
+/// The Δ p95 as a percentage (`+12.0%`), `new` when the baseline lacks the scenario, `—`
+/// without latency or a percentage.
+fn p95_delta_glance(comparison: &Comparison, name: &str) -> String {
+    let Some(delta) = comparison.scenario(name) else {
+        return "new".to_string();
+    };
+    delta
+        .deltas
+        .and_then(|values| values.p95.change_percent)
+        .map_or(NONE.to_string(), format_signed_percent)
 }
 
 /// The plan verdict without the default `public.` schema, to save width.
@@ -289,4 +458,120 @@ pub fn summary_line(summary: &Summary) -> String {
         "{} passed, {} failed, {} skipped, {} {errors}",
         summary.pass, summary.fail, summary.skip, summary.error
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Metric, parse_threshold};
+    use crate::results::{LatencySummary, PlanVerdict, ThresholdOutcome};
+
+    /// Every shipped scenario with its widest cells: five-digit iterations, latencies of
+    /// six characters, three kinds of broken threshold, a seq scan, ERROR.
+    fn shipped_at_their_widest() -> RunReport {
+        let scenarios = crate::config::load_built_in_scenarios().expect("built-in scenarios");
+        let broken = |expr: &str| ThresholdOutcome {
+            threshold: parse_threshold(expr, Metric::P95).expect("valid"),
+            actual: Some(123_456.0),
+            ok: false,
+            interval: None,
+            paired: None,
+        };
+        let results: Vec<ScenarioResult> = scenarios
+            .iter()
+            .map(|scenario| {
+                let mut result = ScenarioResult::unmeasured(
+                    &scenario.name,
+                    &scenario.group,
+                    Status::Error,
+                    String::new(),
+                );
+                result.iterations = 10_000;
+                result.latency_us = Some(LatencySummary {
+                    p50: 12_340,
+                    p95: 45_670,
+                    p99: 98_760,
+                    max: 59_000_000,
+                    ..Default::default()
+                });
+                result.thresholds = ["p95 < 5ms", "errors == 0", "p50 faster_than x by 5x"]
+                    .map(broken)
+                    .to_vec();
+                result.plan = Some(PlanVerdict {
+                    seq_scans: vec!["public.tech_spec_sessions".into()],
+                    ..Default::default()
+                });
+                result
+            })
+            .collect();
+        RunReport {
+            summary: Summary::of(&results),
+            scenarios: results,
+            ..Default::default()
+        }
+    }
+
+    fn table_lines(text: &str) -> Vec<&str> {
+        text.lines()
+            .take_while(|l| !l.starts_with("ERROR"))
+            .collect()
+    }
+
+    #[test]
+    fn every_shipped_scenario_fits_one_line_at_100_columns() {
+        let report = shipped_at_their_widest();
+        let groups = group_runs(&report.scenarios).len();
+        assert!(groups > 1, "the shipped suite has several files");
+        let text = render_table(&report, false, None);
+        let lines = table_lines(&text);
+        for line in &lines {
+            assert!(line.chars().count() <= 100, "wider than 100: {line}");
+        }
+        // Borders and header (4), one line per scenario, one per group.
+        assert_eq!(lines.len(), report.scenarios.len() + 4 + groups, "{text}");
+        for scenario in &report.scenarios {
+            assert!(text.contains(&format!("{} ", scenario.name)), "{text}");
+        }
+        assert!(text.contains("✗ p95 +2"), "{text}");
+        assert!(text.contains("✗ seq scan"), "{text}");
+    }
+
+    #[test]
+    fn with_a_delta_column_every_row_still_fits_one_line() {
+        let report = shipped_at_their_widest();
+        let comparison = super::super::baseline::compare(&report, &report);
+        let text = render_table(&report, false, Some(&comparison));
+        let lines = table_lines(&text);
+        assert!(lines.iter().all(|l| l.chars().count() <= 100), "{text}");
+        let groups = group_runs(&report.scenarios).len();
+        assert_eq!(lines.len(), report.scenarios.len() + 4 + groups, "{text}");
+        assert!(text.contains("±0.0%"), "{text}");
+        let longest = report.scenarios.iter().map(|s| s.name.chars().count());
+        assert!(longest.max() <= Some(GLANCE_NAME_WIDTH));
+        let cut = report
+            .scenarios
+            .iter()
+            .filter(|s| !text.contains(&format!("{} ", s.name)));
+        assert!(cut.count() <= 4, "only the longest names are cut: {text}");
+    }
+
+    #[test]
+    fn each_group_gets_a_line_with_its_counts() {
+        let mut report = shipped_at_their_widest();
+        report.scenarios[0].status = Status::Pass;
+        let first = report.scenarios[0].group.clone();
+        let members = report.scenarios.iter().filter(|s| s.group == first).count();
+        let text = render_table(&report, false, None);
+        let expected = format!("{first} ({members}): 1 passed, {} errors", members - 1);
+        assert!(text.contains(&expected), "{expected} in {text}");
+    }
+
+    #[test]
+    fn verbose_keeps_the_detailed_table() {
+        let report = shipped_at_their_widest();
+        let text = render_table_with(&report, false, None, 100, Detail::Full);
+        assert!(text.contains("max"), "{text}");
+        assert!(text.contains("✗ seq scan on tech_spec_sessions") || text.contains('╌'));
+        assert!(!text.contains("✗ p95 +2"), "{text}");
+    }
 }

@@ -5,7 +5,7 @@ use crate::report_fixtures;
 use report_fixtures::*;
 use techspec_bench::report::{
     HtmlReporter, JsonReporter, JunitReporter, MarkdownReporter, Reporter, compare, render_table,
-    table::render_table_with_width,
+    table::{Detail, render_table_with, render_table_with_width},
 };
 use techspec_bench::results::RunReport;
 
@@ -177,12 +177,15 @@ fn table_is_compact_when_no_cell_wraps() {
     let report = report_of(vec![passing(), skipped()]);
     let table = render_table(&report, false, None);
     assert!(!table.contains('╌'), "{table}");
+    // Borders and header, one line per group (two files) and per scenario.
     assert_eq!(
         table.lines().take_while(|l| !l.starts_with("SKIP")).count(),
-        6,
+        8,
         "{table}"
     );
-    assert!(render_table(&full_report(), false, None).contains('╌'));
+    assert!(!render_table(&full_report(), false, None).contains('╌'));
+    let detailed = render_table_with(&full_report(), false, None, 100, Detail::Full);
+    assert!(detailed.contains('╌'), "{detailed}");
 }
 
 #[test]
@@ -198,9 +201,12 @@ fn a_wide_terminal_gets_one_line_per_row_and_longer_names() {
         table.contains("relationship_eager_load_with_thirty_four "),
         "{table}"
     );
+    // The detailed table (-v) names the relation too, still on one line.
+    let detailed = render_table_with(&report, false, None, 160, Detail::Full);
+    assert!(!detailed.contains('╌'), "no row wraps: {detailed}");
     assert!(
-        table.contains("✗ seq scan on tech_spec_sessions"),
-        "{table}"
+        detailed.contains("✗ seq scan on tech_spec_sessions"),
+        "{detailed}"
     );
 }
 
