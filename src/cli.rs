@@ -304,6 +304,10 @@ pub struct LoadFlags {
     /// Run every scenario for N iterations across its clients (>= 1); replaces duration.
     #[arg(long, value_name = "N", value_parser = select::iterations_flag)]
     pub iterations: Option<u64>,
+    /// Measure every scenario until its p50 is within ±5% or this much time is spent
+    /// (e.g. 1s); replaces iterations and duration.
+    #[arg(long, value_name = "DURATION", value_parser = select::duration_flag, conflicts_with_all = ["iterations", "duration"])]
+    pub budget: Option<Duration>,
     /// Unrecorded iterations per client before timing starts.
     #[arg(long, value_name = "N")]
     pub warmup: Option<u64>,

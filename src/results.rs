@@ -135,6 +135,14 @@ pub struct ScenarioResult {
     /// both sides). The p50 change and its interval come from these. Empty otherwise.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pair_ratios: Vec<f64>,
+    /// The measuring time a budgeted scenario was given (seconds); `None` when it ran a
+    /// fixed number of iterations or a fixed duration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget_s: Option<f64>,
+    /// How precisely the p50 is known: the relative half-width of its 95% interval over
+    /// the measurement windows (0.05 = ±5%); `None` with fewer than two windows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<f64>,
     /// Shared buffers (hit + read) per execution, all steps, from EXPLAIN (ANALYZE, BUFFERS).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub buffers: Option<u64>,
@@ -169,6 +177,8 @@ impl ScenarioResult {
             histogram: None,
             windows: Vec::new(),
             pair_ratios: Vec::new(),
+            budget_s: None,
+            precision: None,
             buffers: None,
             definition: None,
             baseline: None,

@@ -11,12 +11,14 @@ use crate::app::ui::Ui;
 use crate::bench::paired::measure_paired_window;
 use crate::bench::schedule::Window;
 use crate::bench::{self, EngineOptions, Measurement, PgExecutor, Prepared};
-use crate::config::{Scenario, ThresholdExpr};
+use crate::config::{LoadAmount, Scenario, ThresholdExpr};
 use crate::db::prepared::PlanCounts;
 use crate::explain::{self, ExplainedScenario, GenericPlans};
 use crate::outcome::Outcome;
 use crate::report::cells::failure_reason;
 use crate::results::{PlanVerdict, ScenarioResult, Status, StepResult};
+use crate::stats::histogram::Recorded;
+use crate::stats::precision::{p50_precision, precise_enough};
 use crate::verdict::{self, Observed};
 use crate::{Error, Result};
 
@@ -221,7 +223,19 @@ pub async fn measure_window(
         absorb(&mut base.measurement, measured)?;
     }
     progress.measured += 1;
+    // A budget ends early once its windows agree on the p50.
+    if matches!(scenario.load.amount, LoadAmount::Budget(_))
+        && let Some(measurement) = &progress.measurement
+        && precise_enough(&recorded_windows(measurement))
+    {
+        progress.windows = progress.measured;
+    }
     Ok(Stage::Measuring(progress))
+}
+
+/// Each window's successful latencies, as the statistics read them.
+fn recorded_windows(measurement: &Measurement) -> Vec<Recorded> {
+    measurement.windows.iter().map(Recorded::of).collect()
 }
 
 /// The result of a scenario whose windows are measured: plan re-check, thresholds, status.
@@ -452,6 +466,11 @@ fn assemble(
             Vec::new()
         },
         pair_ratios: measurement.pair_ratios.clone(),
+        budget_s: match scenario.load.amount {
+            LoadAmount::Budget(budget) => Some(budget.as_secs_f64()),
+            _ => None,
+        },
+        precision: p50_precision(&recorded_windows(&measurement)),
         buffers,
         definition: None,
         baseline: None,

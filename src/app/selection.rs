@@ -43,10 +43,11 @@ pub fn load(
 
 /// The `run` flags as a load override.
 pub fn load_override(flags: &LoadFlags) -> LoadOverride {
-    let amount = match (flags.iterations, flags.duration) {
-        (Some(iterations), _) => Some(LoadAmount::Iterations(iterations)),
-        (None, Some(duration)) => Some(LoadAmount::Duration(duration)),
-        (None, None) => None,
+    let amount = match (flags.iterations, flags.duration, flags.budget) {
+        (Some(iterations), _, _) => Some(LoadAmount::Iterations(iterations)),
+        (None, Some(duration), _) => Some(LoadAmount::Duration(duration)),
+        (None, None, Some(budget)) => Some(LoadAmount::Budget(budget)),
+        (None, None, None) => None,
     };
     LoadOverride {
         clients: flags.clients,

@@ -142,6 +142,7 @@ pub fn load_text(load: &LoadShape) -> String {
     let mut parts = vec![match load.amount {
         LoadAmount::Iterations(n) => format!("{n} iterations"),
         LoadAmount::Duration(d) => humantime::format_duration(d).to_string(),
+        LoadAmount::Budget(d) => format!("budget {}", humantime::format_duration(d)),
     }];
     parts.push(match load.clients {
         1 => "1 client".to_string(),

@@ -267,7 +267,9 @@ pub(crate) fn size_progress(opts: &EngineOptions, plans: &[ClientPlan]) {
     if let Some(bar) = &opts.progress {
         bar.set_length(match plans[0].stop {
             StopAt::Iterations(_) => plans.iter().filter_map(ClientPlan::share).sum(),
-            StopAt::Elapsed(limit) => u64::try_from(limit.as_millis()).unwrap_or(u64::MAX),
+            StopAt::Elapsed(limit) | StopAt::Budget { limit, .. } => {
+                u64::try_from(limit.as_millis()).unwrap_or(u64::MAX)
+            }
         });
     }
 }

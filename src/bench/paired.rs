@@ -191,7 +191,7 @@ pub const DRAW_WARMUP: u64 = 1;
 pub fn draws_in(plan: &ClientPlan) -> u64 {
     match plan.stop {
         StopAt::Iterations(share) => (share / MIN_PAIRS_PER_DRAW).clamp(1, DRAWS_PER_WINDOW),
-        StopAt::Elapsed(_) => DRAWS_PER_WINDOW,
+        StopAt::Elapsed(_) | StopAt::Budget { .. } => DRAWS_PER_WINDOW,
     }
 }
 
@@ -200,6 +200,10 @@ fn draw_ends(plan: &ClientPlan, draw: u64, draws: u64) -> ClientPlan {
     let stop = match plan.stop {
         StopAt::Iterations(share) => StopAt::Iterations(share * (draw + 1) / draws),
         StopAt::Elapsed(limit) => StopAt::Elapsed(limit.mul_f64((draw + 1) as f64 / draws as f64)),
+        StopAt::Budget { limit, at_least } => StopAt::Budget {
+            limit: limit.mul_f64((draw + 1) as f64 / draws as f64),
+            at_least: at_least * (draw + 1),
+        },
     };
     ClientPlan {
         stop,

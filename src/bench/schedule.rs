@@ -20,11 +20,13 @@ pub struct ClientPlan {
     pub schedule: Option<Schedule>,
 }
 
-/// A client stops after its share of the iterations or at the end of the common duration.
+/// A client stops after its share of the iterations, at the end of the common duration,
+/// or (a budget) once its share of the time is spent and it recorded at least `at_least`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum StopAt {
     Iterations(u64),
     Elapsed(Duration),
+    Budget { limit: Duration, at_least: u64 },
 }
 
 /// One of the windows a scenario's measurement is split into (each measured on its own
@@ -44,6 +46,9 @@ impl Window {
 
 /// Fewest iterations a window of an iteration-count scenario holds.
 pub const MIN_WINDOW_ITERATIONS: u64 = 10;
+/// Fewest iterations each client records in a window of a budgeted scenario, however
+/// slow: a window's median needs a few.
+pub const MIN_BUDGET_ITERATIONS: u64 = 3;
 /// Most untimed iterations on the new connections of a window after the first (at most
 /// the scenario's warmup, and a tenth of the window): enough for the server to warm its
 /// caches and, after five executions, to settle on a plan.
@@ -63,7 +68,7 @@ pub fn window_count(load: &LoadShape, most: u32) -> u32 {
             let fit = total / MIN_WINDOW_ITERATIONS;
             u32::try_from(fit.clamp(1, u64::from(most))).unwrap_or(1)
         }
-        LoadAmount::Duration(_) => most,
+        LoadAmount::Duration(_) | LoadAmount::Budget(_) => most,
     }
 }
 
@@ -91,6 +96,7 @@ impl ClientPlan {
             StopAt::Elapsed(limit) => {
                 elapsed >= limit || self.schedule.is_some_and(|s| s.offset(k) >= limit)
             }
+            StopAt::Budget { limit, at_least } => k >= at_least && elapsed >= limit,
         }
     }
 
@@ -98,7 +104,7 @@ impl ClientPlan {
     pub fn share(&self) -> Option<u64> {
         match self.stop {
             StopAt::Iterations(share) => Some(share),
-            StopAt::Elapsed(_) => None,
+            StopAt::Elapsed(_) | StopAt::Budget { .. } => None,
         }
     }
 }
@@ -120,15 +126,16 @@ pub fn window_plans(load: &LoadShape, window: Window) -> Vec<ClientPlan> {
             LoadAmount::Iterations(share_of(total, count, window.index.min(count - 1)))
         }
         LoadAmount::Duration(limit) => LoadAmount::Duration(limit / count),
+        LoadAmount::Budget(limit) => LoadAmount::Budget(limit / count),
     };
-    let warmup = if window.index == 0 {
-        load.warmup
-    } else {
-        let tenth = match amount {
-            LoadAmount::Iterations(share) => share.div_ceil(10),
-            LoadAmount::Duration(_) => WINDOW_WARMUP,
-        };
-        load.warmup.min(WINDOW_WARMUP).min(tenth)
+    let warmup = match (window.index, amount) {
+        // A budget's windows all start on new connections the same way.
+        (_, LoadAmount::Budget(_)) => load.warmup.min(WINDOW_WARMUP),
+        (0, _) => load.warmup,
+        (_, LoadAmount::Iterations(share)) => {
+            load.warmup.min(WINDOW_WARMUP).min(share.div_ceil(10))
+        }
+        (_, LoadAmount::Duration(_)) => load.warmup.min(WINDOW_WARMUP),
     };
     (0..clients)
         .map(|index| ClientPlan {
@@ -139,6 +146,10 @@ pub fn window_plans(load: &LoadShape, window: Window) -> Vec<ClientPlan> {
                     StopAt::Iterations(share_of(total, clients, index))
                 }
                 LoadAmount::Duration(limit) => StopAt::Elapsed(limit),
+                LoadAmount::Budget(limit) => StopAt::Budget {
+                    limit,
+                    at_least: MIN_BUDGET_ITERATIONS,
+                },
             },
             schedule: load
                 .rate
@@ -169,6 +180,24 @@ mod tests {
             clients,
             rate,
         }
+    }
+
+    #[test]
+    fn a_budget_is_split_over_its_windows_and_never_stops_before_a_few_iterations() {
+        let budget = load(LoadAmount::Budget(Duration::from_millis(240)), 2, None);
+        assert_eq!(window_count(&budget, 8), 8);
+        let plans = window_plans(&budget, Window { index: 0, count: 8 });
+        assert_eq!(plans.len(), 2);
+        let stop = StopAt::Budget {
+            limit: Duration::from_millis(30),
+            at_least: MIN_BUDGET_ITERATIONS,
+        };
+        assert!(plans.iter().all(|p| p.stop == stop && p.warmup == 5));
+        let plan = &plans[0];
+        assert!(!plan.is_done(0, Duration::from_millis(31)), "too few yet");
+        assert!(!plan.is_done(5, Duration::from_millis(29)), "time left");
+        assert!(plan.is_done(3, Duration::from_millis(30)));
+        assert_eq!(plan.share(), None);
     }
 
     #[test]

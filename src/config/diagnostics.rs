@@ -123,6 +123,7 @@ fn readable_types(message: &str) -> String {
 const KEY_EXAMPLES: &[(&str, &str)] = &[
     ("iterations", "iterations = 1000"),
     ("duration", "duration = \"10s\""),
+    ("budget", "budget = \"300ms\""),
     ("warmup", "warmup = 100"),
     ("clients", "clients = 4"),
     ("rate", "rate = 100"),

@@ -1,5 +1,6 @@
-//! A scenario's load and timeout: iterations or duration, warmup, clients, rate and
-//! statement_timeout, from the scenario or its file's `[defaults]`, range-checked.
+//! A scenario's load and timeout: iterations, duration or budget (the default budget when
+//! none is set), warmup, clients, rate and statement_timeout, from the scenario or its
+//! file's `[defaults]`, range-checked.
 //! `[defaults]` are checked on their own too, so a bad default is an error even when
 //! every scenario overrides it. Must not know about SQL, steps or expectations.
 
@@ -13,6 +14,9 @@ use super::model::{LoadAmount, LoadShape};
 use super::raw::{RawDefaults, RawScenario};
 use crate::Result;
 
+/// The measuring time of a scenario that fixes neither iterations, duration nor budget.
+pub const DEFAULT_BUDGET: Duration = Duration::from_millis(250);
+
 /// Statement timeout when neither the scenario nor `[defaults]` sets one.
 pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -21,11 +25,7 @@ const MAX_STATEMENT_TIMEOUT: Duration = Duration::from_millis(i32::MAX as u64);
 
 /// Validates every value of `[defaults]`, used or not.
 pub fn check_defaults(source: &SourceText, defaults: &RawDefaults) -> Result<()> {
-    load_amount(
-        source,
-        defaults.iterations.as_ref(),
-        defaults.duration.as_ref(),
-    )?;
+    load_amount(source, &amount_keys(defaults))?;
     warmup(source, defaults.warmup.as_ref())?;
     clients(source, defaults.clients.as_ref())?;
     rate(source, defaults.rate.as_ref())?;
@@ -35,28 +35,23 @@ pub fn check_defaults(source: &SourceText, defaults: &RawDefaults) -> Result<()>
     Ok(())
 }
 
-/// The load shape: scenario values override `[defaults]`; iterations and duration
-/// are one choice (a scenario's own choice replaces the default one).
+/// The load shape: scenario values override `[defaults]`; iterations, duration and
+/// budget are one choice (a scenario's own choice replaces the default one), and
+/// `DEFAULT_BUDGET` applies when neither sets one.
 pub fn load_shape(
     source: &SourceText,
     raw: &RawScenario,
     defaults: &RawDefaults,
-    header: Range<usize>,
 ) -> Result<LoadShape> {
-    let amount = match load_amount(source, raw.iterations.as_ref(), raw.duration.as_ref())? {
+    let own = AmountKeys {
+        iterations: raw.iterations.as_ref(),
+        duration: raw.duration.as_ref(),
+        budget: raw.budget.as_ref(),
+    };
+    let amount = match load_amount(source, &own)? {
         Some(amount) => amount,
-        None => load_amount(
-            source,
-            defaults.iterations.as_ref(),
-            defaults.duration.as_ref(),
-        )?
-        .ok_or_else(|| {
-            source.error_at(
-                header,
-                "this scenario has no load amount",
-                "set iterations = N or duration = \"10s\" here or in [defaults]",
-            )
-        })?,
+        None => load_amount(source, &amount_keys(defaults))?
+            .unwrap_or(LoadAmount::Budget(DEFAULT_BUDGET)),
     };
     Ok(LoadShape {
         amount,
@@ -142,18 +137,37 @@ fn rate(source: &SourceText, rate: Option<&Spanned<f64>>) -> Result<Option<f64>>
     ))
 }
 
-fn load_amount(
-    source: &SourceText,
-    iterations: Option<&Spanned<i64>>,
-    duration: Option<&Spanned<String>>,
-) -> Result<Option<LoadAmount>> {
-    match (iterations, duration) {
-        (Some(_), Some(d)) => Err(source.error_at(
-            d.span(),
-            "both `iterations` and `duration` are set",
-            "keep one: a run stops after N iterations or after a duration",
-        )),
-        (Some(i), None) => u64::try_from(*i.get_ref())
+/// The keys that choose a load amount, where one table sets them.
+struct AmountKeys<'a> {
+    iterations: Option<&'a Spanned<i64>>,
+    duration: Option<&'a Spanned<String>>,
+    budget: Option<&'a Spanned<String>>,
+}
+
+fn amount_keys(defaults: &RawDefaults) -> AmountKeys<'_> {
+    AmountKeys {
+        iterations: defaults.iterations.as_ref(),
+        duration: defaults.duration.as_ref(),
+        budget: defaults.budget.as_ref(),
+    }
+}
+
+fn load_amount(source: &SourceText, keys: &AmountKeys<'_>) -> Result<Option<LoadAmount>> {
+    let set = [
+        keys.iterations.map(|i| ("iterations", i.span())),
+        keys.duration.map(|d| ("duration", d.span())),
+        keys.budget.map(|b| ("budget", b.span())),
+    ];
+    let chosen: Vec<(&str, Range<usize>)> = set.into_iter().flatten().collect();
+    if let [(first, _), (second, span), ..] = chosen.as_slice() {
+        return Err(source.error_at(
+            span.clone(),
+            &format!("both `{first}` and `{second}` are set"),
+            "keep one: a run stops after N iterations, after a duration, or within a budget",
+        ));
+    }
+    if let Some(i) = keys.iterations {
+        return u64::try_from(*i.get_ref())
             .ok()
             .filter(|&n| n >= 1)
             .map(|n| Some(LoadAmount::Iterations(n)))
@@ -163,11 +177,18 @@ fn load_amount(
                     "`iterations` must be >= 1",
                     "e.g. iterations = 1000",
                 )
-            }),
-        (None, Some(d)) => Ok(Some(LoadAmount::Duration(positive_duration(
+            });
+    }
+    if let Some(d) = keys.duration {
+        return Ok(Some(LoadAmount::Duration(positive_duration(
             source, d, "duration",
+        )?)));
+    }
+    match keys.budget {
+        Some(b) => Ok(Some(LoadAmount::Budget(positive_duration(
+            source, b, "budget",
         )?))),
-        (None, None) => Ok(None),
+        None => Ok(None),
     }
 }
 

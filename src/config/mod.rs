@@ -4,7 +4,7 @@
 
 pub mod diagnostics;
 mod expect;
-mod load_shape;
+pub mod load_shape;
 pub mod model;
 mod params;
 pub mod ratio_expr;

@@ -54,11 +54,16 @@ pub struct LoadShape {
     pub rate: Option<f64>,
 }
 
-/// Stop after a number of iterations (across all clients) or after a duration.
+/// Stop after a number of iterations (across all clients), after a duration, or when the
+/// estimate is precise enough within a time budget.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum LoadAmount {
     Iterations(u64),
     Duration(Duration),
+    /// Measure until the p50 is precise enough (see `bench::budget`), or until this much
+    /// measuring time is spent, whichever comes first; never fewer than a minimum number
+    /// of iterations per window. The default when a scenario fixes neither.
+    Budget(Duration),
 }
 
 /// One SQL statement of a scenario.

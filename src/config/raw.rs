@@ -24,6 +24,7 @@ pub struct RawScenarioFile {
 pub struct RawDefaults {
     pub iterations: Option<Spanned<i64>>,
     pub duration: Option<Spanned<String>>,
+    pub budget: Option<Spanned<String>>,
     pub warmup: Option<Spanned<i64>>,
     pub clients: Option<Spanned<i64>>,
     pub rate: Option<Spanned<f64>>,
@@ -42,6 +43,7 @@ pub struct RawScenario {
     pub step: Vec<Spanned<RawStep>>,
     pub iterations: Option<Spanned<i64>>,
     pub duration: Option<Spanned<String>>,
+    pub budget: Option<Spanned<String>>,
     pub warmup: Option<Spanned<i64>>,
     pub clients: Option<Spanned<i64>>,
     pub rate: Option<Spanned<f64>>,

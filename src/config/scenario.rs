@@ -126,7 +126,7 @@ fn build_scenario(
             file: path.to_path_buf(),
             line: super::diagnostics::line_column(&source.text, header.start).0,
         },
-        load: load_shape(source, raw, defaults, header.clone())?,
+        load: load_shape(source, raw, defaults)?,
         steps,
         transaction,
         expect: build_expectations(source, raw.expect.as_ref(), header)?,

@@ -93,6 +93,9 @@ fn environment(report: &RunReport) -> String {
             esc(&dataset_text(&report.dataset))
         ));
     }
+    if let Some(line) = super::rows::precision_text(report) {
+        out.push_str(&format!("<p>{}</p>\n", esc(&line)));
+    }
     out
 }
 

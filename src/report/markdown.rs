@@ -181,6 +181,9 @@ fn environment_section(report: &RunReport) -> String {
             escape_text(&dataset_text(&report.dataset))
         ));
     }
+    if let Some(line) = super::rows::precision_text(report) {
+        out.push_str(&format!("\n<sub>{}</sub>\n", escape_text(&line)));
+    }
     if !database.notes.is_empty() {
         out.push_str(&format!(
             "\n> **Note:** {}\n",

@@ -40,6 +40,38 @@ pub fn not_passed(report: &RunReport) -> impl Iterator<Item = (&ScenarioResult, 
         })
 }
 
+/// How precisely the run knows its p50s, in one line: `budget 250ms per scenario; p50
+/// within ±4.2% (median over 37 scenarios), widest ±12.0% (session_by_id)`. `None` when
+/// no scenario has a precision (fewer than two windows each).
+pub fn precision_text(report: &RunReport) -> Option<String> {
+    let mut measured: Vec<(&str, f64)> = report
+        .scenarios
+        .iter()
+        .filter_map(|s| s.precision.map(|p| (s.name.as_str(), p)))
+        .collect();
+    if measured.is_empty() {
+        return None;
+    }
+    measured.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let median = measured[measured.len() / 2].1;
+    let (widest_name, widest) = measured[measured.len() - 1];
+    let percent = |p: f64| format!("±{:.1}%", p * 100.0);
+    let mut budgets: Vec<f64> = report.scenarios.iter().filter_map(|s| s.budget_s).collect();
+    budgets.sort_by(f64::total_cmp);
+    budgets.dedup();
+    let budget = match budgets.as_slice() {
+        [] => String::new(),
+        [one] => format!("budget {} per scenario; ", format_latency_us(one * 1e6)),
+        _ => "budgets per scenario; ".to_string(),
+    };
+    Some(format!(
+        "{budget}p50 within {} (median over {} scenarios), widest {} ({widest_name})",
+        percent(median),
+        measured.len(),
+        percent(widest)
+    ))
+}
+
 /// `throwaway cluster` or `named database`.
 pub fn target_kind(database: &DatabaseInfo) -> &'static str {
     if database.throwaway {
@@ -52,6 +84,37 @@ pub fn target_kind(database: &DatabaseInfo) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_precision_line_gives_the_budget_the_median_and_the_widest() {
+        let scenario = |name: &str, precision: Option<f64>| {
+            let mut s = ScenarioResult::unmeasured(name, "g", Status::Pass, String::new());
+            s.precision = precision;
+            s.budget_s = Some(0.25);
+            s
+        };
+        let mut report = RunReport {
+            scenarios: vec![
+                scenario("a", Some(0.02)),
+                scenario("b", Some(0.04)),
+                scenario("c", Some(0.12)),
+                scenario("d", None),
+            ],
+            ..Default::default()
+        };
+        assert_eq!(
+            precision_text(&report).as_deref(),
+            Some(
+                "budget 250ms per scenario; p50 within ±4.0% (median over 3 scenarios), widest ±12.0% (c)"
+            )
+        );
+        for s in &mut report.scenarios {
+            s.budget_s = None;
+        }
+        assert!(precision_text(&report).unwrap().starts_with("p50 within"));
+        report.scenarios.truncate(0);
+        assert_eq!(precision_text(&report), None);
+    }
 
     fn latency() -> LatencySummary {
         LatencySummary {

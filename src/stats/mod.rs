@@ -10,6 +10,7 @@ pub mod bootstrap;
 pub mod histogram;
 pub mod history;
 pub mod paired;
+pub mod precision;
 
 /// The confidence of the intervals when nothing says otherwise.
 pub const DEFAULT_CONFIDENCE: f64 = 0.95;

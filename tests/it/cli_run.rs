@@ -406,3 +406,38 @@ async fn a_run_on_a_named_unseeded_database_without_seed_does_not_seed_it() {
     }
     assert_eq!(count(&client, "techspec_bench.seed_runs").await, 0);
 }
+
+#[tokio::test]
+async fn a_budget_stops_once_the_windows_agree_and_every_output_says_how_precise() {
+    let db = migrated("e2e_run_budget").await;
+    let json = tempfile::NamedTempFile::new().unwrap();
+    let outcome = run_tool(
+        &db.url,
+        &[
+            "run",
+            "--scenarios",
+            &fixture("budget.toml"),
+            "--json",
+            json.path().to_str().unwrap(),
+        ],
+    );
+    assert_exit(&outcome, 0);
+    let results = read_json(json.path());
+    crate::results_schema::assert_matches_schema(&results, "budgeted run");
+    let steady = scenario(&results, "budget_steady");
+    assert_eq!(steady["budget_s"], 2.0, "{steady:#}");
+    let precision = steady["precision"].as_f64().unwrap();
+    // A fixed sleep: its windows agree within ±5% after the fewest windows allowed, far
+    // short of the 2 s budget (8 windows of 250 ms).
+    assert!(precision <= 0.05, "{steady:#}");
+    let windows = steady["windows"].as_array().unwrap().len();
+    assert!((3..8).contains(&windows), "{windows} windows: {steady:#}");
+    assert!(steady["duration_s"].as_f64().unwrap() < 1.9, "{steady:#}");
+    let default = scenario(&results, "budget_default");
+    assert_eq!(default["budget_s"], 0.25, "{default:#}");
+    assert!(
+        default["iterations"].as_u64().unwrap() >= 3 * 3,
+        "{default:#}"
+    );
+    assert!(outcome.stdout.contains("p50 within ±"), "{outcome:?}");
+}

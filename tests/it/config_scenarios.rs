@@ -243,11 +243,16 @@ fn a_scenario_has_either_sql_or_steps() {
 }
 
 #[test]
-fn exactly_one_of_iterations_or_duration() {
+fn at_most_one_of_iterations_duration_or_budget() {
     assert_error(
-        "[[scenario]]\nname = \"x\"\nsql = \"SELECT 1\"\n",
-        "1:1",
-        &["no load amount"],
+        "[[scenario]]\nname = \"x\"\nsql = \"SELECT 1\"\nbudget = \"1s\"\niterations = 5\n",
+        "4:10",
+        &["both `iterations` and `budget`"],
+    );
+    assert_error(
+        "[[scenario]]\nname = \"x\"\nsql = \"SELECT 1\"\nbudget = \"0s\"\n",
+        "4:10",
+        &["`budget` must be > 0"],
     );
     assert_error(
         "[[scenario]]\nname = \"x\"\nsql = \"SELECT 1\"\niterations = 5\nduration = \"1s\"\n",
@@ -297,6 +302,25 @@ fn scenario_load_values_override_the_defaults() {
         LoadAmount::Duration(Duration::from_secs(1))
     );
     assert_eq!(inherited.load.rate, Some(50.0));
+    let budgeted =
+        load_one("[defaults]\nbudget = \"2s\"\n[[scenario]]\nname = \"x\"\nsql = \"SELECT 1\"\n");
+    assert_eq!(
+        budgeted.load.amount,
+        LoadAmount::Budget(Duration::from_secs(2))
+    );
+    let fixed = load_one(
+        "[defaults]\nbudget = \"2s\"\n[[scenario]]\nname = \"x\"\nsql = \"SELECT 1\"\niterations = 7\n",
+    );
+    assert_eq!(fixed.load.amount, LoadAmount::Iterations(7));
+}
+
+#[test]
+fn a_scenario_that_fixes_no_amount_is_measured_within_the_default_budget() {
+    let scenario = load_one("[[scenario]]\nname = \"x\"\nsql = \"SELECT 1\"\n");
+    assert_eq!(
+        scenario.load.amount,
+        LoadAmount::Budget(techspec_bench::config::load_shape::DEFAULT_BUDGET)
+    );
 }
 
 #[test]

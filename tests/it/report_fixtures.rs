@@ -45,6 +45,8 @@ fn measured(name: &str, group: &str, status: Status, p50: u64) -> ScenarioResult
         histogram: Some("SGlzdG9ncmFt".to_string()),
         windows: Vec::new(),
         pair_ratios: Vec::new(),
+        budget_s: None,
+        precision: None,
         buffers: None,
         definition: None,
         baseline: None,

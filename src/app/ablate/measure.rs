@@ -40,7 +40,7 @@ impl Effort {
     pub fn for_scenario(scenario: &Scenario) -> Effort {
         let total = match scenario.load.amount {
             LoadAmount::Iterations(n) => n,
-            LoadAmount::Duration(_) => DEFAULT_ITERATIONS,
+            LoadAmount::Duration(_) | LoadAmount::Budget(_) => DEFAULT_ITERATIONS,
         };
         let batches = u64::from(BATCHES);
         Effort {
