@@ -53,6 +53,9 @@ pub struct RunPlan {
     pub rounds: u32,
     /// `--against`: the base database of a paired A/B run.
     pub against: Option<AgainstPlan>,
+    /// Measure the machine reference: the run is compared with a baseline, or its results
+    /// are kept (`--json`, `--save-baseline`) and may serve as one later.
+    pub reference: bool,
 }
 
 impl RunPlan {
@@ -82,6 +85,8 @@ impl RunPlan {
         });
         let files = result_files(args, baseline.as_ref());
         check_output_paths(&files, &args.save_baseline)?;
+        let reference = against.is_none()
+            && (gate.is_some() || args.json.is_some() || args.save_baseline.is_some());
         Ok(RunPlan {
             scenarios,
             thresholds,
@@ -94,6 +99,7 @@ impl RunPlan {
             allow_writes: args.allow_writes,
             gate,
             rounds: args.rounds,
+            reference,
             against,
         })
     }
@@ -198,7 +204,7 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<i32> {
         explain::validate_expectations(&against.client, &plan.scenarios).await?;
     }
     clock.lap("explain");
-    if plan.against.is_none() {
+    if plan.reference {
         // Measured with the scenarios, so a baseline comparison can divide out the machine.
         plan.scenarios.extend(crate::db::reference::probes());
     }

@@ -17,7 +17,7 @@ use crate::explain::{self, ExplainedScenario, GenericPlans};
 use crate::outcome::Outcome;
 use crate::report::cells::failure_reason;
 use crate::results::{PlanVerdict, ScenarioResult, Status, StepResult};
-use crate::stats::histogram::Recorded;
+use crate::stats::histogram::{Recorded, decode};
 use crate::stats::precision::{p50_precision, precise_enough};
 use crate::verdict::{self, Observed};
 use crate::{Error, Result};
@@ -233,9 +233,15 @@ pub async fn measure_window(
     Ok(Stage::Measuring(progress))
 }
 
-/// Each window's successful latencies, as the statistics read them.
+/// Each window's successful latencies, as the statistics read them (a window that does
+/// not decode, which the engine never writes, counts as empty).
 fn recorded_windows(measurement: &Measurement) -> Vec<Recorded> {
-    measurement.windows.iter().map(Recorded::of).collect()
+    let decoded = |encoded: &String| decode(encoded).map(|h| Recorded::of(&h));
+    measurement
+        .windows
+        .iter()
+        .filter_map(|w| decoded(w).ok())
+        .collect()
 }
 
 /// The result of a scenario whose windows are measured: plan re-check, thresholds, status.
@@ -457,11 +463,7 @@ fn assemble(
             .collect(),
         histogram: has_latency.then(|| bench::encode_histogram(&measurement.latency)),
         windows: if has_latency {
-            measurement
-                .windows
-                .iter()
-                .map(bench::encode_histogram)
-                .collect()
+            measurement.windows.clone()
         } else {
             Vec::new()
         },

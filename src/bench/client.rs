@@ -248,8 +248,13 @@ pub(crate) async fn open_and_warm_up<E: Executor>(
                 // The preflight found every relation; one vanishing now is an environment problem.
                 PrepareFailure::Skip(reason) => crate::Error::environment(reason),
             })?;
+    let warming = std::time::Instant::now();
     for _ in 0..plan.warmup {
-        if shared.cancel.load(Ordering::Relaxed) {
+        if shared.cancel.load(Ordering::Relaxed)
+            || plan
+                .warmup_within
+                .is_some_and(|limit| warming.elapsed() >= limit)
+        {
             break;
         }
         // Warmup errors are not recorded, and a connection lost during warmup is opened

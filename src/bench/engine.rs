@@ -13,7 +13,7 @@ use hdrhistogram::Histogram;
 
 use crate::bench::client::{ClientOutcome, SharedRun, StartLine, run_client};
 use crate::bench::executor::{Executor, PgExecutor};
-use crate::bench::histogram::{merge_into, new_latency_histogram};
+use crate::bench::histogram::{encode_histogram, merge_into, new_latency_histogram};
 use crate::bench::schedule::{ClientPlan, StopAt, Window, window_plans};
 use crate::config::model::Scenario;
 use crate::db::DbTarget;
@@ -52,8 +52,10 @@ pub struct Measurement {
     pub schedule_lag: Option<Histogram<u64>>,
     /// Per-step latency (SQL, µs) for multi-step scenarios; empty for a single statement.
     pub steps: Vec<(String, Histogram<u64>)>,
-    /// `latency` of each window measured, in the order measured.
-    pub windows: Vec<Histogram<u64>>,
+    /// `latency` of each window measured, in the order measured, encoded as the results
+    /// store them (`encode_histogram`): a few hundred bytes each instead of a full
+    /// histogram's 140 kB, so that the memory of a run does not grow with its windows.
+    pub windows: Vec<String>,
     /// Paired runs (target side): per connection draw, the median of target / base
     /// latency over its pairs. Empty otherwise.
     pub pair_ratios: Vec<f64>,
@@ -362,9 +364,12 @@ pub(crate) fn merge(
     }
     // Clients that re-drew their connections give one window per draw (client by client,
     // in order, so the two sides of a paired run line up); otherwise the window is whole.
-    let draws: Vec<Histogram<u64>> = outcomes.iter().flat_map(|o| o.draws.clone()).collect();
+    let draws: Vec<String> = outcomes
+        .iter()
+        .flat_map(|o| o.draws.iter().map(encode_histogram))
+        .collect();
     merged.windows = if draws.is_empty() {
-        vec![merged.latency.clone()]
+        vec![encode_histogram(&merged.latency)]
     } else {
         draws
     };

@@ -81,13 +81,13 @@ fn assert_accounting(m: &Measurement) {
     assert_eq!(m.latency.len() + m.errors, m.iterations);
     assert_eq!(m.error_latency.len(), m.errors);
     assert_eq!(m.successes(), m.latency.len());
-    let windowed: u64 = m.windows.iter().map(Histogram::len).sum();
+    let windowed: u64 = windows_of(&m).iter().map(Histogram::len).sum();
     assert_eq!(
         windowed,
         m.successes(),
         "every success is in exactly one window"
     );
-    let windowed: u64 = m.windows.iter().map(Histogram::len).sum();
+    let windowed: u64 = windows_of(&m).iter().map(Histogram::len).sum();
     assert_eq!(
         windowed,
         m.successes(),
@@ -143,12 +143,15 @@ fn each_window_runs_on_its_own_warmed_up_connections_and_adds_up() {
     windowed.load.warmup = 3;
     let m = measure_in_windows(&executor, &windowed, 4);
     assert_eq!((m.iterations, m.windows.len()), (100, 4));
-    assert!(m.windows.iter().all(|w| w.len() == 25));
+    assert!(windows_of(&m).iter().all(|w| w.len() == 25));
     assert_eq!(executor.sessions_of(0), 4, "one connection per window");
     // 3 warmup iterations first, then 3 (a tenth of a window) on each later connection.
     assert_eq!(executor.calls_of(0).len(), 100 + 3 + 3 * 3);
     // Timer granularity adds about a millisecond to each, so compare the order.
-    let medians: Vec<u64> = m.windows.iter().map(|w| w.value_at_quantile(0.5)).collect();
+    let medians: Vec<u64> = windows_of(&m)
+        .iter()
+        .map(|w| w.value_at_quantile(0.5))
+        .collect();
     assert!(
         medians.windows(2).all(|pair| pair[0] + 500 < pair[1]),
         "{medians:?}"
@@ -518,4 +521,12 @@ fn plan_counts_add_up_per_step_over_clients() {
     let total = sum_plan_counts([&first[..], &unknown[..], &second[..]].into_iter());
     assert_eq!(total, vec![counts(10, 140), counts(150, 0)]);
     assert!(sum_plan_counts([&unknown[..]].into_iter()).is_empty());
+}
+
+/// The windows of `m`, decoded.
+fn windows_of(m: &Measurement) -> Vec<Histogram<u64>> {
+    m.windows
+        .iter()
+        .map(|w| crate::stats::histogram::decode(w).expect("the engine encodes its windows"))
+        .collect()
 }

@@ -15,16 +15,28 @@ pub const HIGHEST_TRACKABLE_US: u64 = 60_000_000;
 /// Significant digits kept for every recorded value.
 pub const SIGNIFICANT_DIGITS: u8 = 3;
 
-/// An empty histogram of microseconds, 1 µs .. 60 s, 3 significant digits.
+/// Where an empty histogram's range starts; it grows as slower values are recorded.
+const INITIAL_HIGHEST_US: u64 = 2_048;
+
+/// An empty histogram of microseconds, 3 significant digits, from 1 µs; it grows its range
+/// as values are recorded (up to `HIGHEST_TRACKABLE_US` through `record`), so that a
+/// histogram of fast queries takes a fraction of the memory of one sized for 60 s.
 pub fn new_latency_histogram() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, HIGHEST_TRACKABLE_US, SIGNIFICANT_DIGITS)
-        .expect("constant histogram bounds are valid")
+    let mut histogram = Histogram::new_with_bounds(1, INITIAL_HIGHEST_US, SIGNIFICANT_DIGITS)
+        .expect("constant histogram bounds are valid");
+    histogram.auto(true);
+    histogram
 }
 
 /// Records `elapsed` in microseconds, saturating at the highest trackable value.
 pub fn record(histogram: &mut Histogram<u64>, elapsed: Duration) {
     let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
-    histogram.saturating_record(micros);
+    let micros = micros.min(HIGHEST_TRACKABLE_US);
+    // The histogram grows to hold the value; should it not (no memory), the value is
+    // kept at the top of its current range rather than lost.
+    if histogram.record(micros).is_err() {
+        histogram.saturating_record(micros);
+    }
 }
 
 /// Adds `source` into `target`; both were made by `new_latency_histogram`.
@@ -65,6 +77,21 @@ pub fn encode_histogram(h: &Histogram<u64>) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_histogram_starts_small_and_grows_to_hold_slow_values_up_to_60_s() {
+        let mut histogram = new_latency_histogram();
+        let small = histogram.buckets();
+        record(&mut histogram, Duration::from_millis(5));
+        record(&mut histogram, Duration::from_secs(90));
+        assert!(histogram.buckets() > small);
+        assert_eq!(histogram.len(), 2);
+        assert!(histogram.max() >= HIGHEST_TRACKABLE_US * 99 / 100);
+        assert!(histogram.max() <= HIGHEST_TRACKABLE_US * 101 / 100);
+        let mut total = new_latency_histogram();
+        merge_into(&mut total, &histogram).expect("a small histogram takes a grown one");
+        assert_eq!(total.len(), 2);
+    }
+
     use super::*;
     use hdrhistogram::serialization::Deserializer;
 

@@ -26,7 +26,7 @@ pub const MIN_PAIRS_PER_DRAW: u64 = 4;
 /// broken gate would hold within it.
 pub const MIN_DRAWS: u64 = 4;
 /// Untimed iterations of each side on a new connection (caches, plan choice).
-pub const DRAW_WARMUP: u64 = 2;
+pub const DRAW_WARMUP: u64 = 1;
 
 /// How much a ratio gate measures: `draws` connections of `pairs_per_draw` pairs each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,6 +14,9 @@ pub struct ClientPlan {
     pub index: u32,
     /// Closed-loop iterations run before recording (never recorded).
     pub warmup: u64,
+    /// A budget's window stops warming up after this long, even short of `warmup`: a slow
+    /// query's warm-up must not cost more than its measurement.
+    pub warmup_within: Option<Duration>,
     /// When to stop.
     pub stop: StopAt,
     /// With `rate`: the open-loop schedule of this client.
@@ -141,6 +144,10 @@ pub fn window_plans(load: &LoadShape, window: Window) -> Vec<ClientPlan> {
         .map(|index| ClientPlan {
             index,
             warmup,
+            warmup_within: match amount {
+                LoadAmount::Budget(limit) => Some(limit / 2),
+                _ => None,
+            },
             stop: match amount {
                 LoadAmount::Iterations(total) => {
                     StopAt::Iterations(share_of(total, clients, index))
@@ -193,6 +200,13 @@ mod tests {
             at_least: MIN_BUDGET_ITERATIONS,
         };
         assert!(plans.iter().all(|p| p.stop == stop && p.warmup == 5));
+        assert!(
+            plans
+                .iter()
+                .all(|p| p.warmup_within == Some(Duration::from_millis(15)))
+        );
+        let fixed = window_plans(&load(LoadAmount::Iterations(80), 1, None), Window::WHOLE);
+        assert_eq!(fixed[0].warmup_within, None);
         let plan = &plans[0];
         assert!(!plan.is_done(0, Duration::from_millis(31)), "too few yet");
         assert!(!plan.is_done(5, Duration::from_millis(29)), "time left");

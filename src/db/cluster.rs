@@ -9,6 +9,9 @@
 //! the server), and keeps the default durability settings (fsync on).
 //! `TECHSPEC_BENCH_PG_BINDIR` replaces the search for the binaries (see `pg_install`).
 //!
+//! The data directory is a copy of a cached template when one exists for this
+//! installation (see `template`), so only the first cluster pays for `initdb`.
+//!
 //! Should the tool die without stopping the server (SIGKILL), the server gets SIGQUIT
 //! from the kernel and shuts down at once (see `spawner`); the directory stays, marked
 //! with its owner's pid, and the next start removes it (see `leftovers`).
@@ -27,6 +30,7 @@ use crate::db::{DbTarget, pg_install};
 
 pub mod leftovers;
 mod spawner;
+pub mod template;
 
 /// The port number in the socket file name (`.s.PGSQL.5432`); no TCP port is opened.
 const SOCKET_PORT: u16 = 5432;
@@ -38,6 +42,17 @@ const STARTUP_LIMIT: Duration = Duration::from_secs(90);
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// How often initdb and the server start are checked on: short, as a cold `run` waits on both.
 const POLL_INTERVAL: Duration = Duration::from_millis(10);
+/// initdb's arguments after `-D DIR`.
+const INITDB_ARGS: [&str; 8] = [
+    "-A",
+    "trust",
+    "-E",
+    "UTF8",
+    "--locale=C",
+    "--no-sync",
+    "-U",
+    SUPERUSER,
+];
 
 /// How long the cluster took to come up, for the phase times of `run -v`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -188,18 +203,30 @@ impl ThrowawayCluster {
         Ok(command)
     }
 
+    /// Fills `data/`: a copy of the cached template of this installation when there is
+    /// one (see `template`), else `initdb`, whose output then becomes the template.
     async fn run_initdb(&mut self) -> crate::Result<()> {
+        let env = |key: &str| std::env::var(key).ok();
+        let cache = template::cache_root(&env).zip(template::key(&self.bindir, &INITDB_ARGS));
+        if let Some((root, key)) = &cache
+            && let Some(found) = template::find(root, key)
+        {
+            if template::copy_tree(&found, &self.data_dir(), self.owner.as_ref()).is_ok() {
+                return Ok(());
+            }
+            let _ = std::fs::remove_dir_all(self.data_dir());
+        }
+        self.initdb().await?;
+        if let Some((root, key)) = &cache {
+            // Best effort: without a template the next cluster runs initdb again.
+            let _ = template::store(root, key, &self.data_dir());
+        }
+        Ok(())
+    }
+
+    async fn initdb(&mut self) -> crate::Result<()> {
         let mut command = self.command("initdb", "initdb.log")?;
-        command.arg("-D").arg(self.data_dir()).args([
-            "-A",
-            "trust",
-            "-E",
-            "UTF8",
-            "--locale=C",
-            "--no-sync",
-            "-U",
-            SUPERUSER,
-        ]);
+        command.arg("-D").arg(self.data_dir()).args(INITDB_ARGS);
         self.child = Some(spawn(command, "initdb")?);
         loop {
             if let Some(status) = self.child_exit_status()? {
