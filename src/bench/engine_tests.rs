@@ -81,13 +81,13 @@ fn assert_accounting(m: &Measurement) {
     assert_eq!(m.latency.len() + m.errors, m.iterations);
     assert_eq!(m.error_latency.len(), m.errors);
     assert_eq!(m.successes(), m.latency.len());
-    let windowed: u64 = windows_of(&m).iter().map(Histogram::len).sum();
+    let windowed: u64 = windows_of(m).iter().map(Histogram::len).sum();
     assert_eq!(
         windowed,
         m.successes(),
         "every success is in exactly one window"
     );
-    let windowed: u64 = windows_of(&m).iter().map(Histogram::len).sum();
+    let windowed: u64 = windows_of(m).iter().map(Histogram::len).sum();
     assert_eq!(
         windowed,
         m.successes(),
