@@ -200,3 +200,29 @@ fn sigint_while_the_cluster_is_being_set_up_leaves_nothing() {
     assert_eq!(status.code(), Some(130), "{rest}");
     assert_nothing_left(tmp.path());
 }
+
+#[test]
+fn the_second_throwaway_cluster_copies_the_cached_initdb_output() {
+    let (tmp, cache) = (common::shared_tempdir(), common::shared_tempdir());
+    let migrate = || {
+        common::tool()
+            .arg("migrate")
+            .env("TMPDIR", tmp.path())
+            .env("TECHSPEC_BENCH_CACHE_DIR", cache.path())
+            .output()
+            .unwrap()
+    };
+    let first = migrate();
+    assert_eq!(first.status.code(), Some(0), "{first:?}");
+    let templates = entries(cache.path());
+    assert_eq!(templates.len(), 1, "{templates:?}");
+    let template = &templates[0];
+    assert!(template.file_name().unwrap().to_string_lossy().starts_with("initdb-"));
+    assert!(template.join("PG_VERSION").is_file());
+    // The copy serves the next cluster: same outcome, and the template is left as it was.
+    let second = migrate();
+    assert_eq!(second.status.code(), Some(0), "{second:?}");
+    assert!(String::from_utf8_lossy(&second.stdout).contains("applied 0003_tech_spec_indexes"));
+    assert_eq!(entries(cache.path()), templates);
+    assert_nothing_left(tmp.path());
+}
