@@ -103,12 +103,19 @@ impl Executor for PgExecutor<'_> {
         Ok(drawer)
     }
 
+    /// On the tool's own cluster, the client's thread and its backend then share a CPU
+    /// (`pinning`).
     async fn open(
         &self,
         scenario: &Scenario,
-        _client: u32,
+        client: u32,
     ) -> Result<ClientSession, PrepareFailure> {
-        ClientSession::open(self.target, scenario).await
+        let session = ClientSession::open(self.target, scenario).await?;
+        let env = |key: &str| std::env::var(key).ok();
+        if crate::bench::pinning::enabled(self.target.throwaway, &env) {
+            session.pin(client).await;
+        }
+        Ok(session)
     }
 
     /// The target's connect timeout (10 s, the default, when it carries none).

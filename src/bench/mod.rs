@@ -11,6 +11,7 @@ pub mod histogram;
 pub mod mock;
 pub mod pacing;
 pub mod paired;
+pub mod pinning;
 pub mod ratio_pairs;
 pub mod reconnect;
 pub mod schedule;

@@ -74,6 +74,17 @@ impl ClientSession {
         })
     }
 
+    /// Pins the calling thread and this session's backend to the CPU of client `client`
+    /// (best effort: a backend pid that cannot be read leaves both unpinned).
+    pub async fn pin(&self, client: u32) {
+        let Ok(row) = self.client.query_one("SELECT pg_backend_pid()", &[]).await else {
+            return;
+        };
+        if let Ok(backend) = row.try_get::<_, i32>(0) {
+            crate::bench::pinning::pin_pair(client, backend);
+        }
+    }
+
     /// True when the connection is gone (every further query would fail).
     pub fn is_closed(&self) -> bool {
         self.lost.get() || self.client.is_closed()

@@ -217,7 +217,13 @@ fn the_second_throwaway_cluster_copies_the_cached_initdb_output() {
     let templates = entries(cache.path());
     assert_eq!(templates.len(), 1, "{templates:?}");
     let template = &templates[0];
-    assert!(template.file_name().unwrap().to_string_lossy().starts_with("initdb-"));
+    assert!(
+        template
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("initdb-")
+    );
     assert!(template.join("PG_VERSION").is_file());
     // The copy serves the next cluster: same outcome, and the template is left as it was.
     let second = migrate();
