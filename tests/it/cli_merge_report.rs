@@ -86,6 +86,7 @@ async fn merge_adds_counts_and_takes_percentiles_from_the_merged_histogram() {
         let sum = x["iterations"].as_u64().unwrap() + y["iterations"].as_u64().unwrap();
         assert_eq!(m["iterations"].as_u64(), Some(sum), "{name}");
         let mut added = histogram(x);
+        added.auto(true);
         added.add(histogram(y)).unwrap();
         let merged_histogram = histogram(m);
         assert_eq!(merged_histogram.len(), added.len(), "{name}");

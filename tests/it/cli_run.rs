@@ -46,7 +46,7 @@ async fn a_small_scenario_file_passes_and_prints_the_table() {
             .unwrap_or_else(|| panic!("no table row for {name}: {outcome:?}"));
         assert!(row.contains("PASS") && row.contains("20"), "{row}");
     }
-    for header in ["scenario", "p50", "p95", "p99", "max", "threshold", "plan"] {
+    for header in ["scenario", "iter", "p50", "p95", "p99", "thresholds", "plan", "status"] {
         assert!(outcome.stdout.contains(header), "{outcome:?}");
     }
     assert!(outcome.text().contains("3 passed, 0 failed"), "{outcome:?}");
@@ -75,7 +75,7 @@ async fn a_threshold_of_1us_fails_the_gate_and_says_which_limit() {
         .lines()
         .find(|line| line.starts_with("session_by_id"))
         .unwrap_or_else(|| panic!("no row: {outcome:?}"));
-    assert!(row.contains("FAIL") && row.contains("1µs"), "{row}");
+    assert!(row.contains("FAIL") && row.contains("✗ p95"), "{row}");
     let why = outcome
         .text()
         .lines()

@@ -97,8 +97,8 @@ async fn a_forced_generic_plan_that_seq_scans_fails_the_gate_naming_the_generic_
     );
     assert_exit(&outcome, 1);
     assert!(
-        outcome.stdout.contains("✗ generic plan: "),
-        "the plan cell names the generic plan: {outcome:?}"
+        outcome.stdout.contains("plan: generic plan: "),
+        "the reason names the generic plan: {outcome:?}"
     );
     let results = read_json(&json);
     let plan = &cli_support::scenario(&results, "name_prefix")["plan"];
@@ -150,6 +150,7 @@ expect = { index = "gp_pkey", no_seq_scan = true }
     let outcome = run_tool(
         &db.url,
         &[
+            "-v",
             "run",
             "--rounds",
             "1",
