@@ -48,7 +48,7 @@
 # had a ratio gate fail and, per gate, how often it failed and the ratios measured.
 # A benchmark, not a test: the rates depend on the machine and on what else runs on it.
 #
-# Environment: REPS (default 20; REPS=2 for a quick look), SESSIONS (default 10000), MODES,
+# Environment: REPS (default 20; REPS=2 for a quick look), SESSIONS (default 10000), MODES, LOAD,
 # CONDITIONS, INJECT_INTO (default power_3), CAL_ROUNDS (default 5), CAL_TIME (seconds,
 # default 2), BIN (default target/release/techspec-bench, built if absent), KEEP (a directory
 # to keep every results file, calibration log and stderr in), DATABASE_URL (the server, an
@@ -342,6 +342,12 @@ inject() {
 }
 
 COMMON=(--scenarios "$SCENARIOS" --thresholds "$THRESHOLDS")
+# LOAD: extra load flags for every run of the ab and baseline modes, e.g. LOAD="--budget 250ms"
+# (the default budget of a scenario that fixes no iterations) instead of the fixed counts.
+if [[ -n ${LOAD:-} ]]; then
+  read -r -a LOAD_FLAGS <<<"$LOAD"
+  COMMON+=("${LOAD_FLAGS[@]}")
+fi
 
 mode_ab() {
   local rep cond json plain i=0
