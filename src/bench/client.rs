@@ -180,15 +180,7 @@ pub fn run_client<E: Executor>(
     mut drawer: ParamDrawer,
     shared: &SharedRun,
 ) -> crate::Result<ClientOutcome> {
-    // I/O and timers only: the signal and process drivers of `enable_all` would run on
-    // every park of this hot loop for nothing.
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_io()
-        .enable_time()
-        .build()
-        .map_err(|e| {
-            crate::Error::environment(format!("cannot start a benchmark client runtime: {e}"))
-        });
+    let runtime = client_runtime();
     let session = match &runtime {
         Ok(rt) => rt.block_on(open_and_warm_up(
             executor,
@@ -230,6 +222,16 @@ pub(crate) async fn read_plan_counts<S: Session>(
     tokio::time::timeout(Duration::from_secs(10), session.plan_counts(scenario))
         .await
         .unwrap_or_default()
+}
+
+/// The runtime of one client thread: current_thread, I/O and timers only (the signal and
+/// process drivers of `enable_all` would run on every park of a hot loop for nothing).
+pub(crate) fn client_runtime() -> crate::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .enable_time()
+        .build()
+        .map_err(|e| crate::Error::environment(format!("cannot start a client runtime: {e}")))
 }
 
 pub(crate) async fn open_and_warm_up<E: Executor>(

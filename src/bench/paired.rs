@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use hdrhistogram::Histogram;
 
 use crate::bench::client::{
-    AttemptTimes, ClientOutcome, ResponseGuard, SharedRun, StartLine, open_and_warm_up,
-    read_plan_counts, response_guard,
+    AttemptTimes, ClientOutcome, ResponseGuard, SharedRun, StartLine, client_runtime,
+    open_and_warm_up, read_plan_counts, response_guard,
 };
 use crate::bench::engine::{
     EngineOptions, Measurement, Prepared, STREAMS_PER_WINDOW, join_clients, merge, size_progress,
@@ -134,11 +134,7 @@ fn run_pair_client<E: Executor>(
     mut drawer: ParamDrawer,
     shared: &SharedRun,
 ) -> crate::Result<(ClientOutcome, ClientOutcome)> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_io()
-        .enable_time()
-        .build()
-        .map_err(|e| crate::Error::environment(format!("cannot start a client runtime: {e}")));
+    let runtime = client_runtime();
     let sessions = match &runtime {
         Ok(rt) => rt.block_on(async {
             // Both sides warm up on the same draws, so the caches see the same values.

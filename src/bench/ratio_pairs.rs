@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use hdrhistogram::Histogram;
 use indicatif::ProgressBar;
 
+use crate::bench::client::client_runtime;
 use crate::bench::engine::Prepared;
 use crate::bench::executor::{Executor, Session};
 use crate::bench::histogram::{new_latency_histogram, record};
@@ -84,13 +85,7 @@ pub fn measure_ratio_pairs<E: Executor>(
         std::thread::Builder::new()
             .name("bench-ratio-pairs".into())
             .spawn_scoped(scope, || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_io()
-                    .enable_time()
-                    .build()
-                    .map_err(|e| {
-                        crate::Error::environment(format!("cannot start a client runtime: {e}"))
-                    })?;
+                let runtime = client_runtime()?;
                 runtime.block_on(run_draws(executor, &own, &other, shape, cancel, progress))
             })
             .map_err(|e| crate::Error::environment(format!("cannot start a client thread: {e}")))?

@@ -276,38 +276,35 @@ enum Kind {
     Wrapping(u16),
 }
 
-/// The header and kind of every column, in order.
+/// The header and kind of every column, in order: the latencies, then at a glance the
+/// verdicts in a word or two, in full also the max and the wrapping verdicts; the Δ p95
+/// column (with a baseline) goes right after the latencies.
 fn columns(with_delta: bool, detail: Detail) -> Vec<(&'static str, Kind)> {
-    if detail == Detail::Glance {
-        let mut columns = vec![
-            ("scenario", Kind::Fixed),
-            ("iter", Kind::Number),
-            ("p50", Kind::Number),
-            ("p95", Kind::Number),
-            ("p99", Kind::Number),
-            ("thresholds", Kind::Fixed),
-            ("plan", Kind::Fixed),
-            ("status", Kind::Fixed),
-        ];
-        if with_delta {
-            columns.insert(5, ("Δ p95", Kind::Number));
-        }
-        return columns;
-    }
     let mut columns = vec![
         ("scenario", Kind::Fixed),
         ("iter", Kind::Number),
         ("p50", Kind::Number),
         ("p95", Kind::Number),
         ("p99", Kind::Number),
-        ("max", Kind::Number),
-        ("threshold", Kind::Wrapping(THRESHOLD_MIN_WIDTH)),
-        ("plan", Kind::Wrapping(4)),
-        ("status", Kind::Fixed),
     ];
-    if with_delta {
-        columns.insert(6, ("Δ p95", Kind::Number));
+    if detail == Detail::Full {
+        columns.push(("max", Kind::Number));
     }
+    if with_delta {
+        columns.push(("Δ p95", Kind::Number));
+    }
+    columns.extend(match detail {
+        Detail::Glance => [
+            ("thresholds", Kind::Fixed),
+            ("plan", Kind::Fixed),
+            ("status", Kind::Fixed),
+        ],
+        Detail::Full => [
+            ("threshold", Kind::Wrapping(THRESHOLD_MIN_WIDTH)),
+            ("plan", Kind::Wrapping(4)),
+            ("status", Kind::Fixed),
+        ],
+    });
     columns
 }
 

@@ -46,7 +46,16 @@ async fn a_small_scenario_file_passes_and_prints_the_table() {
             .unwrap_or_else(|| panic!("no table row for {name}: {outcome:?}"));
         assert!(row.contains("PASS") && row.contains("20"), "{row}");
     }
-    for header in ["scenario", "iter", "p50", "p95", "p99", "thresholds", "plan", "status"] {
+    for header in [
+        "scenario",
+        "iter",
+        "p50",
+        "p95",
+        "p99",
+        "thresholds",
+        "plan",
+        "status",
+    ] {
         assert!(outcome.stdout.contains(header), "{outcome:?}");
     }
     assert!(outcome.text().contains("3 passed, 0 failed"), "{outcome:?}");
