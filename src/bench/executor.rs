@@ -103,7 +103,7 @@ impl Executor for PgExecutor<'_> {
         Ok(drawer)
     }
 
-    /// On the tool's own cluster, the client's thread and its backend then share a CPU
+    /// On a server on this machine, the client's thread and its backend then share a CPU
     /// (`pinning`).
     async fn open(
         &self,
@@ -112,7 +112,8 @@ impl Executor for PgExecutor<'_> {
     ) -> Result<ClientSession, PrepareFailure> {
         let session = ClientSession::open(self.target, scenario).await?;
         let env = |key: &str| std::env::var(key).ok();
-        if crate::bench::pinning::enabled(self.target.throwaway, &env) {
+        let local = self.target.throwaway || crate::bench::pinning::is_local(&self.target.config);
+        if crate::bench::pinning::enabled(local, &env) {
             session.pin(client).await;
         }
         Ok(session)

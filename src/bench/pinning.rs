@@ -5,12 +5,15 @@
 //! cross-CPU wake-up each way). A backend keeps its placement for its life, so windows on
 //! new connections disagreed by 4× and no budget reached a precise p50.
 //!
-//! On the throwaway cluster (the tool's own server, on this machine) each measuring
-//! client therefore pins itself and its backend to one CPU: client `i` to CPU
-//! `i mod cores`, so that every window runs under the same conditions and concurrent
-//! clients still spread over the cores. A named database is never touched.
-//! `TECHSPEC_BENCH_PIN=off` turns it off. Pinning is best effort: a failure leaves the
-//! scheduler in charge. Must not time or record anything.
+//! When the server runs on this machine (the throwaway cluster, or a named database
+//! reached over a Unix socket or a loopback address), each measuring client therefore
+//! pins itself and its own backend to one CPU: client `i` to CPU `i mod cores`, so that
+//! every window runs under the same conditions and concurrent clients still spread over
+//! the cores. In an A/B run a client's two backends share its CPU. Only the backends of
+//! the tool's own measuring connections are pinned, and only when the pid the server
+//! reports is a `postgres` process here; they end with their connections. A remote server
+//! is never touched. `TECHSPEC_BENCH_PIN=off` turns it off. Pinning is best effort: a
+//! failure leaves the scheduler in charge. Must not time or record anything.
 
 use nix::sched::{CpuSet, sched_setaffinity};
 use nix::unistd::Pid;
@@ -23,14 +26,42 @@ pub fn cpu_of(client: u32, cores: usize) -> usize {
     (client as usize) % cores.max(1)
 }
 
-/// True when pinning is on for a target: the tool's own cluster, not turned off.
-pub fn enabled(throwaway: bool, env: &dyn Fn(&str) -> Option<String>) -> bool {
-    throwaway && env(PIN_VARIABLE).as_deref() != Some("off")
+/// True when pinning is on for a target: a server on this machine, not turned off.
+pub fn enabled(local: bool, env: &dyn Fn(&str) -> Option<String>) -> bool {
+    local && env(PIN_VARIABLE).as_deref() != Some("off")
+}
+
+/// True when every host of `config` is on this machine: Unix sockets, loopback addresses,
+/// `localhost` (and at least one host is named).
+pub fn is_local(config: &tokio_postgres::Config) -> bool {
+    use tokio_postgres::config::Host;
+    let local_name = |name: &str| {
+        name.eq_ignore_ascii_case("localhost")
+            || name
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    };
+    let hosts = config.get_hosts();
+    !hosts.is_empty()
+        && hosts.iter().all(|host| match host {
+            Host::Unix(_) => true,
+            Host::Tcp(name) => local_name(name),
+        })
+        && config.get_hostaddrs().iter().all(|ip| ip.is_loopback())
+}
+
+/// True when `pid` is a PostgreSQL server process on this machine.
+fn is_postgres(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/comm"))
+        .is_ok_and(|comm| comm.trim_end() == "postgres")
 }
 
 /// Pins the calling thread and the process `backend` to the CPU of `client` (best effort;
-/// false when either could not be pinned).
+/// false when either could not be pinned, or `backend` is no `postgres` process here).
 pub fn pin_pair(client: u32, backend: i32) -> bool {
+    if !is_postgres(backend) {
+        return false;
+    }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut set = CpuSet::new();
     if set.set(cpu_of(client, cores)).is_err() {
@@ -55,7 +86,7 @@ mod tests {
     }
 
     #[test]
-    fn only_the_tools_own_cluster_is_pinned_unless_turned_off() {
+    fn a_local_server_is_pinned_unless_turned_off() {
         let off = |key: &str| (key == PIN_VARIABLE).then(|| "off".to_string());
         let unset = |_: &str| None;
         assert!(enabled(true, &unset));
@@ -64,9 +95,25 @@ mod tests {
     }
 
     #[test]
-    fn pinning_this_thread_with_itself_as_the_backend_works_here() {
-        // The test thread stands in for both sides (its own pid as the backend).
+    fn a_pid_that_is_no_postgres_process_here_is_never_pinned() {
+        // This test process is no `postgres`: a remote server's pid that happens to exist
+        // here must not be touched.
         let done = std::thread::spawn(|| pin_pair(0, std::process::id() as i32));
-        assert!(done.join().unwrap());
+        assert!(!done.join().unwrap());
+        assert!(!pin_pair(0, i32::MAX), "no such process");
+    }
+
+    #[test]
+    fn only_servers_on_this_machine_are_local() {
+        let config = |text: &str| text.parse::<tokio_postgres::Config>().unwrap();
+        assert!(is_local(&config("host=/tmp/sock dbname=x")));
+        assert!(is_local(&config("host=127.0.0.1 dbname=x")));
+        assert!(is_local(&config("host=localhost,::1 dbname=x")));
+        assert!(!is_local(&config("host=db.example.com dbname=x")));
+        assert!(!is_local(&config("host=127.0.0.1,10.0.0.5 dbname=x")));
+        assert!(!is_local(&config(
+            "host=localhost hostaddr=10.0.0.5 dbname=x"
+        )));
+        assert!(!is_local(&config("dbname=x")), "no host named");
     }
 }
