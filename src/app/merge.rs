@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use hdrhistogram::Histogram;
 
+use crate::app::ratio_pairs::apply_ratio_gates;
 use crate::app::report::{add_terminal_output, read_results_json, results_from_json};
-use crate::app::run::apply_ratio_gates;
 use crate::app::ui::Ui;
 use crate::bench::histogram::{merge_into, new_latency_histogram};
 use crate::bench::{encode_histogram, summarize};

@@ -16,6 +16,7 @@ pub mod interleave;
 pub mod list;
 pub mod merge;
 pub mod migrate;
+pub mod phase_clock;
 pub mod ratio_pairs;
 pub mod report;
 pub mod run;

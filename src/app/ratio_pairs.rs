@@ -4,7 +4,8 @@
 //! iterations, over as many connection draws as the run has rounds. What the pairs
 //! recorded goes to the gate's verdict (`verdict::ratio`). A gate whose scenarios cannot
 //! be measured together (a preflight that no longer passes, a connection refused) is
-//! judged from the windows instead, with a warning. Must not judge or format results.
+//! judged from the windows instead, with a warning. `apply_ratio_gates` hands what was
+//! measured to the verdict and words the reasons (`run` and `merge` share it).
 
 use crate::Result;
 use crate::app::database::OpenDatabase;
@@ -13,8 +14,9 @@ use crate::app::ui::Ui;
 use crate::bench::ratio_pairs::{PairShape, PairSide, PairedDraws, measure_ratio_pairs};
 use crate::bench::{self, PgExecutor, Prepared};
 use crate::config::Scenario;
+use crate::config::Thresholds;
 use crate::outcome::Outcome;
-use crate::results::RunReport;
+use crate::results::{RunReport, Summary};
 use crate::stats::histogram::Recorded;
 use crate::verdict::ratio::{PairedGates, PairedSamples, gates_to_pair};
 
@@ -130,4 +132,32 @@ fn samples_of(draws: &PairedDraws) -> PairedSamples {
         other: recorded(&draws.other),
         pairs: draws.pairs,
     }
+}
+
+/// Judges the ratio gates now that every scenario is measured, words the reason of each
+/// scenario they fail, and recounts. True when any gate was judged.
+pub fn apply_ratio_gates(
+    report: &mut RunReport,
+    thresholds: &Thresholds,
+    paired: &PairedGates,
+) -> bool {
+    let before: usize = report.scenarios.iter().map(|r| r.thresholds.len()).sum();
+    let broken =
+        crate::verdict::ratio::apply_ratio_gates(&mut report.scenarios, thresholds, paired);
+    for (index, outcome) in broken {
+        let result = &mut report.scenarios[index];
+        let cause = [crate::verdict::Cause::Threshold(
+            &result.thresholds[outcome],
+        )];
+        let Some(text) = crate::report::cells::failure_reason(&cause) else {
+            continue;
+        };
+        result.reason = Some(match result.reason.take().filter(|r| !r.is_empty()) {
+            Some(reason) => format!("{reason}; {text}"),
+            None => text,
+        });
+    }
+    report.summary = Summary::of(&report.scenarios);
+    let after: usize = report.scenarios.iter().map(|r| r.thresholds.len()).sum();
+    after > before
 }

@@ -7,12 +7,12 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use crate::app::ab::{self, Against, AgainstPlan};
 use crate::app::compare::BaselineGate;
-use crate::app::database::{self, OpenDatabase, SetupTimes};
+use crate::app::database::{self, OpenDatabase};
 use crate::app::dataset::ensure_dataset;
+use crate::app::phase_clock::{PhaseClock, timed_total};
 use crate::app::ui::Ui;
 use crate::app::{ci, selection};
 use crate::app::{interleave, ratio_pairs};
@@ -26,7 +26,6 @@ use crate::report::{
     SummaryReporter, TableReporter, Target, WithBaseline,
 };
 use crate::results::{DatabaseInfo, RESULTS_FORMAT, RunReport, ScenarioResult, SeedInfo, Summary};
-use crate::verdict::ratio::PairedGates;
 use crate::{Error, Result, TOOL_VERSION, verdict};
 
 /// Everything `run` needs from files and flags, validated before any database is touched.
@@ -236,7 +235,8 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<i32> {
     if !paired.is_empty() {
         clock.lap("ratio pairs");
     }
-    if apply_ratio_gates(&mut report, &plan.thresholds, &paired) || compared.is_some() {
+    if ratio_pairs::apply_ratio_gates(&mut report, &plan.thresholds, &paired) || compared.is_some()
+    {
         plan.sink.write_files(&report)?;
     }
     plan.sink.write_stdout(&report)?;
@@ -257,96 +257,6 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<i32> {
         report::save_baseline(path, &report)?;
     }
     Ok(verdict::gate_exit_code(&report.summary, plan.strict))
-}
-
-/// The wall-clock phases of one run, for `-v`: where a run spends its time.
-struct PhaseClock {
-    phases: Vec<(&'static str, Duration)>,
-    started: Instant,
-    lap_start: Instant,
-}
-
-impl PhaseClock {
-    fn new() -> PhaseClock {
-        let now = Instant::now();
-        PhaseClock {
-            phases: Vec::new(),
-            started: now,
-            lap_start: now,
-        }
-    }
-
-    /// Ends the phase `name` now.
-    fn lap(&mut self, name: &'static str) {
-        let now = Instant::now();
-        self.phases.push((name, now - self.lap_start));
-        self.lap_start = now;
-    }
-
-    /// Ends opening the database: a throwaway cluster's own phases, else one `connect`.
-    fn opened(&mut self, setup: Option<SetupTimes>) {
-        let Some(setup) = setup else {
-            return self.lap("connect");
-        };
-        self.phases.extend([
-            ("cluster init", setup.cluster_init),
-            ("server start", setup.server_start),
-            ("migrate", setup.migrate),
-        ]);
-        self.lap_start = Instant::now();
-    }
-
-    /// The phase-times line; `timed` is the part of `scenarios` spent in timed loops.
-    fn line(&self, timed: Duration) -> String {
-        phase_times_line(&self.phases, timed, self.started.elapsed())
-    }
-}
-
-/// The time the scenarios spent in their timed loops (the rest of the `scenarios`
-/// phase is plan checks, connections and client start).
-fn timed_total(report: &RunReport) -> Duration {
-    let seconds: f64 = report.scenarios.iter().map(|s| s.duration_s).sum();
-    Duration::try_from_secs_f64(seconds).unwrap_or_default()
-}
-
-/// `phase times: cluster init 1.20s, ..., scenarios 5.00s (timed 3.10s), total 9.00s`.
-fn phase_times_line(phases: &[(&str, Duration)], timed: Duration, total: Duration) -> String {
-    use report::units::format_latency_us as us;
-    let micros = |d: Duration| d.as_secs_f64() * 1e6;
-    let mut parts: Vec<String> = phases
-        .iter()
-        .map(|(name, took)| format!("{name} {}", us(micros(*took))))
-        .collect();
-    if let Some(scenarios) = phases.iter().position(|(name, _)| *name == "scenarios") {
-        parts[scenarios].push_str(&format!(" (timed {})", us(micros(timed))));
-    }
-    parts.push(format!("total {}", us(micros(total))));
-    format!("phase times: {}", parts.join(", "))
-}
-
-/// Judges the ratio gates now that every scenario is measured, words the reason of each
-/// scenario they fail, and recounts. True when any gate was judged.
-pub fn apply_ratio_gates(
-    report: &mut RunReport,
-    thresholds: &Thresholds,
-    paired: &PairedGates,
-) -> bool {
-    let before: usize = report.scenarios.iter().map(|r| r.thresholds.len()).sum();
-    let broken = verdict::ratio::apply_ratio_gates(&mut report.scenarios, thresholds, paired);
-    for (index, outcome) in broken {
-        let result = &mut report.scenarios[index];
-        let cause = [verdict::Cause::Threshold(&result.thresholds[outcome])];
-        let Some(text) = report::cells::failure_reason(&cause) else {
-            continue;
-        };
-        result.reason = Some(match result.reason.take().filter(|r| !r.is_empty()) {
-            Some(reason) => format!("{reason}; {text}"),
-            None => text,
-        });
-    }
-    report.summary = Summary::of(&report.scenarios);
-    let after: usize = report.scenarios.iter().map(|r| r.thresholds.len()).sum();
-    after > before
 }
 
 /// Scenarios with `transaction = "commit"` keep whatever they write, so on a database the
@@ -562,32 +472,6 @@ mod tests {
         assert!(text.contains("lookup: schedule lag p50 1.50ms"), "{text}");
         let quiet = ScenarioResult::unmeasured("ok", "g", Status::Pass, String::new());
         assert_eq!(scenario_details(&quiet), "");
-    }
-
-    #[test]
-    fn the_phase_times_line_names_every_phase_and_the_timed_part() {
-        let ms = Duration::from_millis;
-        let phases = [
-            ("cluster init", ms(1200)),
-            ("seed", ms(2000)),
-            ("scenarios", ms(5000)),
-        ];
-        assert_eq!(
-            phase_times_line(&phases, ms(3100), ms(8300)),
-            "phase times: cluster init 1.20s, seed 2.00s, scenarios 5.00s (timed 3.10s), total 8.30s"
-        );
-        let mut clock = PhaseClock::new();
-        clock.opened(Some(SetupTimes {
-            cluster_init: ms(10),
-            server_start: ms(20),
-            migrate: ms(30),
-        }));
-        clock.lap("seed");
-        let names: Vec<&str> = clock.phases.iter().map(|(name, _)| *name).collect();
-        assert_eq!(names, ["cluster init", "server start", "migrate", "seed"]);
-        let mut named = PhaseClock::new();
-        named.opened(None);
-        assert_eq!(named.phases[0].0, "connect");
     }
 
     #[test]
