@@ -9,7 +9,7 @@ use std::path::Path;
 use comfy_table::Table;
 
 use crate::app::database;
-use crate::app::dataset::ensure_dataset;
+use crate::app::dataset::{self, ensure_dataset};
 use crate::app::scenario_run::run_one;
 use crate::app::ui::Ui;
 use crate::cli::{CalibrateArgs, Cli};
@@ -106,9 +106,10 @@ pub async fn run(cli: &Cli, args: &CalibrateArgs) -> Result<i32> {
     let scenarios = config::load_scenarios(&args.selection.scenarios)?;
     let scenarios = config::select(scenarios, &args.selection.filter)?;
     crate::report::check_writable("--output", &args.output)?;
-    let database = database::open(cli, true).await?;
+    let mut database =
+        database::open_seeded(cli, dataset::throwaway_dataset(args.sessions)).await?;
     let mut client = database.connect().await?;
-    ensure_dataset(&database, &mut client, args.seed, args.sessions, &ui).await?;
+    ensure_dataset(&mut database, &mut client, args.seed, args.sessions, &ui).await?;
     explain::validate_expectations(&client, &scenarios).await?;
     let mut entries = Vec::new();
     let mut unmeasured = Vec::new();

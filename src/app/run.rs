@@ -11,7 +11,7 @@ use std::sync::Arc;
 use crate::app::ab::{self, Against, AgainstPlan};
 use crate::app::compare::BaselineGate;
 use crate::app::database::{self, OpenDatabase};
-use crate::app::dataset::ensure_dataset;
+use crate::app::dataset::{ensure_dataset, throwaway_dataset};
 use crate::app::phase_clock::{PhaseClock, timed_total};
 use crate::app::ui::Ui;
 use crate::app::{ci, selection};
@@ -188,7 +188,7 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<i32> {
     if plan.against.is_some() && database::names_no_target(cli)? {
         return Err(ab::needs_named_target());
     }
-    let database = database::open(cli, true).await?;
+    let mut database = database::open_seeded(cli, throwaway_dataset(plan.sessions)).await?;
     clock.opened(database.setup_times());
     check_committed_writes(&plan.scenarios, database.is_throwaway(), plan.allow_writes)?;
     let mut client = database.connect().await?;
@@ -196,7 +196,7 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<i32> {
         Some(against) => Some(against.open(cli.connect_timeout).await?),
         None => None,
     };
-    ensure_dataset(&database, &mut client, plan.seed, plan.sessions, &ui).await?;
+    ensure_dataset(&mut database, &mut client, plan.seed, plan.sessions, &ui).await?;
     clock.lap("seed");
     explain::validate_expectations(&client, &plan.scenarios).await?;
     if let Some(against) = &against {

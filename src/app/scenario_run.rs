@@ -18,7 +18,7 @@ use crate::outcome::Outcome;
 use crate::report::cells::failure_reason;
 use crate::results::{PlanVerdict, ScenarioResult, Status, StepResult};
 use crate::stats::histogram::{Recorded, decode};
-use crate::stats::precision::{p50_precision, precise_enough};
+use crate::stats::precision::{MIN_WINDOWS, p50_precision, precise_enough};
 use crate::verdict::{self, Observed};
 use crate::{Error, Result};
 
@@ -223,14 +223,22 @@ pub async fn measure_window(
         absorb(&mut base.measurement, measured)?;
     }
     progress.measured += 1;
-    // A budget ends early once its windows agree on the p50.
-    if matches!(scenario.load.amount, LoadAmount::Budget(_))
+    // A budget ends early once its windows agree on the p50, or once it is spent (a
+    // query slower than a window's share still gets its fewest windows).
+    if let LoadAmount::Budget(budget) = scenario.load.amount
         && let Some(measurement) = &progress.measurement
-        && precise_enough(&recorded_windows(measurement))
+        && (precise_enough(&recorded_windows(measurement))
+            || budget_spent(measurement, budget, progress.measured))
     {
         progress.windows = progress.measured;
     }
     Ok(Stage::Measuring(progress))
+}
+
+/// True once a budgeted scenario measured its fewest windows and its timed loops took
+/// its whole budget.
+fn budget_spent(measurement: &Measurement, budget: std::time::Duration, windows: u32) -> bool {
+    windows as usize >= MIN_WINDOWS && measurement.duration >= budget
 }
 
 /// Each window's successful latencies, as the statistics read them (a window that does

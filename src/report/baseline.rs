@@ -320,6 +320,7 @@ mod tests {
             z_score: None,
             machine_factor: Some(1.4),
             verdict: Change::Unchanged,
+            judged: true,
         };
         now.scenarios[0].baseline = Some(BaselineComparison {
             method: Method::Bootstrap,

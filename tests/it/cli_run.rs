@@ -443,10 +443,8 @@ async fn a_budget_stops_once_the_windows_agree_and_every_output_says_how_precise
     assert!((3..8).contains(&windows), "{windows} windows: {steady:#}");
     assert!(steady["duration_s"].as_f64().unwrap() < 1.9, "{steady:#}");
     let default = scenario(&results, "budget_default");
-    assert_eq!(default["budget_s"], 0.25, "{default:#}");
-    assert!(
-        default["iterations"].as_u64().unwrap() >= 3 * 3,
-        "{default:#}"
-    );
+    assert_eq!(default["budget_s"], 0.125, "{default:#}");
+    // At least one iteration in each of at least three windows.
+    assert!(default["iterations"].as_u64().unwrap() >= 3, "{default:#}");
     assert!(outcome.stdout.contains("p50 within ±"), "{outcome:?}");
 }
