@@ -76,7 +76,10 @@ pub async fn open(cli: &Cli, allow_throwaway_setup: bool) -> crate::Result<OpenD
         },
         Resolved::Throwaway => {
             eprintln!("{THROWAWAY_NOTICE}");
-            let cluster = ThrowawayCluster::start(cli.connect_timeout).await?;
+            let timeout = cli
+                .connect_timeout
+                .unwrap_or(target::DEFAULT_CONNECT_TIMEOUT);
+            let cluster = ThrowawayCluster::start(timeout).await?;
             let startup = cluster.startup_times();
             let mut database = OpenDatabase {
                 target: cluster.target(),
