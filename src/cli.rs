@@ -49,9 +49,10 @@ pub struct Cli {
     #[arg(short, long, global = true)]
     pub verbose: bool,
 
-    /// How long to wait for a connection.
-    #[arg(long, global = true, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
-    pub connect_timeout: Duration,
+    /// How long to wait for a connection. Given, it beats the connection string's
+    /// connect_timeout and PGCONNECT_TIMEOUT [default: those, else 10s].
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
+    pub connect_timeout: Option<Duration>,
 
     #[command(subcommand)]
     pub command: Command,
@@ -97,7 +98,8 @@ Examples:
     /// Run the scenarios and write a thresholds file fitted to this machine and dataset.
     #[command(after_help = "\
 Examples:
-  techspec-bench calibrate
+  techspec-bench calibrate                 # writes ./thresholds.toml; refused if it exists
+  techspec-bench calibrate --force         # updates it: only the p95 and buffers limits change
   techspec-bench calibrate --headroom 3x --output ci/thresholds.toml")]
     Calibrate(CalibrateArgs),
 
@@ -483,6 +485,10 @@ pub struct CalibrateArgs {
     /// Where to write the thresholds file.
     #[arg(long, value_name = "FILE", default_value = "thresholds.toml")]
     pub output: PathBuf,
+    /// Update the --output file although it exists: only its p95 and buffers limits are
+    /// rewritten; other gates, [regression], comments and order are kept.
+    #[arg(long)]
+    pub force: bool,
     /// Sessions to seed on a throwaway cluster or with --seed.
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     pub sessions: u64,
@@ -601,9 +607,12 @@ mod tests {
     }
 
     #[test]
-    fn connect_timeout_defaults_to_ten_seconds() {
+    fn connect_timeout_is_unset_unless_given_so_the_environment_can_fill_it() {
         let cli = Cli::try_parse_from(["techspec-bench", "migrate"]).unwrap();
-        assert_eq!(cli.connect_timeout, Duration::from_secs(10));
+        assert_eq!(cli.connect_timeout, None);
+        let given =
+            Cli::try_parse_from(["techspec-bench", "--connect-timeout", "3s", "migrate"]).unwrap();
+        assert_eq!(given.connect_timeout, Some(Duration::from_secs(3)));
     }
 
     #[test]

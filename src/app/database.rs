@@ -108,8 +108,10 @@ async fn open_with(
         },
         Resolved::Throwaway => {
             eprintln!("{THROWAWAY_NOTICE}");
-            let cluster =
-                ThrowawayCluster::start_for(cli.connect_timeout, dataset.as_deref()).await?;
+            let timeout = cli
+                .connect_timeout
+                .unwrap_or(target::DEFAULT_CONNECT_TIMEOUT);
+            let cluster = ThrowawayCluster::start_for(timeout, dataset.as_deref()).await?;
             let startup = cluster.startup_times();
             let mut database = OpenDatabase {
                 target: cluster.target(),

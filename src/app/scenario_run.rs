@@ -124,7 +124,8 @@ async fn begin_base(
     rng_seed: u64,
 ) -> Result<std::result::Result<BaseProgress, Stage>> {
     let on_base = |reason: String| format!("on the base database (--against): {reason}");
-    let before = match explain::explain_scenario(&mut against.client, scenario, rng_seed).await? {
+    let explained = explain::explain_scenario(&mut against.client, scenario, rng_seed).await;
+    let before = match explained.map_err(|e| e.in_context("the base database (--against)"))? {
         Outcome::Ok(explained) => Ok(explained),
         Outcome::Skip(reason) => {
             let result = unmeasured(scenario, Status::Skip, on_base(reason));

@@ -17,6 +17,7 @@ pub mod sql_scan;
 mod steps;
 pub mod threshold_expr;
 pub mod thresholds;
+pub mod thresholds_update;
 
 pub use model::*;
 pub use scenario::{load_built_in_scenarios, load_scenarios};

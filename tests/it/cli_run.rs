@@ -401,14 +401,18 @@ async fn an_overloaded_open_loop_shows_latency_far_above_service_time() {
 }
 
 #[tokio::test]
-async fn a_run_on_a_named_unseeded_database_without_seed_does_not_seed_it() {
+async fn a_run_on_a_named_unseeded_database_exits_3_naming_the_empty_sample_and_seeds_nothing() {
     let _cpu = CPU.read().await;
     let db = migrated("e2e_run_noseed").await;
-    let outcome = run_tool(&db.url, &["run", "--scenarios", &fixture("small.toml")]);
-    assert!(
-        matches!(outcome.code, Some(0) | Some(1)),
-        "the run itself may pass or fail, never crash: {outcome:?}"
-    );
+    // The shipped scenarios, with nothing else in the way: a CI job against an empty
+    // database must not go green.
+    let outcome = run_tool(&db.url, &["run"]);
+    assert_exit(&outcome, 3);
+    let sample =
+        "sample `SELECT id FROM tech_spec_sessions ORDER BY id LIMIT 1000` returned no rows";
+    for part in ["scenario `session_by_id`", sample, "techspec-bench seed"] {
+        assert!(outcome.stderr.contains(part), "{part}: {outcome:?}");
+    }
     let client = db.client().await;
     for table in common::DATA_TABLES {
         assert_eq!(count(&client, table).await, 0, "{table} was written to");

@@ -7,6 +7,7 @@ mod baseline_gate;
 mod bench_engine;
 mod bench_params;
 mod bench_power;
+mod calibrate;
 mod ci_recipe;
 mod cli_ab;
 mod cli_ci;
