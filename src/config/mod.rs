@@ -17,6 +17,7 @@ pub mod sql_scan;
 mod steps;
 pub mod threshold_expr;
 pub mod thresholds;
+pub mod watch_limits;
 
 pub use model::*;
 pub use scenario::{load_built_in_scenarios, load_scenarios};

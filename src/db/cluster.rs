@@ -74,12 +74,23 @@ pub struct ThrowawayCluster {
     owner: Option<User>,
     connect_timeout: Duration,
     startup: StartupTimes,
+    /// Server settings given at start (`-c name=value`), beyond the cluster's own.
+    settings: Vec<(String, String)>,
 }
 
 impl ThrowawayCluster {
     /// Finds the binaries, runs initdb, starts the server and waits until it accepts
     /// connections. Whatever fails or is cancelled part-way is cleaned up by `Drop`.
     pub async fn start(connect_timeout: Duration) -> crate::Result<ThrowawayCluster> {
+        ThrowawayCluster::start_with_settings(connect_timeout, &[]).await
+    }
+
+    /// [`ThrowawayCluster::start`], with server settings passed as `-c name=value` (e.g.
+    /// `shared_preload_libraries`, which only a server start can set).
+    pub async fn start_with_settings(
+        connect_timeout: Duration,
+        settings: &[(&str, &str)],
+    ) -> crate::Result<ThrowawayCluster> {
         let began = Instant::now();
         let bindir = pg_install::find(&|key| std::env::var(key).ok())?;
         let owner = server_owner()?;
@@ -98,6 +109,10 @@ impl ThrowawayCluster {
             owner,
             connect_timeout,
             startup: StartupTimes::default(),
+            settings: settings
+                .iter()
+                .map(|(name, value)| (name.to_string(), value.to_string()))
+                .collect(),
         };
         cluster.hand_directory_to_owner()?;
         cluster.run_initdb().await?;
@@ -248,6 +263,9 @@ impl ThrowawayCluster {
             .arg("-k")
             .arg(self.path())
             .args(["-p", &SOCKET_PORT.to_string(), "-c", "listen_addresses="]);
+        for (name, value) in &self.settings {
+            command.arg("-c").arg(format!("{name}={value}"));
+        }
         self.child = Some(spawn(command, "postgres")?);
         Ok(())
     }

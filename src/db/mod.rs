@@ -21,6 +21,7 @@ pub mod reference;
 pub mod seed_growth;
 pub mod seed_runs;
 pub mod service;
+pub mod stat_statements;
 pub mod target;
 pub mod tls;
 
