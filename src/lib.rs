@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod bench;
+pub mod capture;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -21,6 +22,7 @@ pub mod results;
 pub mod seed;
 pub mod stats;
 pub mod verdict;
+pub mod watch;
 
 pub use error::{Error, Result, exit_code};
 

@@ -4,6 +4,7 @@
 pub mod ab;
 pub mod ablate;
 pub mod calibrate;
+pub mod capture;
 pub mod check;
 pub mod ci;
 pub mod compare;
@@ -26,6 +27,7 @@ pub mod seed;
 pub mod selection;
 pub mod shell;
 pub mod ui;
+pub mod watch;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -91,5 +93,7 @@ async fn execute(cli: Cli) -> Result<i32> {
         Command::Calibrate(args) => calibrate::run(&cli, args).await,
         Command::Scale(args) => scale::run(&cli, args).await,
         Command::Ablate(args) => ablate::run(&cli, args).await,
+        Command::Capture(args) => capture::run(&cli, args).await,
+        Command::Watch(args) => watch::run(&cli, args).await,
     }
 }

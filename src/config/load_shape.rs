@@ -192,7 +192,11 @@ fn load_amount(source: &SourceText, keys: &AmountKeys<'_>) -> Result<Option<Load
     }
 }
 
-fn positive_duration(source: &SourceText, text: &Spanned<String>, key: &str) -> Result<Duration> {
+pub(crate) fn positive_duration(
+    source: &SourceText,
+    text: &Spanned<String>,
+    key: &str,
+) -> Result<Duration> {
     match humantime::parse_duration(text.get_ref()) {
         Ok(duration) if !duration.is_zero() => Ok(duration),
         Ok(_) => Err(source.error_at(

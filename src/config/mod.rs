@@ -18,6 +18,7 @@ mod steps;
 pub mod threshold_expr;
 pub mod thresholds;
 pub mod thresholds_update;
+pub mod watch_limits;
 
 pub use model::*;
 pub use scenario::{load_built_in_scenarios, load_scenarios};

@@ -23,6 +23,13 @@ pub fn param_gen(
 ) -> Result<ParamGen> {
     let span = entry.span();
     let raw = entry.get_ref();
+    if let Some(todo) = &raw.todo {
+        return Err(source.error_at(
+            todo.span(),
+            &format!("a parameter is still a placeholder: {}", todo.get_ref()),
+            &format!("replace this `todo` entry with a generator ({GENERATORS}), e.g. {{ value = 80 }} or {{ int = [1, 100] }}"),
+        ));
+    }
     check_one_generator(source, entry)?;
     if raw.int.is_none() && (raw.dist.is_some() || raw.s.is_some()) {
         let hint = "`dist` and `s` shape an `int` generator: add `int = [lo, hi]` or remove them";

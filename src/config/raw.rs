@@ -77,6 +77,8 @@ pub struct RawParam {
     pub uuid: Option<Spanned<String>>,
     pub sample: Option<String>,
     pub captured: Option<Spanned<String>>,
+    /// `{ todo = "what to fill in" }`: a placeholder `capture` leaves; never valid.
+    pub todo: Option<Spanned<String>>,
 }
 
 /// `expect = { ... }`: plan expectations.

@@ -138,7 +138,7 @@ fn read_scenario_file(path: &Path) -> Result<ScenarioSource> {
     })
 }
 
-fn read_text(path: &Path, what: &str) -> Result<SourceText> {
+pub(crate) fn read_text(path: &Path, what: &str) -> Result<SourceText> {
     let bytes = std::fs::read(path).map_err(|error| {
         Error::config(format!(
             "{}: cannot read this {what} file: {error}; check the path (relative paths start from the current directory)",

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 
 use tokio_postgres::GenericClient;
 
+use crate::db::stat_statements::TOOL_MARKER;
+
 /// The eight dataset tables, schema-qualified, as `table_row_counts` reports them.
 pub const DATASET_TABLES: [&str; 8] = [
     "shared.design_jobs",
@@ -197,7 +199,7 @@ pub async fn table_row_counts(client: &impl GenericClient) -> crate::Result<BTre
         }
         // The names are the constants above, never user input.
         let row = client
-            .query_one(&format!("SELECT count(*) FROM {table}"), &[])
+            .query_one(&format!("{TOOL_MARKER} SELECT count(*) FROM {table}"), &[])
             .await
             .map_err(failed("cannot count rows"))?;
         counts.insert(table.to_string(), row.get(0));
@@ -215,7 +217,7 @@ pub async fn row_counts(
         .map(|t| format!("(SELECT count(*) FROM {})", t.quoted()))
         .collect();
     let row = client
-        .query_one(&format!("SELECT {}", selects.join(", ")), &[])
+        .query_one(&format!("{TOOL_MARKER} SELECT {}", selects.join(", ")), &[])
         .await
         .map_err(failed("cannot count rows"))?;
     Ok((0..tables.len())

@@ -84,6 +84,8 @@ pub struct ThrowawayCluster {
     seeded: Option<SeededTemplate>,
     /// True when `data/` is a copy of the seeded template (the dataset is there).
     prefilled: bool,
+    /// Server settings given at start (`-c name=value`), beyond the cluster's own.
+    settings: Vec<(String, String)>,
 }
 
 /// Where a seeded template lives: the cache root and the template's directory name.
@@ -97,7 +99,7 @@ impl ThrowawayCluster {
     /// Finds the binaries, runs initdb, starts the server and waits until it accepts
     /// connections. Whatever fails or is cancelled part-way is cleaned up by `Drop`.
     pub async fn start(connect_timeout: Duration) -> crate::Result<ThrowawayCluster> {
-        Self::start_for(connect_timeout, None).await
+        Self::start_configured(connect_timeout, None, &[]).await
     }
 
     /// Like [`start`](Self::start); with `dataset` (a description of every input that
@@ -106,6 +108,23 @@ impl ThrowawayCluster {
     pub async fn start_for(
         connect_timeout: Duration,
         dataset: Option<&str>,
+    ) -> crate::Result<ThrowawayCluster> {
+        Self::start_configured(connect_timeout, dataset, &[]).await
+    }
+
+    /// [`ThrowawayCluster::start`], with server settings passed as `-c name=value` (e.g.
+    /// `shared_preload_libraries`, which only a server start can set).
+    pub async fn start_with_settings(
+        connect_timeout: Duration,
+        settings: &[(&str, &str)],
+    ) -> crate::Result<ThrowawayCluster> {
+        Self::start_configured(connect_timeout, None, settings).await
+    }
+
+    async fn start_configured(
+        connect_timeout: Duration,
+        dataset: Option<&str>,
+        settings: &[(&str, &str)],
     ) -> crate::Result<ThrowawayCluster> {
         let began = Instant::now();
         let bindir = pg_install::find(&|key| std::env::var(key).ok())?;
@@ -127,6 +146,10 @@ impl ThrowawayCluster {
             startup: StartupTimes::default(),
             seeded: None,
             prefilled: false,
+            settings: settings
+                .iter()
+                .map(|(name, value)| (name.to_string(), value.to_string()))
+                .collect(),
         };
         cluster.hand_directory_to_owner()?;
         cluster.seeded = dataset.and_then(|dataset| cluster.seeded_template(dataset));
@@ -335,6 +358,9 @@ impl ThrowawayCluster {
             .arg("-k")
             .arg(self.path())
             .args(["-p", &SOCKET_PORT.to_string(), "-c", "listen_addresses="]);
+        for (name, value) in &self.settings {
+            command.arg("-c").arg(format!("{name}={value}"));
+        }
         self.child = Some(spawn(command, "postgres")?);
         Ok(())
     }

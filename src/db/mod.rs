@@ -22,6 +22,7 @@ pub mod reference;
 pub mod seed_growth;
 pub mod seed_runs;
 pub mod service;
+pub mod stat_statements;
 pub mod target;
 pub mod tls;
 pub mod url_hosts;

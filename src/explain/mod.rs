@@ -5,6 +5,7 @@
 pub mod catalog;
 pub mod check;
 pub mod diagnose;
+pub mod estimate;
 pub mod generic;
 pub mod plan;
 pub mod render;

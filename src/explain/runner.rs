@@ -146,7 +146,7 @@ pub async fn explain_scenario_with(
 }
 
 /// `ParamDrawer::prepare` inside `BEGIN READ ONLY` ... `ROLLBACK`: samples only read.
-async fn prepare_read_only(
+pub(crate) async fn prepare_read_only(
     client: &Client,
     scenario: &Scenario,
     rng_seed: u64,
@@ -324,7 +324,7 @@ fn unparsed_plan(message: &str) -> Plan {
     .expect("a literal one-node plan parses")
 }
 
-fn as_sql(params: &[ParamValue]) -> Vec<&(dyn ToSql + Sync)> {
+pub(crate) fn as_sql(params: &[ParamValue]) -> Vec<&(dyn ToSql + Sync)> {
     params.iter().map(|p| p as &(dyn ToSql + Sync)).collect()
 }
 

@@ -10,6 +10,7 @@ use rand_distr::{Distribution, Zipf};
 
 use crate::config::model::{IntDist, Literal, ParamGen, Scenario, Step};
 use crate::db::missing;
+use crate::db::stat_statements::TOOL_MARKER;
 use crate::params::value::ParamValue;
 
 /// Arrays captured by earlier steps of the current iteration, by name.
@@ -151,8 +152,10 @@ async fn load_sample(
     scenario: &Scenario,
     sql: &str,
 ) -> Result<Vec<ParamValue>, PrepareFailure> {
+    // Marked as the tool's own, so `capture` and `watch` leave it out.
+    let marked = format!("{TOOL_MARKER} {sql}");
     let rows = client
-        .query(sql, &[])
+        .query(&marked, &[])
         .await
         .map_err(|e| match missing::skip_reason(&e) {
             Some(reason) => PrepareFailure::Skip(reason),
