@@ -236,10 +236,14 @@ pub async fn measure_window(
     Ok(Stage::Measuring(progress))
 }
 
-/// True once a budgeted scenario measured its fewest windows and its timed loops took
-/// its whole budget.
+/// True once a budgeted scenario measured its fewest windows and its iterations took its
+/// whole budget: the sum of its recorded latencies, errors included (not the windows'
+/// wall time, which also holds warm-ups and, in an A/B run, the other side and the
+/// connection draws).
 fn budget_spent(measurement: &Measurement, budget: std::time::Duration, windows: u32) -> bool {
-    windows as usize >= MIN_WINDOWS && measurement.duration >= budget
+    let spent_us = |h: &hdrhistogram::Histogram<u64>| h.mean() * h.len() as f64;
+    let spent = spent_us(&measurement.latency) + spent_us(&measurement.error_latency);
+    windows as usize >= MIN_WINDOWS && spent >= budget.as_secs_f64() * 1e6
 }
 
 /// Each window's successful latencies, as the statistics read them (a window that does

@@ -450,5 +450,17 @@ async fn a_budget_stops_once_the_windows_agree_and_every_output_says_how_precise
     assert_eq!(default["budget_s"], 0.125, "{default:#}");
     // At least one iteration in each of at least three windows.
     assert!(default["iterations"].as_u64().unwrap() >= 3, "{default:#}");
+    // A query slower than a window's share stops once its iterations took the budget.
+    let slow = scenario(&results, "budget_slow");
+    let slow_windows = slow["windows"].as_array().unwrap().len();
+    assert!(
+        (3..8).contains(&slow_windows),
+        "{slow_windows} windows: {slow:#}"
+    );
+    assert_eq!(
+        slow["iterations"].as_u64().unwrap(),
+        slow_windows as u64,
+        "{slow:#}"
+    );
     assert!(outcome.stdout.contains("p50 within ±"), "{outcome:?}");
 }
