@@ -100,12 +100,15 @@ async fn open_with(
 ) -> crate::Result<OpenDatabase> {
     let env = |key: &str| std::env::var(key).ok();
     let database = match target::resolve(cli.database_url.as_deref(), &env, cli.connect_timeout)? {
-        Resolved::Named(target, source) => OpenDatabase {
-            target,
-            source: Some(source),
-            cluster: None,
-            setup: None,
-        },
+        Resolved::Named(target, source) => {
+            warn_about_unread_variables(&env);
+            OpenDatabase {
+                target,
+                source: Some(source),
+                cluster: None,
+                setup: None,
+            }
+        }
         Resolved::Throwaway => {
             eprintln!("{THROWAWAY_NOTICE}");
             let timeout = cli
@@ -133,6 +136,20 @@ async fn open_with(
     };
     warn_about_settings(&database).await?;
     Ok(database)
+}
+
+/// Says on stderr which libpq variables are set that the tool does not read, so that
+/// none is ignored silently.
+fn warn_about_unread_variables(env: &dyn Fn(&str) -> Option<String>) {
+    let unread = crate::db::libpq_env::unread_variables(env);
+    if !unread.is_empty() {
+        eprintln!(
+            "warning: {} set but not read by techspec-bench (client certificates, GSSAPI and \
+             startup session settings are not supported; set session settings with PGOPTIONS, \
+             e.g. PGOPTIONS='-c TimeZone=UTC')",
+            unread.join(", ")
+        );
+    }
 }
 
 /// True when nothing names a database, so that `open` would start a throwaway cluster.

@@ -299,6 +299,35 @@ pub fn first_port(config: &Config) -> u16 {
     config.get_ports().first().copied().unwrap_or(DEFAULT_PORT)
 }
 
+/// libpq variables the tool does not read (client certificates, GSSAPI, session defaults
+/// sent at startup, protocol limits), so a caller can say so rather than ignore them
+/// silently.
+pub const UNREAD_VARIABLES: [&str; 15] = [
+    "PGSSLCERT",
+    "PGSSLKEY",
+    "PGSSLCERTMODE",
+    "PGSSLCRL",
+    "PGSSLCRLDIR",
+    "PGSSLMINPROTOCOLVERSION",
+    "PGSSLMAXPROTOCOLVERSION",
+    "PGREQUIREPEER",
+    "PGREQUIREAUTH",
+    "PGGSSENCMODE",
+    "PGCLIENTENCODING",
+    "PGDATESTYLE",
+    "PGTZ",
+    "PGGEQO",
+    "PGREQUIRESSL",
+];
+
+/// The [`UNREAD_VARIABLES`] set (not blank) in `env`, in that order.
+pub fn unread_variables(env: Env) -> Vec<&'static str> {
+    UNREAD_VARIABLES
+        .into_iter()
+        .filter(|name| env(name).is_some_and(|value| !value.trim().is_empty()))
+        .collect()
+}
+
 #[cfg(test)]
 #[path = "libpq_env_tests.rs"]
 mod tests;

@@ -242,3 +242,15 @@ fn the_password_file_is_matched_on_the_first_host_port_database_and_user() {
     assert_eq!(password_from_file(&default_port, Some(file), &no_env), None);
     assert_eq!(first_port(&default_port), DEFAULT_PORT);
 }
+
+#[test]
+fn variables_the_tool_does_not_read_are_named_when_set() {
+    let env = env_of(&[
+        ("PGTZ", "UTC"),
+        ("PGSSLCERT", "/c.pem"),
+        ("PGDATESTYLE", " "),
+        ("PGPORT", "1"),
+    ]);
+    assert_eq!(unread_variables(&env), ["PGSSLCERT", "PGTZ"]);
+    assert!(unread_variables(&no_env).is_empty());
+}
