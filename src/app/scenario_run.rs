@@ -401,13 +401,15 @@ async fn checked_plan(
                 None,
             ),
         };
-    Ok(explain::timed_verdict(
+    let mut verdict = explain::timed_verdict(
         &before.check,
         generic_check.as_ref(),
         counts,
         &scenario.expect,
         drift,
-    ))
+    );
+    verdict.fingerprint = Some(before.fingerprint);
+    Ok(verdict)
 }
 
 /// The plan could not be explained: a failed check, saying why.
