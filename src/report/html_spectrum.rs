@@ -4,10 +4,11 @@
 //! as a dashed line, drawn with the chart kit (`report::chart`). Must not decide statuses.
 
 use super::cells::status_label;
-use super::chart::axis::log_ticks;
 use super::chart::draw::{self, Key, Stroke};
 use super::chart::{ALERT, Area, Plot, Scale, Svg, escape as esc};
-use super::spectrum::{Spectrum, SpectrumSource, percentile_x, scenario_spectrum, x_limit};
+use super::spectrum::{
+    MIN_X_LIMIT, Spectrum, SpectrumSource, percentile_x, scenario_spectrum, x_limit,
+};
 use super::units::format_latency_us;
 use crate::config::Metric;
 use crate::results::{RunReport, ScenarioResult, ThresholdOutcome};
@@ -158,26 +159,21 @@ fn is_latency(metric: Metric) -> bool {
 
 /// Frame, grid lines and tick labels of both axes, and the x axis title.
 fn grid(plot: &Plot) -> String {
-    let Scale::Log10 { low, high } = plot.y else {
-        unreachable!("the spectrum's latency axis is a log axis")
-    };
-    let Scale::Percentile { x_max } = plot.x else {
-        unreachable!("the spectrum's x axis is the percentile axis")
+    let x_max = match plot.x {
+        Scale::Percentile { x_max } => x_max,
+        _ => MIN_X_LIMIT,
     };
     let x_ticks: Vec<(f64, String)> = X_LABELS
         .iter()
         .take_while(|(percentile, _)| percentile_x(*percentile) <= x_max + 1e-9)
         .map(|(percentile, label)| (*percentile, label.to_string()))
         .collect();
-    let mut out = draw::frame(&plot.area);
-    out.push_str(&draw::y_grid(
+    draw::plot_grid(
         plot,
-        &log_ticks(low, high),
         format_latency_us,
-    ));
-    out.push_str(&draw::x_grid(plot, &x_ticks));
-    out.push_str(&draw::x_title(plot, "percentile", HEIGHT - 6.0));
-    out
+        &x_ticks,
+        ("percentile", HEIGHT - 6.0),
+    )
 }
 
 /// A spectrum as a line.

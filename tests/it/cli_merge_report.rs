@@ -91,6 +91,13 @@ async fn merge_adds_counts_and_takes_percentiles_from_the_merged_histogram() {
         read_json(&directory.path().join("b.json")),
     );
     assert_matches_schema(&a, "run --json");
+    let plan = &scenario(&a, "small_session_by_id")["plan"];
+    assert!(
+        plan["fingerprint"]
+            .as_str()
+            .is_some_and(|f| f.contains("Scan")),
+        "{plan}"
+    );
     assert_matches_schema(&b, "run --json");
     let merged = read_json(&directory.path().join("merged.json"));
     assert_matches_schema(&merged, "merge --json");

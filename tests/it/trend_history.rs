@@ -82,7 +82,10 @@ fn run(number: usize, events: Events) -> RunReport {
             1 + number / 24 % 28,
             number % 24
         ),
-        commit: Some(format!("{:040x}", number as u128 * 0x9e37_79b9_7f4a_7c15)),
+        commit: Some(format!(
+            "{:016x}{number:024x}",
+            (number as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        )),
         summary: Summary::of(&scenarios),
         scenarios,
         ..RunReport::default()

@@ -30,6 +30,16 @@ impl Scale {
         share.clamp(0.0, 1.0)
     }
 
+    /// Grid values along the axis: 1-2-5 steps of a log axis, round steps of a linear
+    /// one; none on the percentile axis (its callers label the usual percentiles).
+    pub fn ticks(&self) -> Vec<f64> {
+        match *self {
+            Scale::Linear { low, high } => linear_ticks(low, high, 8),
+            Scale::Log10 { low, high } => log_ticks(low, high),
+            Scale::Percentile { .. } => Vec::new(),
+        }
+    }
+
     /// A log axis fitting `values` and `limits` (all ≥ 1): from the nice 1-2-5 value at or
     /// below the smallest to the one at or above 1.5 × the largest, so a line at the top
     /// value never sits on the frame.

@@ -88,6 +88,21 @@ pub fn x_grid(plot: &Plot, ticks: &[(f64, String)]) -> String {
         .collect()
 }
 
+/// Frame, horizontal grid lines at the y axis' ticks (labelled by `y_label`), vertical
+/// ones at `x_ticks`, and the x axis title centred at row `title_y`.
+pub fn plot_grid(
+    plot: &Plot,
+    y_label: impl Fn(f64) -> String,
+    x_ticks: &[(f64, String)],
+    (x_title_text, title_y): (&str, f64),
+) -> String {
+    let mut out = frame(&plot.area);
+    out.push_str(&y_grid(plot, &plot.y.ticks(), y_label));
+    out.push_str(&x_grid(plot, x_ticks));
+    out.push_str(&x_title(plot, x_title_text, title_y));
+    out
+}
+
 /// A grey title centred under the plot, at row `y`.
 pub fn x_title(plot: &Plot, title: &str, y: f64) -> String {
     let x = (plot.area.left + plot.area.right) / 2.0;

@@ -6,7 +6,7 @@
 //! whose hover text gives the commit, date, values and intervals.
 
 use super::{percent, point_text};
-use crate::report::chart::axis::{linear_ticks, log_ticks};
+use crate::report::chart::axis::linear_ticks;
 use crate::report::chart::draw::{self, Key, Stroke};
 use crate::report::chart::{ALERT, Area, PALETTE, Plot, Scale, Svg};
 use crate::report::units::format_latency_us;
@@ -76,23 +76,13 @@ fn run_x(run: usize) -> f64 {
 }
 
 fn grid(plot: &Plot, runs: usize) -> String {
-    let Scale::Log10 { low, high } = plot.y else {
-        unreachable!("the trend's latency axis is a log axis")
-    };
     let x_ticks: Vec<(f64, String)> = linear_ticks(1.0, runs.max(1) as f64, 12)
         .into_iter()
         .filter(|run| run.fract() == 0.0)
         .map(|run| (run, format!("{run}")))
         .collect();
-    let mut out = draw::frame(&plot.area);
-    out.push_str(&draw::y_grid(
-        plot,
-        &log_ticks(low, high),
-        format_latency_us,
-    ));
-    out.push_str(&draw::x_grid(plot, &x_ticks));
-    out.push_str(&draw::x_title(plot, "run (oldest first)", HEIGHT - 6.0));
-    out
+    let title = ("run (oldest first)", HEIGHT - 6.0);
+    draw::plot_grid(plot, format_latency_us, &x_ticks, title)
 }
 
 /// The line of percentile `index` over its interval band (the band broken where a run

@@ -26,24 +26,14 @@ pub fn html(history: &History) -> String {
         esc(&span_line(history)),
         esc(METHOD)
     );
-    let sections = [
-        (
-            "Change points",
-            &findings.changes,
-            "No change point in any scenario.",
-        ),
-        ("Plan changes", &findings.plan_changes, "No plan changed."),
-        ("Definition changes", &findings.definition_changes, ""),
-        ("Runs the gate failed", &findings.failed_runs, "None."),
-    ];
-    for (title, lines, none) in sections {
+    for (title, lines, none) in findings.sections() {
         page.push_str(&list(title, lines, none));
     }
     page.push_str("<h2>Scenarios</h2>\n");
     for scenario in &history.scenarios {
         page.push_str(&format!(
             "<figure class=\"chart\" id=\"{}\">\n<figcaption><code>{}</code> \
-             <span class=\"hint\">{} runs, {} change points, {} plan changes</span>\
+             <span class=\"hint\">runs: {}, change points: {}, plan changes: {}</span>\
              </figcaption>\n{}</figure>\n",
             esc(&scenario.name),
             esc(&scenario.name),

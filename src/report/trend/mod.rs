@@ -117,6 +117,21 @@ pub struct Findings {
 }
 
 impl Findings {
+    /// Each list with its title and what to say when it is empty (nothing when that is
+    /// empty too).
+    pub fn sections(&self) -> [(&'static str, &[String], &'static str); 4] {
+        [
+            (
+                "Change points",
+                &self.changes,
+                "No change point in any scenario.",
+            ),
+            ("Plan changes", &self.plan_changes, "No plan changed."),
+            ("Definition changes", &self.definition_changes, ""),
+            ("Runs the gate failed", &self.failed_runs, "None."),
+        ]
+    }
+
     pub fn of(history: &History) -> Self {
         let mut findings = Findings {
             changes: Vec::new(),
@@ -158,17 +173,7 @@ pub fn markdown(history: &History) -> String {
         span_line(history),
         crate::trend::changepoint::METHOD
     );
-    let sections = [
-        (
-            "Changes",
-            &findings.changes,
-            "No change point in any scenario.",
-        ),
-        ("Plan changes", &findings.plan_changes, "No plan changed."),
-        ("Definition changes", &findings.definition_changes, ""),
-        ("Runs the gate failed", &findings.failed_runs, "None."),
-    ];
-    for (title, lines, none) in sections {
+    for (title, lines, none) in findings.sections() {
         if lines.is_empty() && none.is_empty() {
             continue;
         }
