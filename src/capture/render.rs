@@ -162,7 +162,7 @@ pub fn generator(guess: &Guess) -> String {
 /// The comment after a generator.
 fn why(param: usize, guess: &Guess) -> String {
     match guess {
-        Guess::Sample(s) => format!("${param}: compared with {}.{}", s.table.display(), s.column),
+        Guess::Sample(s) => format!("${param}: values of {}.{}", s.table.display(), s.column),
         Guess::ArraySample(s) => format!(
             "${param}: = ANY of {}.{} values (arrays of about {} values)",
             s.table.display(),
