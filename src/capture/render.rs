@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 use super::expect::PlanEvidence;
 use super::infer::{Guess, Source};
-use super::parse::needs_quotes;
+use super::lex::needs_quotes;
 use super::shape::TableName;
 use super::statements::{Candidate, RankBy, Skipped};
 use crate::config::{Expectations, IntDist, ParamGen};

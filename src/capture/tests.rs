@@ -2,7 +2,8 @@
 //! statements, and rendering a file that the configuration loader reads back as written.
 
 use super::infer::{ColumnInfo, Guess, Source, TableInfo, Tables, infer};
-use super::parse::{needs_quotes, shape};
+use super::lex::needs_quotes;
+use super::parse::shape;
 use super::render::{self, Captured, Header, PlanNote};
 use super::shape::{Role, StatementKind, TableName};
 use super::statements::{RankBy, choose};
