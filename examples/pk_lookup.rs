@@ -74,7 +74,7 @@ fn pk_lookup(args: &Args) -> Scenario {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     let env = |key: &str| std::env::var(key).ok();
-    let target = match target::resolve(Some(&args.url), &env, Duration::from_secs(10))? {
+    let target = match target::resolve(Some(&args.url), &env, None)? {
         Resolved::Named(target, _) => target,
         Resolved::Throwaway => {
             return Err("--url is empty: name the database pgbench -i set up".into());

@@ -52,9 +52,10 @@ pub struct Cli {
     #[arg(short, long, global = true)]
     pub verbose: bool,
 
-    /// How long to wait for a connection.
-    #[arg(long, global = true, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
-    pub connect_timeout: Duration,
+    /// How long to wait for a connection. Given, it beats the connection string's
+    /// connect_timeout and PGCONNECT_TIMEOUT [default: those, else 10s].
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
+    pub connect_timeout: Option<Duration>,
 
     #[command(subcommand)]
     pub command: Command,
@@ -87,7 +88,8 @@ Examples:
   techspec-bench run
   techspec-bench run --filter 'session_*' --json results.json --junit junit.xml
   techspec-bench --database-url postgres://ci@db/app run --strict --thresholds ci/thresholds.toml
-  techspec-bench run --scenarios my.toml --clients 8 --duration 30s --json - | jq .summary")]
+  techspec-bench run --scenarios my.toml --clients 8 --duration 30s --json - | jq .summary
+  techspec-bench run --json results.json --bmf bmf.json --github-benchmark bench.json")]
     Run(RunArgs),
 
     /// Compare two saved results files offline; exit 1 on a regression.
@@ -100,7 +102,8 @@ Examples:
     /// Run the scenarios and write a thresholds file fitted to this machine and dataset.
     #[command(after_help = "\
 Examples:
-  techspec-bench calibrate
+  techspec-bench calibrate                 # writes ./thresholds.toml; refused if it exists
+  techspec-bench calibrate --force         # updates it: only the p95 and buffers limits change
   techspec-bench calibrate --headroom 3x --output ci/thresholds.toml")]
     Calibrate(CalibrateArgs),
 
@@ -156,7 +159,8 @@ when a gate fails). Scenarios whose definitions differ are refused (exit 2).
 
 Examples:
   techspec-bench merge runner-1.json runner-2.json --json merged.json
-  techspec-bench merge out/results-*.json --json merged.json --thresholds ci/thresholds.toml")]
+  techspec-bench merge out/results-*.json --json merged.json --thresholds ci/thresholds.toml
+  techspec-bench merge runner-*.json --json merged.json --bmf bmf.json")]
     Merge(MergeArgs),
 
     /// Render saved results (table, Markdown, HTML, JUnit) without a database.
@@ -166,7 +170,8 @@ worked (0), not whether the saved run passed: `run` and `merge` gate.
 
 Examples:
   techspec-bench report results.json
-  techspec-bench report merged.json --html report.html --markdown summary.md --junit junit.xml")]
+  techspec-bench report merged.json --html report.html --markdown summary.md --junit junit.xml
+  techspec-bench report results.json --bmf bmf.json --github-benchmark bench.json")]
     Report(ReportArgs),
 
     /// Seed growing datasets, measure the scenarios at each size, fit and gate their growth.
@@ -249,6 +254,42 @@ Examples:
   techspec-bench watch --once --interval 1m --max-mean 20ms --max-growth 2x --json slow.json
   techspec-bench watch --interval 30s --limits watch-limits.toml --markdown slow.md")]
     Watch(WatchArgs),
+    /// Draw a history of results files: p50/p95/p99 per scenario over the runs, their
+    /// intervals, failed runs, change points and plan changes (no database).
+    #[command(after_help = "\
+Reads results files (written by `run --json` or `merge`; a directory stands for its *.json
+files) and orders them by start time, run 1 the oldest. For each scenario it follows p50,
+p95 and p99 with their 95% intervals, marks the runs whose gate it failed and the runs where
+its plan or its definition changed, and finds change points: binary segmentation of ln p50
+(smoothed by a running median of 3 runs; noise from the successive differences; a split
+kept when it beats the modified BIC penalty and moves the median by at least 5%).
+--html writes one self-contained page (hover a run for its commit, date and values);
+--markdown writes the summary, which is also printed. Exit 0 once written: trend informs,
+`run` gates. A run's commit is recorded by `run` from the CI's environment (GITHUB_SHA,
+CI_COMMIT_SHA, BUILDKITE_COMMIT, CIRCLE_SHA1, BITBUCKET_COMMIT or GIT_COMMIT).
+
+Examples:
+  techspec-bench trend history/ --html trends.html
+  techspec-bench trend history/ --html trends.html --markdown trends.md --last 100
+  techspec-bench trend main-*.json branch.json")]
+    Trend(TrendArgs),
+}
+
+/// `trend` options.
+#[derive(Debug, Args, Clone)]
+pub struct TrendArgs {
+    /// Results files, or directories of them (their *.json files), in any order.
+    #[arg(value_name = "DIR|FILES", required = true, num_args = 1..)]
+    pub inputs: Vec<PathBuf>,
+    /// Write the trend page (self-contained HTML).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Write the summary (Markdown).
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    /// Keep only the newest N runs.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub last: Option<u64>,
 }
 
 /// `guide` options.
@@ -280,6 +321,22 @@ pub struct MergeArgs {
     /// Evaluate the thresholds of this file instead of those recorded in the results.
     #[arg(long, value_name = "FILE")]
     pub thresholds: Option<PathBuf>,
+    #[command(flatten)]
+    pub exports: ExportArgs,
+}
+
+/// The dashboard exports of `run`, `merge` and `report`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ExportArgs {
+    /// Write the results in Bencher Metric Format (JSON) for `bencher run --adapter json
+    /// --file FILE`: latency p50/p95/p99 (ns), throughput and buffers per scenario, each
+    /// with lower and upper values from its 95% interval.
+    #[arg(long, value_name = "FILE")]
+    pub bmf: Option<PathBuf>,
+    /// Write the results as github-action-benchmark JSON for
+    /// `tool: 'customSmallerIsBetter'`: p50/p95/p99 (µs) and buffers per scenario.
+    #[arg(long, value_name = "FILE")]
+    pub github_benchmark: Option<PathBuf>,
 }
 
 /// `list` and `check` options: which scenario and thresholds files.
@@ -307,6 +364,8 @@ pub struct ReportArgs {
     /// Write the results as JUnit XML.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    #[command(flatten)]
+    pub exports: ExportArgs,
 }
 
 /// `init` options.
@@ -452,6 +511,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
     #[command(flatten)]
+    pub exports: ExportArgs,
+    #[command(flatten)]
     pub regression: RegressionArgs,
     /// Paired A/B: measure every scenario on the target and on BASE_URL in the same run,
     /// alternating the two sides pair by pair on the same clients and parameter draws;
@@ -519,6 +580,10 @@ pub struct CalibrateArgs {
     /// Where to write the thresholds file.
     #[arg(long, value_name = "FILE", default_value = "thresholds.toml")]
     pub output: PathBuf,
+    /// Update the --output file although it exists: only its p95 and buffers limits are
+    /// rewritten; other gates, [regression], comments and order are kept.
+    #[arg(long)]
+    pub force: bool,
     /// Sessions to seed on a throwaway cluster or with --seed.
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     pub sessions: u64,
@@ -645,9 +710,12 @@ mod tests {
     }
 
     #[test]
-    fn connect_timeout_defaults_to_ten_seconds() {
+    fn connect_timeout_is_unset_unless_given_so_the_environment_can_fill_it() {
         let cli = Cli::try_parse_from(["techspec-bench", "migrate"]).unwrap();
-        assert_eq!(cli.connect_timeout, Duration::from_secs(10));
+        assert_eq!(cli.connect_timeout, None);
+        let given =
+            Cli::try_parse_from(["techspec-bench", "--connect-timeout", "3s", "migrate"]).unwrap();
+        assert_eq!(given.connect_timeout, Some(Duration::from_secs(3)));
     }
 
     #[test]

@@ -9,7 +9,8 @@ pub mod exit_code {
     pub const GATE_FAILED: i32 = 1;
     /// Usage or configuration error: bad flag, bad TOML, unknown scenario in thresholds.
     pub const CONFIG_ERROR: i32 = 2;
-    /// Database or environment error: unreachable server, no PostgreSQL install, migration failure.
+    /// Database or environment error: unreachable server, no PostgreSQL install, migration
+    /// failure, a `sample` query without rows (an unseeded database).
     pub const ENVIRONMENT_ERROR: i32 = 3;
     /// Interrupted by Ctrl-C or SIGTERM (128 + SIGINT, the shell convention).
     pub const INTERRUPTED: i32 = 130;

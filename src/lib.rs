@@ -16,11 +16,14 @@ pub mod error;
 pub mod explain;
 pub mod growth;
 pub mod outcome;
+pub mod parallel;
 pub mod params;
 pub mod report;
 pub mod results;
+pub mod saved;
 pub mod seed;
 pub mod stats;
+pub mod trend;
 pub mod verdict;
 pub mod watch;
 

@@ -8,7 +8,7 @@
 pub enum Outcome<T> {
     /// It ran: the value.
     Ok(T),
-    /// It cannot run on this database (missing relation or schema, empty sample): why.
+    /// It cannot run on this database (missing relation or schema): why.
     Skip(String),
     /// It cannot work (bad SQL, a parameter of the wrong type, a failing statement): why.
     Error(String),

@@ -35,6 +35,10 @@ pub struct RunReport {
     /// Host name of the machine that ran the tool, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub machine: Option<String>,
+    /// The commit that was measured, from the CI's environment (`GITHUB_SHA`,
+    /// `CI_COMMIT_SHA`, …, see `app::ci::commit`), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
     /// An A/B run (`--against`): the base side, measured in the same run and windows
     /// (its database, dataset and one result per scenario, in the same shape). Each
     /// scenario's `baseline` then holds the paired comparison.
@@ -311,6 +315,11 @@ pub struct PlanVerdict {
     /// Set when the plan after the run differs from the plan before it.
     #[serde(default)]
     pub drift: Option<String>,
+    /// The shape of the plan that was checked (node types, relations and indexes, no
+    /// numbers; one `|`-separated part per step): two runs whose fingerprints differ ran
+    /// different plans. Absent in files of older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
     /// The plans the timed loop ran (custom, and generic when PostgreSQL used one), with
     /// their executions and checks. Empty when the server keeps no counts.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

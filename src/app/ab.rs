@@ -55,7 +55,7 @@ impl AgainstPlan {
 
     /// Connects to the base database (a connection string or URL, with the libpq
     /// variables filling what it leaves out, as for `--database-url`).
-    pub async fn open(&self, connect_timeout: Duration) -> Result<Against> {
+    pub async fn open(&self, connect_timeout: Option<Duration>) -> Result<Against> {
         let env = |key: &str| std::env::var(key).ok();
         let target = match target::resolve(Some(&self.url), &env, connect_timeout) {
             Ok(Resolved::Named(target, _)) => target,

@@ -1,7 +1,10 @@
 //! `techspec-bench calibrate`: runs the scenarios as `run` does (no thresholds) and writes
 //! a thresholds file fitted to this machine and dataset: `p95 < measured p95 × headroom`
 //! (at least measured + 50µs) and `buffers <= measured buffers × factor`. Prints each
-//! scenario's headroom. Must not hold SQL; the limits are computed by pure functions here.
+//! scenario's headroom. An existing file is refused (exit 2, before anything is measured)
+//! unless `--force`; then only its p95 and buffers limits are rewritten
+//! (`config::thresholds_update`) and each change is printed. Must not hold SQL; the
+//! limits are computed by pure functions here.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -9,16 +12,19 @@ use std::path::Path;
 use comfy_table::Table;
 
 use crate::app::database;
-use crate::app::dataset::ensure_dataset;
+use crate::app::dataset::{self, ensure_dataset};
 use crate::app::scenario_run::run_one;
 use crate::app::ui::Ui;
 use crate::cli::{CalibrateArgs, Cli};
-use crate::config;
+use crate::config::thresholds_update::{
+    CalibratedGates, GateChange, GateKind, gate_texts, update_thresholds,
+};
+use crate::config::{self, Scenario};
 use crate::explain;
 use crate::report::units::format_latency_us;
 use crate::report::write_atomic;
 use crate::results::ScenarioResult;
-use crate::{Result, exit_code};
+use crate::{Error, Result, exit_code};
 
 /// The smallest gap between a calibrated limit and the measured p95, so a very fast query
 /// is not failed by scheduling jitter alone.
@@ -53,6 +59,15 @@ impl Calibrated {
     pub fn headroom(&self) -> f64 {
         self.limit_us / self.p95_us.max(1.0)
     }
+
+    /// The gates to write into the thresholds file.
+    pub fn gates(&self) -> CalibratedGates {
+        CalibratedGates {
+            scenario: self.name.clone(),
+            p95_limit_us: self.limit_us,
+            max_buffers: self.max_buffers,
+        }
+    }
 }
 
 /// `p95 × headroom`, at least `p95 + 50µs`, rounded up to three significant digits.
@@ -73,15 +88,6 @@ fn round_up_3(value: f64) -> f64 {
     (value / scale).ceil() * scale
 }
 
-/// A limit as the threshold grammar reads it: `660us`, `5.26ms`.
-fn limit_text(limit_us: f64) -> String {
-    if limit_us < 1_000.0 {
-        return format!("{limit_us:.0}us");
-    }
-    let ms = format!("{:.3}", limit_us / 1_000.0);
-    format!("{}ms", ms.trim_end_matches('0').trim_end_matches('.'))
-}
-
 /// The thresholds file: a header saying how it was made, then one entry per scenario.
 fn thresholds_toml(entries: &[Calibrated], headroom: f64, factor: f64, origin: &str) -> String {
     let mut text = format!(
@@ -92,23 +98,28 @@ fn thresholds_toml(entries: &[Calibrated], headroom: f64, factor: f64, origin: &
          [defaults]\nmetric = \"p95\"\n\n[thresholds]\n"
     );
     for entry in entries {
-        let mut gates = vec![format!("\"p95 < {}\"", limit_text(entry.limit_us))];
-        gates.extend(entry.max_buffers.map(|max| format!("\"buffers <= {max}\"")));
+        let gates: Vec<String> = gate_texts(&entry.gates())
+            .iter()
+            .map(|gate| format!("\"{gate}\""))
+            .collect();
         let _ = writeln!(text, "{} = [{}]", entry.name, gates.join(", "));
     }
     text
 }
 
 /// Runs `calibrate`: exit 0 once the file is written, 1 when a scenario could not be
-/// measured (it gets no threshold and is named).
+/// measured (it gets no threshold and is named). An existing `--output` is refused (exit
+/// 2) before anything is measured unless `--force` is given.
 pub async fn run(cli: &Cli, args: &CalibrateArgs) -> Result<i32> {
     let ui = Ui::from_cli(cli);
     let scenarios = config::load_scenarios(&args.selection.scenarios)?;
-    let scenarios = config::select(scenarios, &args.selection.filter)?;
     crate::report::check_writable("--output", &args.output)?;
-    let database = database::open(cli, true).await?;
+    let update_in_place = existing_output(args, &scenarios)?;
+    let scenarios = config::select(scenarios, &args.selection.filter)?;
+    let mut database =
+        database::open_seeded(cli, dataset::throwaway_dataset(args.sessions)).await?;
     let mut client = database.connect().await?;
-    ensure_dataset(&database, &mut client, args.seed, args.sessions, &ui).await?;
+    ensure_dataset(&mut database, &mut client, args.seed, args.sessions, &ui).await?;
     explain::validate_expectations(&client, &scenarios).await?;
     let mut entries = Vec::new();
     let mut unmeasured = Vec::new();
@@ -124,9 +135,14 @@ pub async fn run(cli: &Cli, args: &CalibrateArgs) -> Result<i32> {
             )),
         }
     }
-    write_thresholds(args, &entries, &database.target.display)?;
     print!("{}", calibration_table(&entries));
-    println!("wrote {}", args.output.display());
+    if update_in_place {
+        let changes = update_file(args, &entries)?;
+        print!("{}", changes_text(&args.output, &changes));
+    } else {
+        write_thresholds(args, &entries, &database.target.display)?;
+        println!("wrote {}", args.output.display());
+    }
     if unmeasured.is_empty() {
         return Ok(exit_code::SUCCESS);
     }
@@ -135,6 +151,59 @@ pub async fn run(cli: &Cli, args: &CalibrateArgs) -> Result<i32> {
         unmeasured.join(", ")
     );
     Ok(exit_code::GATE_FAILED)
+}
+
+/// True when the `--output` file exists and `--force` allows updating it (it must load as
+/// a thresholds file for `scenarios`); false when there is no file. Without `--force` an
+/// existing file is a configuration error naming the ways out.
+fn existing_output(args: &CalibrateArgs, scenarios: &[Scenario]) -> Result<bool> {
+    let path = &args.output;
+    if !path.exists() {
+        return Ok(false);
+    }
+    if !args.force {
+        return Err(Error::config(format!(
+            "calibrate: {} already exists; nothing was measured or written. Pass --force to \
+             update it (only its p95 and buffers limits are rewritten; ratio and errors gates, \
+             [regression], comments and order are kept), or --output FILE to write a new file",
+            path.display()
+        )));
+    }
+    config::load_thresholds(Some(path), scenarios)?;
+    Ok(true)
+}
+
+/// Rewrites the calibrated gates of the `--output` file, read again now so that nothing
+/// written to it while measuring is lost.
+fn update_file(args: &CalibrateArgs, entries: &[Calibrated]) -> Result<Vec<GateChange>> {
+    let path = &args.output;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::io(format!("reading {}", path.display()), e, None))?;
+    let gates: Vec<CalibratedGates> = entries.iter().map(Calibrated::gates).collect();
+    let (updated, changes) = update_thresholds(&text, path, &gates)?;
+    write_atomic(Path::new(&args.output), updated.as_bytes())?;
+    Ok(changes)
+}
+
+/// What the update did, one line per gate that changed or was added (`old → new`), and
+/// the count of gates already at their calibrated value.
+fn changes_text(path: &Path, changes: &[GateChange]) -> String {
+    let unchanged = changes.iter().filter(|c| c.is_unchanged()).count();
+    let mut text = format!("updated {}:\n", path.display());
+    for change in changes.iter().filter(|c| !c.is_unchanged()) {
+        let kind = match change.kind {
+            GateKind::P95 => "p95",
+            GateKind::Buffers => "buffers",
+        };
+        let old = change.old.as_deref().unwrap_or("(none)");
+        let _ = writeln!(text, "  {} {kind}: {old} → {}", change.scenario, change.new);
+    }
+    let _ = writeln!(
+        text,
+        "  {unchanged} gate{} unchanged; every other gate, [regression] and the comments kept",
+        if unchanged == 1 { "" } else { "s" }
+    );
+    text
 }
 
 fn write_thresholds(args: &CalibrateArgs, entries: &[Calibrated], target: &str) -> Result<()> {
@@ -202,7 +271,28 @@ mod tests {
             config::parse_threshold(gate.as_str().unwrap(), config::Metric::P95).unwrap();
         }
         assert!((entries[0].headroom() - 2.5036).abs() < 1e-3);
-        assert_eq!(limit_text(660.0), "660us");
-        assert_eq!(limit_text(150_000.0), "150ms");
+    }
+
+    #[test]
+    fn the_changes_name_each_gate_old_and_new() {
+        let change = |kind, old: Option<&str>, new: &str| GateChange {
+            scenario: "by_id".into(),
+            kind,
+            old: old.map(str::to_string),
+            new: new.into(),
+        };
+        let text = changes_text(
+            Path::new("t.toml"),
+            &[
+                change(GateKind::P95, Some("5ms"), "1.2ms"),
+                change(GateKind::Buffers, None, "buffers <= 4"),
+                change(GateKind::P95, Some("p95 < 1ms"), "p95 < 1ms"),
+            ],
+        );
+        assert_eq!(
+            text,
+            "updated t.toml:\n  by_id p95: 5ms → 1.2ms\n  by_id buffers: (none) → buffers <= 4\n  \
+             1 gate unchanged; every other gate, [regression] and the comments kept\n"
+        );
     }
 }

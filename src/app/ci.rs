@@ -1,7 +1,8 @@
 //! Results where CI users look: the Markdown summary appended to `$GITHUB_STEP_SUMMARY`,
 //! `::error`/`::warning` annotations at each failing or skipped scenario's line in its
 //! file (under `GITHUB_ACTIONS=true`), the warning about server settings that make
-//! timings unrealistic, and `--json -` (JSON on stdout, the table on stderr).
+//! timings unrealistic, `--json -` (JSON on stdout, the table on stderr), and the commit
+//! being measured (from the CI service's environment).
 //! Must not decide statuses or render result formats (reporters do).
 
 use std::path::{Path, PathBuf};
@@ -99,6 +100,28 @@ fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
+/// The environment variables CI services name the commit being built in, in the order
+/// they are read: GitHub Actions, GitLab CI, Buildkite, CircleCI, Bitbucket Pipelines, and
+/// `GIT_COMMIT` (Jenkins' git plugin; set it yourself anywhere else).
+pub const COMMIT_VARIABLES: [&str; 6] = [
+    "GITHUB_SHA",
+    "CI_COMMIT_SHA",
+    "BUILDKITE_COMMIT",
+    "CIRCLE_SHA1",
+    "BITBUCKET_COMMIT",
+    "GIT_COMMIT",
+];
+
+/// The commit being measured, from the first of [`COMMIT_VARIABLES`] that is set and not
+/// empty.
+pub fn commit(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    COMMIT_VARIABLES
+        .iter()
+        .filter_map(|name| env(name))
+        .map(|value| value.trim().to_string())
+        .find(|value| !value.is_empty())
+}
+
 /// The stderr warning about settings such as `fsync=off` (notes from the server), if any.
 pub fn settings_warning(settings: &[String]) -> Option<String> {
     if settings.is_empty() {
@@ -127,12 +150,34 @@ mod tests {
             rng_seed: None,
             seed: None,
             machine: None,
+            commit: None,
             against: None,
             reference: Vec::new(),
             run_change: None,
             summary: Summary::of(&results),
             scenarios: results,
         }
+    }
+
+    #[test]
+    fn the_commit_comes_from_the_first_ci_variable_set() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |key: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == key)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        assert_eq!(commit(&env(&[])), None);
+        assert_eq!(
+            commit(&env(&[("GIT_COMMIT", "abc"), ("CI_COMMIT_SHA", "def")])),
+            Some("def".into())
+        );
+        assert_eq!(
+            commit(&env(&[("GITHUB_SHA", " "), ("GIT_COMMIT", "abc")])),
+            Some("abc".into())
+        );
     }
 
     fn scenario(name: &str, file: &str, line: usize) -> Scenario {

@@ -42,6 +42,23 @@ impl OpenDatabase {
         self.cluster.is_some()
     }
 
+    /// True for a throwaway cluster started from a cached seed: migrated and seeded.
+    pub fn is_prefilled(&self) -> bool {
+        self.cluster
+            .as_ref()
+            .is_some_and(ThrowawayCluster::is_prefilled)
+    }
+
+    /// Stores a freshly seeded throwaway cluster in the seed cache (see
+    /// `ThrowawayCluster::store_seeded`); `Ok(true)` when it was stored, after which
+    /// connections opened before are closed. Nothing for a named database.
+    pub async fn store_seeded(&mut self) -> crate::Result<bool> {
+        match self.cluster.as_mut() {
+            Some(cluster) => cluster.store_seeded().await,
+            None => Ok(false),
+        }
+    }
+
     /// A new connection to the target.
     pub async fn connect(&self) -> crate::Result<tokio_postgres::Client> {
         db::connect(&self.target).await
@@ -66,17 +83,38 @@ impl OpenDatabase {
 /// migrated (with the `shared` stand-in) before this returns, ready to seed; a named
 /// database is never changed here.
 pub async fn open(cli: &Cli, allow_throwaway_setup: bool) -> crate::Result<OpenDatabase> {
+    open_with(cli, allow_throwaway_setup, None).await
+}
+
+/// Like [`open`] with the throwaway cluster migrated; it starts from the cached seed of
+/// `dataset` (see `app::dataset::throwaway_dataset`) when the cache holds one, and then
+/// is neither migrated nor seeded again ([`OpenDatabase::is_prefilled`]).
+pub async fn open_seeded(cli: &Cli, dataset: Option<String>) -> crate::Result<OpenDatabase> {
+    open_with(cli, true, dataset).await
+}
+
+async fn open_with(
+    cli: &Cli,
+    allow_throwaway_setup: bool,
+    dataset: Option<String>,
+) -> crate::Result<OpenDatabase> {
     let env = |key: &str| std::env::var(key).ok();
     let database = match target::resolve(cli.database_url.as_deref(), &env, cli.connect_timeout)? {
-        Resolved::Named(target, source) => OpenDatabase {
-            target,
-            source: Some(source),
-            cluster: None,
-            setup: None,
-        },
+        Resolved::Named(target, source) => {
+            warn_about_unread_variables(&env);
+            OpenDatabase {
+                target,
+                source: Some(source),
+                cluster: None,
+                setup: None,
+            }
+        }
         Resolved::Throwaway => {
             eprintln!("{THROWAWAY_NOTICE}");
-            let cluster = ThrowawayCluster::start(cli.connect_timeout).await?;
+            let timeout = cli
+                .connect_timeout
+                .unwrap_or(target::DEFAULT_CONNECT_TIMEOUT);
+            let cluster = ThrowawayCluster::start_for(timeout, dataset.as_deref()).await?;
             let startup = cluster.startup_times();
             let mut database = OpenDatabase {
                 target: cluster.target(),
@@ -85,7 +123,7 @@ pub async fn open(cli: &Cli, allow_throwaway_setup: bool) -> crate::Result<OpenD
                 setup: None,
             };
             let migrating = Instant::now();
-            if allow_throwaway_setup {
+            if allow_throwaway_setup && !database.is_prefilled() {
                 migrate_throwaway(&database).await?;
             }
             database.setup = Some(SetupTimes {
@@ -98,6 +136,20 @@ pub async fn open(cli: &Cli, allow_throwaway_setup: bool) -> crate::Result<OpenD
     };
     warn_about_settings(&database).await?;
     Ok(database)
+}
+
+/// Says on stderr which libpq variables are set that the tool does not read, so that
+/// none is ignored silently.
+fn warn_about_unread_variables(env: &dyn Fn(&str) -> Option<String>) {
+    let unread = crate::db::libpq_env::unread_variables(env);
+    if !unread.is_empty() {
+        eprintln!(
+            "warning: {} set but not read by techspec-bench (client certificates, GSSAPI and \
+             startup session settings are not supported; set session settings with PGOPTIONS, \
+             e.g. PGOPTIONS='-c TimeZone=UTC')",
+            unread.join(", ")
+        );
+    }
 }
 
 /// True when nothing names a database, so that `open` would start a throwaway cluster.

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::app::database;
-use crate::app::dataset::ensure_dataset;
+use crate::app::dataset::{self, ensure_dataset};
 use crate::app::ui::Ui;
 use crate::cli::{Cli, ExplainArgs};
 use crate::config::{self, Scenario};
@@ -69,9 +69,10 @@ pub async fn run(cli: &Cli, args: &ExplainArgs) -> Result<i32> {
         json,
     } = ExplainPlan::check(args)?;
     let ui = Ui::from_cli(cli);
-    let database = database::open(cli, true).await?;
+    let mut database =
+        database::open_seeded(cli, dataset::throwaway_dataset(THROWAWAY_SESSIONS)).await?;
     let mut client = database.connect().await?;
-    ensure_dataset(&database, &mut client, false, THROWAWAY_SESSIONS, &ui).await?;
+    ensure_dataset(&mut database, &mut client, false, THROWAWAY_SESSIONS, &ui).await?;
     explain::validate_expectations(&client, &scenarios).await?;
     let mut outcomes = Vec::with_capacity(scenarios.len());
     for scenario in &scenarios {

@@ -1,7 +1,8 @@
 //! `techspec-bench guide`: reads a saved run (`run --json`), optionally a sweep
 //! (`scale --json`) and an ablation (`ablate --json`), and prints the query optimisation
 //! guide as Markdown on stdout. Must not touch a database nor render text itself
-//! (`report::guide` does): it only reads the files into the typed `GuideInput`.
+//! (`report::guide` does): it reads the files (with `crate::saved`) into the typed
+//! `GuideInput`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -12,14 +13,15 @@ use crate::cli::{Cli, GuideArgs};
 use crate::config::{Scenario, load_scenarios};
 use crate::growth::sweep::{SCALE_FORMAT, ScaleReport};
 use crate::report::guide::{Definition, Growth, GuideInput, IndexGain, render_guide};
-use crate::{Error, Result, exit_code};
+use crate::saved::{self, FileKind};
+use crate::{Result, exit_code};
 
 /// The `format` of the ablation files `--ablate` reads.
 pub const ABLATE_FORMAT: &str = "techspec-bench-ablate/1";
 
 /// Runs `guide`: the Markdown on stdout, exit 0.
 pub fn run(_cli: &Cli, args: &GuideArgs) -> Result<i32> {
-    let report = crate::app::report::load_results(&args.run)?;
+    let report = saved::load_results(&args.run)?;
     let scenarios = load_scenarios(&args.scenarios)?;
     let scale = args.scale.as_deref().map(read_scale).transpose()?;
     let ablation = args.ablate.as_deref().map(read_ablation).transpose()?;
@@ -51,54 +53,26 @@ fn definitions(scenarios: &[Scenario]) -> BTreeMap<String, Definition> {
         .collect()
 }
 
-fn read_json(path: &Path, what: &str, command: &str) -> Result<serde_json::Value> {
-    let shown = path.display();
-    let text = std::fs::read_to_string(path).map_err(|error| {
-        Error::config(format!(
-            "cannot read the {what} file {shown}: {error}; pass a file written by `techspec-bench {command}`"
-        ))
-    })?;
-    serde_json::from_str(&text).map_err(|error| {
-        Error::config(format!(
-            "{shown}:{}:{}: the {what} file is not valid JSON: {error}; pass a file written by `techspec-bench {command}`",
-            error.line(),
-            error.column()
-        ))
-    })
-}
+/// A sweep written by `scale --json`.
+const SWEEP: FileKind = FileKind {
+    what: "sweep file",
+    format: SCALE_FORMAT,
+    fix: "pass a file written by `techspec-bench scale --json FILE` of this version",
+};
 
-/// Checks the `format` field, then reads the typed file.
-fn typed<T: for<'de> Deserialize<'de>>(
-    path: &Path,
-    value: serde_json::Value,
-    format: &str,
-    command: &str,
-) -> Result<T> {
-    let shown = path.display();
-    let found = value.get("format").and_then(|f| f.as_str());
-    if found != Some(format) {
-        let found = found.map_or("no \"format\" field".to_string(), |f| {
-            format!("format \"{f}\"")
-        });
-        return Err(Error::config(format!(
-            "{shown}: the file has {found}, expected \"{format}\"; pass a file written by `techspec-bench {command}`"
-        )));
-    }
-    serde_json::from_value(value).map_err(|error| {
-        Error::config(format!(
-            "{shown}: the file does not match format {format}: {error}; pass a file written by `techspec-bench {command}` of this version"
-        ))
-    })
-}
+/// An ablation written by `ablate --json`.
+const ABLATION: FileKind = FileKind {
+    what: "ablation file",
+    format: ABLATE_FORMAT,
+    fix: "pass a file written by `techspec-bench ablate --json FILE` of this version",
+};
 
 fn read_scale(path: &Path) -> Result<ScaleReport> {
-    let value = read_json(path, "sweep", "scale --json FILE")?;
-    typed(path, value, SCALE_FORMAT, "scale --json FILE")
+    saved::read(path, SWEEP)
 }
 
 fn read_ablation(path: &Path) -> Result<Ablation> {
-    let value = read_json(path, "ablation", "ablate --json FILE")?;
-    typed(path, value, ABLATE_FORMAT, "ablate --json FILE")
+    saved::read(path, ABLATION)
 }
 
 /// Each scenario's growth class and fitted exponents.
@@ -185,8 +159,7 @@ mod tests {
             }],
             "writes": []
         });
-        let ablation: Ablation =
-            typed(Path::new("a.json"), value, ABLATE_FORMAT, "ablate").expect("reads");
+        let ablation: Ablation = saved::typed(Path::new("a.json"), value, ABLATION).expect("reads");
         let gains = gains_of(ablation);
         assert_eq!(gains["s"][0].index, "ix_a");
         assert_eq!(gains["s"][0].gain_p95, 5.0);
@@ -195,8 +168,8 @@ mod tests {
     #[test]
     fn a_file_of_another_format_is_refused_naming_the_expected_one() {
         let value = serde_json::json!({ "format": "techspec-bench/1" });
-        let error =
-            typed::<Ablation>(Path::new("x.json"), value, ABLATE_FORMAT, "ablate").unwrap_err();
+        let path = Path::new("x.json");
+        let error = saved::check_format(path, &value, ABLATION).unwrap_err();
         assert_eq!(error.exit_code(), 2);
         let text = error.to_string();
         assert!(text.contains("x.json"), "{text}");

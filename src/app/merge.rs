@@ -10,18 +10,18 @@ use std::path::{Path, PathBuf};
 use hdrhistogram::Histogram;
 
 use crate::app::ratio_pairs::apply_ratio_gates;
-use crate::app::report::{add_terminal_output, read_results_json, results_from_json};
+use crate::app::report::add_terminal_output;
 use crate::app::ui::Ui;
 use crate::bench::histogram::{merge_into, new_latency_histogram};
 use crate::bench::{encode_histogram, summarize};
 use crate::cli::{Cli, MergeArgs};
 use crate::config::{self, LoadAmount, LoadShape, Origin, Scenario, ThresholdExpr, Thresholds};
 use crate::report::cells::failure_reason;
-use crate::report::spectrum::decode_histogram;
 use crate::report::{self, JsonReporter, ResultSink, Target};
 use crate::results::{
     DatabaseInfo, PlanVerdict, RESULTS_FORMAT, RunReport, ScenarioResult, Status, Summary,
 };
+use crate::saved::{self, decode_histogram};
 use crate::verdict::ratio::PairedGates;
 use crate::verdict::{self, Observed};
 use crate::{Error, Result, TOOL_VERSION};
@@ -42,7 +42,7 @@ pub struct MergeInput {
 impl MergeInput {
     /// Reads and checks a results file.
     pub fn read(path: &Path) -> Result<MergeInput> {
-        let value = read_results_json(path)?;
+        let value = saved::read_json(path, saved::RESULTS)?;
         let definition_hashes = value
             .get("scenarios")
             .and_then(|s| s.as_array())
@@ -53,7 +53,7 @@ impl MergeInput {
             .unwrap_or_default();
         Ok(MergeInput {
             path: path.to_path_buf(),
-            report: results_from_json(path, value)?,
+            report: saved::typed(path, value, saved::RESULTS)?,
             definition_hashes,
         })
     }
@@ -61,6 +61,15 @@ impl MergeInput {
     fn hash_of(&self, index: usize) -> Option<&serde_json::Value> {
         self.definition_hashes.get(index).and_then(Option::as_ref)
     }
+}
+
+/// The commit every input measured, when they all name the same one.
+fn common_commit(inputs: &[MergeInput]) -> Option<String> {
+    let first = inputs.first()?.report.commit.clone()?;
+    inputs
+        .iter()
+        .all(|input| input.report.commit.as_deref() == Some(first.as_str()))
+        .then_some(first)
 }
 
 /// The merged run and what the user should know about it (printed on stderr).
@@ -88,6 +97,7 @@ pub fn run(cli: &Cli, args: &MergeArgs) -> Result<i32> {
         ui.note(format!("warning: {warning}"));
     }
     let mut sink = ResultSink::default().with(JsonReporter, Target::File(args.json.clone()));
+    crate::app::exports::add_files(&mut sink, crate::app::exports::files(&args.exports))?;
     add_terminal_output(&mut sink, &ui);
     sink.write_files(&merged.report)?;
     sink.write_stdout(&merged.report)?;
@@ -162,6 +172,7 @@ pub fn merge(inputs: &[MergeInput], thresholds: Option<&Thresholds>) -> Result<M
         seed: first.report.seed.clone(),
         // Several machines drove the load: none of them is "the" machine.
         machine: None,
+        commit: common_commit(inputs),
         against: None,
         reference: Vec::new(),
         run_change: None,

@@ -56,6 +56,7 @@ fn input(path: &str, scenarios: Vec<ScenarioResult>) -> MergeInput {
             rng_seed: None,
             seed: None,
             machine: None,
+            commit: None,
             against: None,
             reference: Vec::new(),
             run_change: None,

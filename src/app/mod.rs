@@ -11,6 +11,7 @@ pub mod compare;
 pub mod database;
 pub mod dataset;
 pub mod explain;
+pub mod exports;
 pub mod guide;
 pub mod init;
 pub mod interleave;
@@ -26,6 +27,7 @@ pub mod scenario_run;
 pub mod seed;
 pub mod selection;
 pub mod shell;
+pub mod trend;
 pub mod ui;
 pub mod watch;
 
@@ -90,6 +92,7 @@ async fn execute(cli: Cli) -> Result<i32> {
         Command::Report(args) => report::run(&cli, args),
         Command::Compare(args) => compare::run(&cli, args),
         Command::Guide(args) => guide::run(&cli, args),
+        Command::Trend(args) => trend::run(&cli, args),
         Command::Calibrate(args) => calibrate::run(&cli, args).await,
         Command::Scale(args) => scale::run(&cli, args).await,
         Command::Ablate(args) => ablate::run(&cli, args).await,

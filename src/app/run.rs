@@ -11,7 +11,7 @@ use std::sync::Arc;
 use crate::app::ab::{self, Against, AgainstPlan};
 use crate::app::compare::BaselineGate;
 use crate::app::database::{self, OpenDatabase};
-use crate::app::dataset::ensure_dataset;
+use crate::app::dataset::{ensure_dataset, throwaway_dataset};
 use crate::app::phase_clock::{PhaseClock, timed_total};
 use crate::app::ui::Ui;
 use crate::app::{ci, selection};
@@ -22,8 +22,8 @@ use crate::config::{Scenario, Thresholds};
 use crate::db::catalog;
 use crate::explain;
 use crate::report::{
-    self, HtmlReporter, JsonReporter, JunitReporter, MarkdownReporter, Reporter, ResultSink,
-    SummaryReporter, TableReporter, Target, WithBaseline,
+    self, HtmlReporter, JsonReporter, JunitReporter, MarkdownReporter, ResultSink, SummaryReporter,
+    TableReporter, Target, WithBaseline,
 };
 use crate::results::{DatabaseInfo, RESULTS_FORMAT, RunReport, ScenarioResult, SeedInfo, Summary};
 use crate::{Error, Result, TOOL_VERSION, verdict};
@@ -105,12 +105,12 @@ impl RunPlan {
 }
 
 /// A result file `run` can write: its flag, the path given (if any) and its reporter.
-type ResultFile<'a> = (&'static str, &'a Option<PathBuf>, Box<dyn Reporter>);
+type ResultFile<'a> = crate::app::exports::OutputFile<'a>;
 
 /// Every result file format of `run`. A new format is its reporter plus one line here.
 fn result_files<'a>(args: &'a RunArgs, baseline: Option<&Arc<RunReport>>) -> Vec<ResultFile<'a>> {
     let compared = || baseline.cloned();
-    vec![
+    let mut files: Vec<ResultFile> = vec![
         ("--json", &args.json, Box::new(JsonReporter)),
         ("--junit", &args.junit, Box::new(JunitReporter)),
         (
@@ -131,7 +131,9 @@ fn result_files<'a>(args: &'a RunArgs, baseline: Option<&Arc<RunReport>>) -> Vec
                 }
             })),
         ),
-    ]
+    ];
+    files.extend(crate::app::exports::files(&args.exports));
+    files
 }
 
 /// Checks every output path before any database work, so a bad path fails at once.
@@ -188,7 +190,7 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<i32> {
     if plan.against.is_some() && database::names_no_target(cli)? {
         return Err(ab::needs_named_target());
     }
-    let database = database::open(cli, true).await?;
+    let mut database = database::open_seeded(cli, throwaway_dataset(plan.sessions)).await?;
     clock.opened(database.setup_times());
     check_committed_writes(&plan.scenarios, database.is_throwaway(), plan.allow_writes)?;
     let mut client = database.connect().await?;
@@ -196,7 +198,7 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<i32> {
         Some(against) => Some(against.open(cli.connect_timeout).await?),
         None => None,
     };
-    ensure_dataset(&database, &mut client, plan.seed, plan.sessions, &ui).await?;
+    ensure_dataset(&mut database, &mut client, plan.seed, plan.sessions, &ui).await?;
     clock.lap("seed");
     explain::validate_expectations(&client, &plan.scenarios).await?;
     if let Some(against) = &against {
@@ -325,6 +327,7 @@ async fn report_of(
         rng_seed: None,
         seed: latest_seed(client).await,
         machine: machine_name(),
+        commit: ci::commit(&ci::process_env),
         against: None,
         reference: Vec::new(),
         run_change: None,

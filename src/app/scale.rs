@@ -150,7 +150,8 @@ pub async fn run(cli: &Cli, args: &ScaleArgs) -> Result<i32> {
                 plan.rng_seed,
                 &ui,
             )
-            .await?;
+            .await
+            .map_err(|e| e.in_context(format!("scale at {sessions} sessions")))?;
             measures[n].push(measure);
         }
         report.levels.push(LevelInfo {

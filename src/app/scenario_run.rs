@@ -18,7 +18,7 @@ use crate::outcome::Outcome;
 use crate::report::cells::failure_reason;
 use crate::results::{PlanVerdict, ScenarioResult, Status, StepResult};
 use crate::stats::histogram::{Recorded, decode};
-use crate::stats::precision::{p50_precision, precise_enough};
+use crate::stats::precision::{MIN_WINDOWS, p50_precision, precise_enough};
 use crate::verdict::{self, Observed};
 use crate::{Error, Result};
 
@@ -124,7 +124,8 @@ async fn begin_base(
     rng_seed: u64,
 ) -> Result<std::result::Result<BaseProgress, Stage>> {
     let on_base = |reason: String| format!("on the base database (--against): {reason}");
-    let before = match explain::explain_scenario(&mut against.client, scenario, rng_seed).await? {
+    let explained = explain::explain_scenario(&mut against.client, scenario, rng_seed).await;
+    let before = match explained.map_err(|e| e.in_context("the base database (--against)"))? {
         Outcome::Ok(explained) => Ok(explained),
         Outcome::Skip(reason) => {
             let result = unmeasured(scenario, Status::Skip, on_base(reason));
@@ -223,14 +224,26 @@ pub async fn measure_window(
         absorb(&mut base.measurement, measured)?;
     }
     progress.measured += 1;
-    // A budget ends early once its windows agree on the p50.
-    if matches!(scenario.load.amount, LoadAmount::Budget(_))
+    // A budget ends early once its windows agree on the p50, or once it is spent (a
+    // query slower than a window's share still gets its fewest windows).
+    if let LoadAmount::Budget(budget) = scenario.load.amount
         && let Some(measurement) = &progress.measurement
-        && precise_enough(&recorded_windows(measurement))
+        && (precise_enough(&recorded_windows(measurement))
+            || budget_spent(measurement, budget, progress.measured))
     {
         progress.windows = progress.measured;
     }
     Ok(Stage::Measuring(progress))
+}
+
+/// True once a budgeted scenario measured its fewest windows and its iterations took its
+/// whole budget: the sum of its recorded latencies, errors included (not the windows'
+/// wall time, which also holds warm-ups and, in an A/B run, the other side and the
+/// connection draws).
+fn budget_spent(measurement: &Measurement, budget: std::time::Duration, windows: u32) -> bool {
+    let spent_us = |h: &hdrhistogram::Histogram<u64>| h.mean() * h.len() as f64;
+    let spent = spent_us(&measurement.latency) + spent_us(&measurement.error_latency);
+    windows as usize >= MIN_WINDOWS && spent >= budget.as_secs_f64() * 1e6
 }
 
 /// Each window's successful latencies, as the statistics read them (a window that does
@@ -388,13 +401,15 @@ async fn checked_plan(
                 None,
             ),
         };
-    Ok(explain::timed_verdict(
+    let mut verdict = explain::timed_verdict(
         &before.check,
         generic_check.as_ref(),
         counts,
         &scenario.expect,
         drift,
-    ))
+    );
+    verdict.fingerprint = Some(before.fingerprint);
+    Ok(verdict)
 }
 
 /// The plan could not be explained: a failed check, saying why.

@@ -6,6 +6,8 @@
 //! draw also yields the median over its pairs of target / base latency: the same work on
 //! both sides, so the parameters' own spread cancels out. Closed loop: a
 //! pair runs as soon as the last one ended (a scenario's `rate` is not applied here).
+//! A budget is spent on pairs at twice its length, so that each side gets the time a
+//! plain run gives the scenario (`PAIRED_BUDGET_FACTOR`).
 //! Must not evaluate thresholds, compare the sides or format output.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,7 +25,7 @@ use crate::bench::engine::{
 use crate::bench::executor::{Executor, Session};
 use crate::bench::reconnect::reconnect;
 use crate::bench::schedule::{ClientPlan, StopAt, Window, window_plans};
-use crate::config::model::Scenario;
+use crate::config::model::{LoadAmount, LoadShape, Scenario};
 use crate::outcome::Outcome;
 use crate::params::ParamDrawer;
 
@@ -65,7 +67,7 @@ pub fn measure_paired_window<E: Executor>(
     window: Window,
     opts: &EngineOptions,
 ) -> crate::Result<Outcome<PairedMeasurement>> {
-    let plans: Vec<ClientPlan> = window_plans(&scenario.load, window)
+    let plans: Vec<ClientPlan> = window_plans(&paired_load(&scenario.load), window)
         .into_iter()
         .map(|plan| ClientPlan {
             schedule: None,
@@ -172,6 +174,22 @@ fn run_pair_client<E: Executor>(
     outcomes.0.plan_counts = runtime.block_on(read_plan_counts(&a, scenario));
     outcomes.1.plan_counts = runtime.block_on(read_plan_counts(&b, scenario));
     Ok(outcomes)
+}
+
+/// How many times its budget a budgeted scenario spends on pairs: each pair runs both
+/// sides, so each side then gets what a plain run gives it.
+pub const PAIRED_BUDGET_FACTOR: u32 = 2;
+
+/// The load of a paired window: a budget `PAIRED_BUDGET_FACTOR` times as long; fixed
+/// iterations or a fixed duration as they are.
+fn paired_load(load: &LoadShape) -> LoadShape {
+    match load.amount {
+        LoadAmount::Budget(limit) => LoadShape {
+            amount: LoadAmount::Budget(limit * PAIRED_BUDGET_FACTOR),
+            ..load.clone()
+        },
+        _ => load.clone(),
+    }
 }
 
 /// Most connection draws per window and client: each draw opens new sessions on both

@@ -50,8 +50,10 @@ impl Window {
 /// Fewest iterations a window of an iteration-count scenario holds.
 pub const MIN_WINDOW_ITERATIONS: u64 = 10;
 /// Fewest iterations each client records in a window of a budgeted scenario, however
-/// slow: a window's median needs a few.
-pub const MIN_BUDGET_ITERATIONS: u64 = 3;
+/// slow: one, as the windows are the units of its precision (a budgeted scenario
+/// measures at least `stats::precision::MIN_WINDOWS` windows, then stops once its p50 is
+/// precise enough or its budget is spent).
+pub const MIN_BUDGET_ITERATIONS: u64 = 1;
 /// Most untimed iterations on the new connections of a window after the first (at most
 /// the scenario's warmup, and a tenth of the window): enough for the server to warm its
 /// caches and, after five executions, to settle on a plan.

@@ -179,10 +179,10 @@ impl Walker {
                 self.select(side);
             }
         }
-        let entries = self.visible_names(&s.from_clause);
+        let entries = self.entries_of_from(&s.from_clause);
         self.scopes.push(entries);
         for item in &s.from_clause {
-            self.within_from_item(inner(item));
+            self.add_from_item(inner(item));
         }
         let lists = [
             &s.target_list,
@@ -268,10 +268,10 @@ impl Walker {
         let Some(relation) = &s.relation else { return };
         let table = self.table_of(relation);
         let mut entries = vec![self.entry_of(relation)];
-        entries.extend(self.visible_names(&s.from_clause));
+        entries.extend(self.entries_of_from(&s.from_clause));
         self.scopes.push(entries);
         for item in &s.from_clause {
-            self.within_from_item(inner(item));
+            self.add_from_item(inner(item));
         }
         for target in &s.target_list {
             let Some(NodeEnum::ResTarget(t)) = inner(target) else {
@@ -294,10 +294,10 @@ impl Walker {
         self.with(&s.with_clause);
         let Some(relation) = &s.relation else { return };
         let mut entries = vec![self.entry_of(relation)];
-        entries.extend(self.visible_names(&s.using_clause));
+        entries.extend(self.entries_of_from(&s.using_clause));
         self.scopes.push(entries);
         for item in &s.using_clause {
-            self.within_from_item(inner(item));
+            self.add_from_item(inner(item));
         }
         self.expr(boxed(&s.where_clause));
         self.scopes.pop();
@@ -325,7 +325,7 @@ impl Walker {
     }
 
     /// The names a FROM list makes visible.
-    fn visible_names(&self, items: &[pb::Node]) -> Vec<ScopeEntry> {
+    fn entries_of_from(&self, items: &[pb::Node]) -> Vec<ScopeEntry> {
         let mut entries = Vec::new();
         for item in items {
             self.collect_entries(inner(item), &mut entries);
@@ -353,11 +353,11 @@ impl Walker {
     }
 
     /// The expressions inside a FROM item: join conditions, subqueries, function arguments.
-    fn within_from_item(&mut self, item: Option<&NodeEnum>) {
+    fn add_from_item(&mut self, item: Option<&NodeEnum>) {
         match item {
             Some(NodeEnum::JoinExpr(join)) => {
-                self.within_from_item(boxed(&join.larg));
-                self.within_from_item(boxed(&join.rarg));
+                self.add_from_item(boxed(&join.larg));
+                self.add_from_item(boxed(&join.rarg));
                 self.expr(boxed(&join.quals));
             }
             Some(NodeEnum::RangeSubselect(sub)) => self.statement(boxed(&sub.subquery)),

@@ -15,7 +15,7 @@ use super::raw::{RawDefaults, RawScenario};
 use crate::Result;
 
 /// The measuring time of a scenario that fixes neither iterations, duration nor budget.
-pub const DEFAULT_BUDGET: Duration = Duration::from_millis(250);
+pub const DEFAULT_BUDGET: Duration = Duration::from_millis(125);
 
 /// Statement timeout when neither the scenario nor `[defaults]` sets one.
 pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);

@@ -17,6 +17,7 @@ pub mod sql_scan;
 mod steps;
 pub mod threshold_expr;
 pub mod thresholds;
+pub mod thresholds_update;
 pub mod watch_limits;
 
 pub use model::*;

@@ -10,7 +10,10 @@
 //! `TECHSPEC_BENCH_PG_BINDIR` replaces the search for the binaries (see `pg_install`).
 //!
 //! The data directory is a copy of a cached template when one exists for this
-//! installation (see `template`), so only the first cluster pays for `initdb`.
+//! installation (see `template`), so only the first cluster pays for `initdb`. A cluster
+//! started for a described dataset starts from that dataset's seeded template when the
+//! cache holds one (`is_prefilled`), and `store_seeded` puts it there once seeded (a
+//! clean shutdown, the copy, and a restart on the same socket).
 //!
 //! Should the tool die without stopping the server (SIGKILL), the server gets SIGQUIT
 //! from the kernel and shuts down at once (see `spawner`); the directory stays, marked
@@ -38,6 +41,9 @@ const SOCKET_PORT: u16 = 5432;
 const SUPERUSER: &str = "postgres";
 /// How long the server may take to accept connections after it was started.
 const STARTUP_LIMIT: Duration = Duration::from_secs(90);
+/// How long a clean shutdown (its checkpoint) may take before the seeded template is
+/// given up.
+const CLEAN_SHUTDOWN_LIMIT: Duration = Duration::from_secs(60);
 /// How long the shutdown signal gets before the server is killed.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// How often initdb and the server start are checked on: short, as a cold `run` waits on both.
@@ -74,21 +80,50 @@ pub struct ThrowawayCluster {
     owner: Option<User>,
     connect_timeout: Duration,
     startup: StartupTimes,
+    /// The seeded template this cluster starts from or fills, when caching is on.
+    seeded: Option<SeededTemplate>,
+    /// True when `data/` is a copy of the seeded template (the dataset is there).
+    prefilled: bool,
     /// Server settings given at start (`-c name=value`), beyond the cluster's own.
     settings: Vec<(String, String)>,
+}
+
+/// Where a seeded template lives: the cache root and the template's directory name.
+#[derive(Debug, Clone)]
+struct SeededTemplate {
+    root: PathBuf,
+    name: String,
 }
 
 impl ThrowawayCluster {
     /// Finds the binaries, runs initdb, starts the server and waits until it accepts
     /// connections. Whatever fails or is cancelled part-way is cleaned up by `Drop`.
     pub async fn start(connect_timeout: Duration) -> crate::Result<ThrowawayCluster> {
-        ThrowawayCluster::start_with_settings(connect_timeout, &[]).await
+        Self::start_configured(connect_timeout, None, &[]).await
+    }
+
+    /// Like [`start`](Self::start); with `dataset` (a description of every input that
+    /// changes the seeded data), starts from that dataset's seeded template when the
+    /// cache holds one (then [`is_prefilled`](Self::is_prefilled) is true).
+    pub async fn start_for(
+        connect_timeout: Duration,
+        dataset: Option<&str>,
+    ) -> crate::Result<ThrowawayCluster> {
+        Self::start_configured(connect_timeout, dataset, &[]).await
     }
 
     /// [`ThrowawayCluster::start`], with server settings passed as `-c name=value` (e.g.
     /// `shared_preload_libraries`, which only a server start can set).
     pub async fn start_with_settings(
         connect_timeout: Duration,
+        settings: &[(&str, &str)],
+    ) -> crate::Result<ThrowawayCluster> {
+        Self::start_configured(connect_timeout, None, settings).await
+    }
+
+    async fn start_configured(
+        connect_timeout: Duration,
+        dataset: Option<&str>,
         settings: &[(&str, &str)],
     ) -> crate::Result<ThrowawayCluster> {
         let began = Instant::now();
@@ -109,13 +144,19 @@ impl ThrowawayCluster {
             owner,
             connect_timeout,
             startup: StartupTimes::default(),
+            seeded: None,
+            prefilled: false,
             settings: settings
                 .iter()
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect(),
         };
         cluster.hand_directory_to_owner()?;
-        cluster.run_initdb().await?;
+        cluster.seeded = dataset.and_then(|dataset| cluster.seeded_template(dataset));
+        cluster.prefilled = cluster.copy_seeded();
+        if !cluster.prefilled {
+            cluster.run_initdb().await?;
+        }
         let initialized = Instant::now();
         cluster.start_server()?;
         cluster.wait_until_ready().await?;
@@ -124,6 +165,59 @@ impl ThrowawayCluster {
             server_start: initialized.elapsed(),
         };
         Ok(cluster)
+    }
+
+    /// True when the data directory is a copy of the dataset's seeded template.
+    pub fn is_prefilled(&self) -> bool {
+        self.prefilled
+    }
+
+    /// Stores the seeded data directory as the dataset's template (when caching is on
+    /// and it did not come from there): a clean shutdown, the copy, the newest template
+    /// kept alone, and the server started again on the same socket. Connections opened
+    /// before are closed by the shutdown. `Ok(false)` when nothing was stored.
+    pub async fn store_seeded(&mut self) -> crate::Result<bool> {
+        let Some(seeded) = self.seeded.clone().filter(|_| !self.prefilled) else {
+            return Ok(false);
+        };
+        if let Some(mut child) = self.child.take() {
+            shut_down_cleanly(&mut child).map_err(|why| {
+                self.failure(&format!("the server did not stop: {why}"), "postgres.log")
+            })?;
+        }
+        let stored = template::store(&seeded.root, &seeded.name, &self.data_dir()).is_ok();
+        if stored {
+            template::prune_seeded(&seeded.root, &seeded.name);
+        }
+        self.start_server()?;
+        self.wait_until_ready().await?;
+        Ok(stored)
+    }
+
+    /// The seeded template of `dataset` for this installation (`None` with the cache off
+    /// or binaries that cannot be read).
+    fn seeded_template(&self, dataset: &str) -> Option<SeededTemplate> {
+        let env = |key: &str| std::env::var(key).ok();
+        let root = template::cache_root(&env)?;
+        let key = template::key(&self.bindir, &INITDB_ARGS)?;
+        let name = template::seeded_name(&key, dataset);
+        Some(SeededTemplate { root, name })
+    }
+
+    /// Copies the seeded template into `data/` when the cache holds it; false (and no
+    /// partial copy) otherwise.
+    fn copy_seeded(&self) -> bool {
+        let Some(seeded) = &self.seeded else {
+            return false;
+        };
+        let Some(found) = template::find(&seeded.root, &seeded.name) else {
+            return false;
+        };
+        if template::copy_tree(&found, &self.data_dir(), self.owner.as_ref()).is_ok() {
+            return true;
+        }
+        let _ = std::fs::remove_dir_all(self.data_dir());
+        false
     }
 
     /// How long initdb and the server start took.
@@ -222,9 +316,10 @@ impl ThrowawayCluster {
     /// one (see `template`), else `initdb`, whose output then becomes the template.
     async fn run_initdb(&mut self) -> crate::Result<()> {
         let env = |key: &str| std::env::var(key).ok();
-        let cache = template::cache_root(&env).zip(template::key(&self.bindir, &INITDB_ARGS));
-        if let Some((root, key)) = &cache
-            && let Some(found) = template::find(root, key)
+        let cache = template::cache_root(&env)
+            .zip(template::key(&self.bindir, &INITDB_ARGS).map(|key| template::initdb_name(&key)));
+        if let Some((root, name)) = &cache
+            && let Some(found) = template::find(root, name)
         {
             if template::copy_tree(&found, &self.data_dir(), self.owner.as_ref()).is_ok() {
                 return Ok(());
@@ -232,9 +327,9 @@ impl ThrowawayCluster {
             let _ = std::fs::remove_dir_all(self.data_dir());
         }
         self.initdb().await?;
-        if let Some((root, key)) = &cache {
+        if let Some((root, name)) = &cache {
             // Best effort: without a template the next cluster runs initdb again.
-            let _ = template::store(root, key, &self.data_dir());
+            let _ = template::store(root, name, &self.data_dir());
         }
         Ok(())
     }
@@ -351,6 +446,27 @@ fn server_owner() -> crate::Result<Option<User>> {
              normal user, or pass --database-url to use your own database",
         )),
     }
+}
+
+/// A fast shutdown (SIGINT: open sessions end, a checkpoint is written), waited for;
+/// the data directory is then consistent and can be copied.
+fn shut_down_cleanly(child: &mut Child) -> Result<(), String> {
+    let pid = Pid::from_raw(child.id() as i32);
+    kill(pid, Signal::SIGINT).map_err(|e| e.to_string())?;
+    let deadline = Instant::now() + CLEAN_SHUTDOWN_LIMIT;
+    while Instant::now() < deadline {
+        match child.try_wait() {
+            Ok(Some(status)) if status.success() => return Ok(()),
+            Ok(Some(status)) => return Err(format!("it exited with {status}")),
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    stop(child);
+    Err(format!(
+        "no clean shutdown within {}s",
+        CLEAN_SHUTDOWN_LIMIT.as_secs()
+    ))
 }
 
 /// Stops a child: SIGQUIT (PostgreSQL's immediate shutdown: the data directory is

@@ -1,14 +1,17 @@
 //! Parses a connection string (a `postgres://` URL or a libpq `key=value` string) and
 //! takes out the keys the tool handles itself (`sslmode`, `sslrootcert`, `passfile`,
 //! `service`), which tokio-postgres does not know; fills what a string leaves out from a
-//! service's parameters. Pure: must not read the environment or files, and must never
-//! put a value (a password) into an error message.
+//! service's parameters. A URL whose one host has no port names no port, as in libpq
+//! (`url_hosts`), so `PGPORT` and a service's port still apply. Pure: must not read the
+//! environment or files, and must never put a value (a password) into an error message.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use tokio_postgres::config::Host;
 
 use crate::db::tls::{RootCert, SslMode};
+use crate::db::url_hosts;
 
 /// A connection string split into what tokio-postgres parses and what the tool parses.
 #[derive(Debug, Clone)]
@@ -23,6 +26,10 @@ pub struct ConnInfo {
     pub passfile: Option<PathBuf>,
     /// `service` (a section of pg_service.conf), when the string gave one.
     pub service: Option<String>,
+    /// Every key the string named, whatever its value: tokio-postgres cannot tell an
+    /// explicit `target_session_attrs=any` from its default, and libpq's variables fill
+    /// only what the string left out.
+    pub given: BTreeSet<String>,
 }
 
 /// Keys the tool takes out of the string before tokio-postgres sees it.
@@ -51,23 +58,31 @@ const UNSUPPORTED_KEYS: [&str; 3] = ["sslcert", "sslkey", "sslpassword"];
 pub fn parse(text: &str) -> crate::Result<ConnInfo> {
     let trimmed = text.trim();
     let is_url = trimmed.starts_with("postgres://") || trimmed.starts_with("postgresql://");
-    let (rest, own) = if is_url {
+    let split = if is_url {
         split_url(trimmed)?
     } else {
         split_key_values(trimmed)?
     };
-    build(&rest, own)
+    build(split)
 }
 
 /// Builds a [`ConnInfo`] from `key=value` pairs (a pg_service.conf section), with the
 /// same keys and checks as a key=value string.
 pub fn from_pairs(pairs: Vec<(String, String)>) -> crate::Result<ConnInfo> {
-    let (rest, own) = split_pairs(pairs)?;
-    build(&rest, own)
+    build(split_pairs(pairs)?)
+}
+
+/// A connection string split: what tokio-postgres parses, the tool's own keys, and the
+/// name of every key given.
+struct Split {
+    rest: String,
+    own: Pairs,
+    given: BTreeSet<String>,
 }
 
 /// The tokio-postgres part parsed, and the tool's own keys read.
-fn build(rest: &str, own: Pairs) -> crate::Result<ConnInfo> {
+fn build(split: Split) -> crate::Result<ConnInfo> {
+    let Split { rest, own, given } = split;
     let config: tokio_postgres::Config = if rest.trim().is_empty() {
         tokio_postgres::Config::new()
     } else {
@@ -84,6 +99,7 @@ fn build(rest: &str, own: Pairs) -> crate::Result<ConnInfo> {
         ssl_root_cert: None,
         passfile: None,
         service: None,
+        given,
     };
     for (key, value) in own {
         match key.as_str() {
@@ -118,14 +134,18 @@ impl ConnInfo {
             }
         }
         fill_scalars(config, defaults);
+        if !self.given.contains("target_session_attrs") {
+            config.target_session_attrs(defaults.get_target_session_attrs());
+        }
+        self.given.extend(service.given);
         self.ssl_mode = self.ssl_mode.or(service.ssl_mode);
         self.ssl_root_cert = self.ssl_root_cert.take().or(service.ssl_root_cert);
         self.passfile = self.passfile.take().or(service.passfile);
     }
 }
 
-/// User, password, database, options, application name, connect timeout and
-/// target_session_attrs, where `config` has none.
+/// User, password, database, options, application name and connect timeout, where
+/// `config` has none.
 fn fill_scalars(config: &mut tokio_postgres::Config, defaults: &tokio_postgres::Config) {
     if let (None, Some(user)) = (config.get_user(), defaults.get_user()) {
         config.user(user);
@@ -148,37 +168,36 @@ fn fill_scalars(config: &mut tokio_postgres::Config, defaults: &tokio_postgres::
     if let (None, Some(timeout)) = (config.get_connect_timeout(), defaults.get_connect_timeout()) {
         config.connect_timeout(*timeout);
     }
-    let any = tokio_postgres::config::TargetSessionAttrs::Any;
-    if config.get_target_session_attrs() == any {
-        config.target_session_attrs(defaults.get_target_session_attrs());
-    }
 }
 
 type Pairs = Vec<(String, String)>;
 
-/// Splits the query of a URL: our keys out (decoded), the rest kept byte for byte.
-fn split_url(url: &str) -> crate::Result<(String, Pairs)> {
-    let Some((base, query)) = url.split_once('?') else {
-        return Ok((url.to_string(), Vec::new()));
-    };
-    let mut kept = Vec::new();
+/// Splits the query of a URL: our keys out (decoded), the rest kept byte for byte. A
+/// lone host without a port moves into the query (`url_hosts`), so that tokio-postgres
+/// does not give it port 5432.
+fn split_url(url: &str) -> crate::Result<Split> {
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let (base, host) = url_hosts::without_default_port(base);
+    let mut kept: Vec<String> = host.into_iter().collect();
     let mut own = Vec::new();
+    let mut given = BTreeSet::new();
     for segment in query.split('&').filter(|s| !s.is_empty()) {
         let (raw_key, raw_value) = segment.split_once('=').unwrap_or((segment, ""));
         let key = percent_decode(raw_key)?;
         check_supported(&key)?;
+        given.insert(key.clone());
         if OWN_KEYS.contains(&key.as_str()) {
             own.push((key, percent_decode(raw_value)?));
         } else {
-            kept.push(segment);
+            kept.push(segment.to_string());
         }
     }
     let rest = if kept.is_empty() {
-        base.to_string()
+        base
     } else {
         format!("{base}?{}", kept.join("&"))
     };
-    Ok((rest, own))
+    Ok(Split { rest, own, given })
 }
 
 fn percent_decode(text: &str) -> crate::Result<String> {
@@ -199,23 +218,29 @@ fn check_supported(key: &str) -> crate::Result<()> {
 }
 
 /// Splits a key=value string: our keys out, the rest re-quoted for tokio-postgres.
-fn split_key_values(text: &str) -> crate::Result<(String, Pairs)> {
+fn split_key_values(text: &str) -> crate::Result<Split> {
     split_pairs(tokenize_key_values(text)?)
 }
 
 /// Our keys out, the rest quoted into a key=value string for tokio-postgres.
-fn split_pairs(pairs: Pairs) -> crate::Result<(String, Pairs)> {
+fn split_pairs(pairs: Pairs) -> crate::Result<Split> {
     let mut kept = Vec::new();
     let mut own = Vec::new();
+    let mut given = BTreeSet::new();
     for (key, value) in pairs {
         check_supported(&key)?;
+        given.insert(key.clone());
         if OWN_KEYS.contains(&key.as_str()) {
             own.push((key, value));
         } else {
             kept.push(format!("{key}={}", quote_value(&value)));
         }
     }
-    Ok((kept.join(" "), own))
+    Ok(Split {
+        rest: kept.join(" "),
+        own,
+        given,
+    })
 }
 
 /// Quotes a value the way libpq's key=value syntax reads it back.

@@ -12,6 +12,7 @@ pub mod connect;
 pub mod conninfo;
 pub mod constraints;
 pub mod ddl;
+pub mod libpq_env;
 pub mod migrate;
 pub mod missing;
 pub mod pg_install;
@@ -24,6 +25,7 @@ pub mod service;
 pub mod stat_statements;
 pub mod target;
 pub mod tls;
+pub mod url_hosts;
 
 pub use connect::{connect, connect_read_only};
 pub use target::DbTarget;

@@ -98,9 +98,9 @@ impl GenericPlans<'_> {
 /// Explains every step of `scenario`. Earlier steps also run for real (after their
 /// EXPLAIN is undone) so later steps get their captures and see their writes; all of it
 /// is rolled back. `Outcome::Skip` when the scenario cannot run here (missing relation or
-/// schema, empty sample), `Outcome::Error` when a statement failed (syntax error, bad
-/// parameter, timeout) with the server's message. Errors only for connection-level
-/// problems (exit 3).
+/// schema), `Outcome::Error` when a statement failed (syntax error, bad parameter,
+/// timeout) with the server's message. Errors only for connection-level
+/// problems and for a `sample` query without rows (exit 3).
 pub async fn explain_scenario(
     client: &mut Client,
     scenario: &Scenario,

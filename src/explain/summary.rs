@@ -16,6 +16,7 @@ pub fn verdict(check: &PlanCheck, expect: &Expectations, drift: Option<String>) 
         expect: describe(expect),
         failures: check.failures.clone(),
         drift,
+        fingerprint: None,
         timed: Vec::new(),
     }
 }

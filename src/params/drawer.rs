@@ -19,9 +19,10 @@ pub type Captures = HashMap<String, ParamValue>;
 /// Why a drawer could not be prepared.
 #[derive(Debug)]
 pub enum PrepareFailure {
-    /// The scenario cannot run on this database (missing relation, empty sample): skip it.
+    /// The scenario cannot run on this database (a missing relation or schema): skip it.
     Skip(String),
-    /// Something else went wrong (connection, unreadable sample column).
+    /// Something else went wrong (connection, a sample without rows, an unreadable sample
+    /// column).
     Error(crate::Error),
 }
 
@@ -38,7 +39,8 @@ pub struct ParamDrawer {
 
 impl ParamDrawer {
     /// Runs every `sample` query of `scenario` once and seeds the RNG.
-    /// A sample with no rows, or a missing relation, is a `Skip` naming why.
+    /// A missing relation is a `Skip` naming it; a sample with no rows is an environment
+    /// error (exit 3) naming the scenario, the query and how to seed.
     pub async fn prepare(
         client: &tokio_postgres::Client,
         scenario: &Scenario,
@@ -163,9 +165,7 @@ async fn load_sample(
             )),
         })?;
     if rows.is_empty() {
-        return Err(PrepareFailure::Skip(format!(
-            "sample `{sql}` returned no rows"
-        )));
+        return Err(PrepareFailure::Error(empty_sample(scenario, sql)));
     }
     rows.iter()
         .map(|row| row.try_get::<_, ParamValue>(0))
@@ -178,6 +178,19 @@ async fn load_sample(
                 scenario.origin.line
             )))
         })
+}
+
+/// A `sample` query that returned no rows: the database lacks the data the scenario
+/// draws its parameters from, so measuring it would measure nothing (exit 3).
+fn empty_sample(scenario: &Scenario, sql: &str) -> crate::Error {
+    crate::Error::environment(format!(
+        "scenario `{}` ({}:{}): sample `{sql}` returned no rows, so there is no value to draw \
+         its parameter from; seed the database (`techspec-bench seed`, or `run --seed`), or \
+         change the query to return rows on this data",
+        scenario.name,
+        scenario.origin.file.display(),
+        scenario.origin.line
+    ))
 }
 
 fn literal_value(literal: &Literal) -> ParamValue {

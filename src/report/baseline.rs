@@ -12,8 +12,7 @@ use serde::Serialize;
 use super::Reporter;
 use super::json::JsonReporter;
 use super::write::write_atomic;
-use crate::Error;
-use crate::results::{LatencySummary, RESULTS_FORMAT, RunReport, ScenarioResult};
+use crate::results::{LatencySummary, RunReport, ScenarioResult};
 use crate::verdict::regression::PercentileChange;
 
 /// How the current run differs from a baseline, scenario by scenario.
@@ -88,99 +87,21 @@ impl Comparison {
     }
 }
 
-/// Reads a results file written by `--json` or `--save-baseline`.
-/// A missing file, bad JSON or another format is a configuration error naming the path.
-pub fn load_baseline(path: &Path) -> crate::Result<RunReport> {
-    let shown = path.display();
-    let text = std::fs::read_to_string(path).map_err(|error| {
-        Error::config(format!(
-            "cannot read the baseline {shown}: {error}; save one first with \
-             `techspec-bench run --save-baseline {shown}`"
-        ))
-    })?;
-    let value: serde_json::Value = serde_json::from_str(&text).map_err(|error| {
-        Error::config(format!(
-            "{shown}:{}:{}: the baseline is not valid JSON: {error}; \
-             save a fresh one with --save-baseline",
-            error.line(),
-            error.column()
-        ))
-    })?;
-    check_format(path, &value)?;
-    serde_json::from_value(value).map_err(|error| {
-        Error::config(format!(
-            "{shown}: the baseline does not match format {RESULTS_FORMAT}: {error}; \
-             save a fresh one with --save-baseline"
-        ))
-    })
-}
-
-/// Refuses a file whose `format` is not the one this version writes.
-fn check_format(path: &Path, value: &serde_json::Value) -> crate::Result<()> {
-    let found = value.get("format").and_then(|format| format.as_str());
-    if found == Some(RESULTS_FORMAT) {
-        return Ok(());
-    }
-    let found = found.map_or("no \"format\" field".to_string(), |f| {
-        format!("format \"{f}\"")
-    });
-    Err(Error::config(format!(
-        "{}: the baseline has {found}, expected \"{RESULTS_FORMAT}\"; \
-         pass a file written by `techspec-bench run --json` or `--save-baseline`",
-        path.display()
-    )))
-}
+/// Reads a results file written by `--json` or `--save-baseline` (the shared loader).
+pub use crate::saved::load_baseline;
 
 /// How many of the newest runs a history keeps.
 pub const HISTORY_RUNS: usize = 10;
 
 /// A baseline run and the file it came from.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BaselineRun {
-    pub path: PathBuf,
-    pub report: RunReport,
-}
+pub type BaselineRun = crate::saved::SavedRun;
 
 /// Loads every baseline: each path is a results file or a directory whose `*.json` files
 /// are results files. Oldest first by `started_at`, at most the newest [`HISTORY_RUNS`].
 pub fn load_baselines(paths: &[PathBuf]) -> crate::Result<Vec<BaselineRun>> {
-    let mut files = Vec::new();
-    for path in paths {
-        if path.is_dir() {
-            files.extend(json_files_in(path)?);
-        } else {
-            files.push(path.clone());
-        }
-    }
-    let mut runs = files
-        .into_iter()
-        .map(|path| load_baseline(&path).map(|report| BaselineRun { path, report }))
-        .collect::<crate::Result<Vec<_>>>()?;
-    runs.sort_by(|a, b| a.report.started_at.cmp(&b.report.started_at));
+    let mut runs = crate::saved::load_history(paths, crate::saved::BASELINE)?;
     let keep_from = runs.len().saturating_sub(HISTORY_RUNS);
     Ok(runs.split_off(keep_from))
-}
-
-/// The `*.json` files of `directory`, sorted; an empty directory is an error.
-fn json_files_in(directory: &Path) -> crate::Result<Vec<PathBuf>> {
-    let shown = directory.display();
-    let entries = std::fs::read_dir(directory).map_err(|error| {
-        Error::config(format!(
-            "cannot list the baseline directory {shown}: {error}"
-        ))
-    })?;
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-        .collect();
-    files.sort();
-    if files.is_empty() {
-        return Err(Error::config(format!(
-            "the baseline directory {shown} has no *.json results files; \
-             fill it with files written by `techspec-bench run --json`"
-        )));
-    }
-    Ok(files)
 }
 
 /// Saves `report` as a baseline (the same JSON as `--json`), atomically.
@@ -320,6 +241,7 @@ mod tests {
             z_score: None,
             machine_factor: Some(1.4),
             verdict: Change::Unchanged,
+            judged: true,
         };
         now.scenarios[0].baseline = Some(BaselineComparison {
             method: Method::Bootstrap,

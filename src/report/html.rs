@@ -6,7 +6,8 @@
 use super::Reporter;
 use super::baseline::{Comparison, p95_delta_cell};
 use super::cells::{dataset_text, plan_text, status_label, thresholds_text};
-use super::html_chart::{escape_xml as esc, latency_chart};
+use super::chart::escape as esc;
+use super::html_chart::latency_chart;
 use super::html_spectrum::spectrum_section;
 use super::rows::{not_passed, percentile_texts, target_kind};
 use super::table::summary_line;

@@ -1,10 +1,15 @@
 //! Renders a `RunReport` as bytes, one reporter per format (table, json, junit, markdown,
-//! html), compares with a baseline, and sends each reporter's bytes to its target (a file
-//! written atomically, or stdout). Must not measure or decide verdicts: it shows what
+//! html, and the dashboard exports bmf and github_benchmark), compares with a baseline,
+//! and sends each reporter's bytes to its target (a file written atomically, or stdout).
+//! Every SVG is drawn with the chart kit (`chart`). Must not measure or decide verdicts: it shows what
 //! `bench`, `verdict` and `explain` put in the report.
 
 pub mod baseline;
+mod bmf;
 pub mod cells;
+pub mod chart;
+pub mod export;
+mod github_benchmark;
 pub mod guide;
 mod html;
 mod html_chart;
@@ -18,6 +23,7 @@ pub mod scale;
 mod scale_chart;
 pub mod spectrum;
 pub mod table;
+pub mod trend;
 pub mod units;
 pub mod write;
 
@@ -25,6 +31,8 @@ pub use baseline::{
     BaselineRun, Comparison, Delta, ScenarioDelta, compare, load_baseline, load_baselines,
     save_baseline,
 };
+pub use bmf::BmfReporter;
+pub use github_benchmark::GithubBenchmarkReporter;
 pub use html::HtmlReporter;
 pub use json::JsonReporter;
 pub use junit::JunitReporter;

@@ -62,6 +62,9 @@ fn percentile_text(change: &PercentileChange, confidence: f64) -> String {
     if let Some(z) = change.z_score {
         details.push(format!("z {z:+.1}"));
     }
+    if !change.judged {
+        details.push("not judged: too few iterations beyond it".to_string());
+    }
     format!(
         "{} {} → {} {} ({})",
         change.percentile,
@@ -267,6 +270,7 @@ mod tests {
                 z_score: None,
                 machine_factor: None,
                 verdict: Change::Regression,
+                judged: true,
             }],
             buffers: Some(BuffersChange {
                 baseline: 4,

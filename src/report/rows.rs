@@ -163,6 +163,7 @@ mod tests {
             rng_seed: None,
             seed: None,
             machine: None,
+            commit: None,
             against: None,
             reference: Vec::new(),
             run_change: None,

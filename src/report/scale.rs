@@ -3,7 +3,7 @@
 //! Pure: must not measure, fit or decide the gate; it shows what `growth` decided.
 
 use super::cells::NONE;
-use super::html_chart::escape_xml;
+use super::chart::escape as escape_xml;
 use super::scale_chart::loglog_chart;
 use super::units::format_latency_us;
 use crate::Error;

@@ -1,9 +1,10 @@
-//! A hand-written inline SVG log-log chart of a scale sweep: p50 latency against
-//! sessions, one line per scenario, with decade grid lines and a legend. No external
-//! assets. Must escape every text it places.
+//! The scale sweep's log-log chart: p50 latency against sessions, one line per scenario,
+//! with decade grid lines and a legend, drawn with the chart kit (`report::chart`).
+//! Must not fit or classify: it shows what `growth` decided.
 
 use super::cells::truncate_chars;
-use super::html_chart::escape_xml;
+use super::chart::draw::{self, Key, Stroke};
+use super::chart::{Area, PALETTE, Plot, Scale, Svg};
 use super::units::format_latency_us;
 use crate::growth::sweep::ScaleReport;
 use crate::seed::group_thousands;
@@ -14,128 +15,101 @@ const PLOT_WIDTH: f64 = 520.0;
 const PLOT_HEIGHT: f64 = 320.0;
 const LEGEND_WIDTH: f64 = 300.0;
 const BOTTOM: f64 = 50.0;
-const PALETTE: [&str; 8] = [
-    "#4c9be8", "#f0a030", "#d9534f", "#5cb85c", "#8e6cc0", "#20a0a0", "#c06090", "#707070",
-];
 
-/// Whole decades covering `values` (base-10 exponents, at least one decade wide).
-fn decades(values: impl Iterator<Item = f64>) -> (f64, f64) {
-    let (low, high) = values
-        .filter(|v| *v > 0.0 && v.is_finite())
-        .map(f64::log10)
-        .fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    if low > high {
-        return (0.0, 1.0);
-    }
-    let (low, high) = (low.floor(), high.ceil());
-    (low, if high > low { high } else { low + 1.0 })
-}
-
-/// Position of `value` on an axis spanning decades `range` over `length` pixels.
-fn place(value: f64, (low, high): (f64, f64), length: f64) -> f64 {
-    (value.log10() - low) / (high - low) * length
+/// The decade values of a whole-decade log axis.
+fn decade_values(scale: Scale) -> Vec<f64> {
+    let Scale::Log10 { low, high } = scale else {
+        return Vec::new();
+    };
+    let (first, last) = (low.log10().round() as i32, high.log10().round() as i32);
+    (first..=last).map(|k| 10f64.powi(k)).collect()
 }
 
 /// The chart as an `<svg>` element (axes only when nothing has a latency).
 pub fn loglog_chart(report: &ScaleReport) -> String {
-    let x_range = decades(report.levels.iter().map(|l| l.sessions as f64));
-    let y_range = decades(
-        report
-            .scenarios
-            .iter()
-            .flat_map(|s| s.levels.iter().filter_map(|l| l.p50_us)),
+    let plot = Plot {
+        area: Area {
+            left: LEFT,
+            top: TOP,
+            right: LEFT + PLOT_WIDTH,
+            bottom: TOP + PLOT_HEIGHT,
+        },
+        x: Scale::log_decades(report.levels.iter().map(|l| l.sessions as f64)),
+        y: Scale::log_decades(
+            report
+                .scenarios
+                .iter()
+                .flat_map(|s| s.levels.iter().filter_map(|l| l.p50_us)),
+        ),
+    };
+    let title = "p50 latency against sessions, log-log, one line per scenario";
+    let mut svg = Svg::new(
+        LEFT + PLOT_WIDTH + LEGEND_WIDTH,
+        TOP + PLOT_HEIGHT + BOTTOM,
+        title,
     );
-    let width = LEFT + PLOT_WIDTH + LEGEND_WIDTH;
-    let height = TOP + PLOT_HEIGHT + BOTTOM;
-    let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"{width}\" height=\"{height}\" \
-         viewBox=\"0 0 {width} {height}\" font-family=\"sans-serif\" font-size=\"11\">\n\
-         <title>p50 latency against sessions, log-log, one line per scenario</title>\n\
-         <text x=\"{LEFT}\" y=\"18\" font-size=\"13\">p50 latency against sessions (log-log)</text>\n"
-    );
-    svg.push_str(&grid(x_range, y_range));
+    svg.push(&draw::text(
+        LEFT,
+        18.0,
+        "p50 latency against sessions (log-log)",
+        "font-size=\"13\"",
+    ));
+    svg.push(&grid(&plot));
+    let mut keys = Vec::new();
     for (index, scenario) in report.scenarios.iter().enumerate() {
         let colour = PALETTE[index % PALETTE.len()];
         let points: Vec<(f64, f64)> = scenario
             .levels
             .iter()
-            .filter_map(|l| l.p50_us.map(|p| (l.sessions as f64, p)))
-            .map(|(n, p)| {
-                (
-                    LEFT + place(n, x_range, PLOT_WIDTH),
-                    TOP + PLOT_HEIGHT - place(p, y_range, PLOT_HEIGHT),
-                )
-            })
+            .filter_map(|l| l.p50_us.map(|p| plot.point((l.sessions as f64, p))))
             .collect();
-        svg.push_str(&series(&scenario.name, colour, &points));
+        svg.push(&series(&scenario.name, colour, &points));
         let class = scenario.class.map(|c| c.as_str()).unwrap_or("unclassified");
-        let label = format!("{} ({class})", truncate_chars(&scenario.name, 32));
-        let y = TOP + 8.0 + index as f64 * 16.0;
-        let x = LEFT + PLOT_WIDTH + 20.0;
-        svg.push_str(&format!(
-            "<rect x=\"{x}\" y=\"{}\" width=\"12\" height=\"3\" fill=\"{colour}\"/>\
-             <text x=\"{}\" y=\"{}\">{}</text>\n",
-            y - 4.0,
-            x + 18.0,
-            y,
-            escape_xml(&label)
+        keys.push((
+            colour,
+            format!("{} ({class})", truncate_chars(&scenario.name, 32)),
         ));
     }
-    svg.push_str("</svg>\n");
-    svg
+    let items: Vec<(Key, &str)> = keys
+        .iter()
+        .map(|(colour, label)| (Key::Bar(colour), label.as_str()))
+        .collect();
+    svg.push(&draw::legend_column(
+        &items,
+        LEFT + PLOT_WIDTH + 20.0,
+        TOP + 8.0,
+        16.0,
+    ));
+    svg.finish()
 }
 
-/// Decade grid lines with their labels, and the axis titles.
-fn grid(x_range: (f64, f64), y_range: (f64, f64)) -> String {
-    let mut svg = String::new();
-    let (bottom, right) = (TOP + PLOT_HEIGHT, LEFT + PLOT_WIDTH);
-    for decade in (x_range.0 as i32)..=(x_range.1 as i32) {
-        let value = 10f64.powi(decade);
-        let x = LEFT + place(value, x_range, PLOT_WIDTH);
-        svg.push_str(&format!(
-            "<line x1=\"{x}\" y1=\"{TOP}\" x2=\"{x}\" y2=\"{bottom}\" stroke=\"#ddd\"/>\
-             <text x=\"{x}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n",
-            bottom + 14.0,
-            group_thousands(value as u64)
-        ));
-    }
-    for decade in (y_range.0 as i32)..=(y_range.1 as i32) {
-        let value = 10f64.powi(decade);
-        let y = bottom - place(value, y_range, PLOT_HEIGHT);
-        svg.push_str(&format!(
-            "<line x1=\"{LEFT}\" y1=\"{y}\" x2=\"{right}\" y2=\"{y}\" stroke=\"#ddd\"/>\
-             <text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\n",
-            LEFT - 6.0,
-            y + 4.0,
-            escape_xml(&format_latency_us(value))
-        ));
-    }
-    svg.push_str(&format!(
-        "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">sessions</text>\n",
-        LEFT + PLOT_WIDTH / 2.0,
-        bottom + 34.0
+/// Decade grid lines with their labels, and the axis title.
+fn grid(plot: &Plot) -> String {
+    let x_ticks: Vec<(f64, String)> = decade_values(plot.x)
+        .into_iter()
+        .map(|value| (value, group_thousands(value as u64)))
+        .collect();
+    let mut svg = draw::x_grid(plot, &x_ticks);
+    svg.push_str(&draw::y_grid(
+        plot,
+        &decade_values(plot.y),
+        format_latency_us,
     ));
+    svg.push_str(&draw::x_title(plot, "sessions", plot.area.bottom + 34.0));
     svg
 }
 
 /// One scenario's line and points, with a tooltip naming it.
 fn series(name: &str, colour: &str, points: &[(f64, f64)]) -> String {
-    let path: Vec<String> = points
+    let dots: String = points
         .iter()
-        .map(|(x, y)| format!("{x:.1},{y:.1}"))
+        .map(|&point| draw::marker(point, 3.0, colour, None))
         .collect();
-    let mut svg = format!(
-        "<g><title>{}</title><polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" points=\"{}\"/>",
-        escape_xml(name),
-        path.join(" ")
-    );
-    for (x, y) in points {
-        svg.push_str(&format!(
-            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3\" fill=\"{colour}\"/>"
-        ));
-    }
-    svg.push_str("</g>\n");
-    svg
+    format!(
+        "<g><title>{}</title>{}{dots}</g>\n",
+        super::chart::escape(name),
+        draw::line(points, Stroke::solid(colour, 2.0))
+    )
 }
 
 #[cfg(test)]
@@ -143,11 +117,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn decades_cover_the_values_and_are_never_empty() {
-        assert_eq!(decades([100.0, 100_000.0].into_iter()), (2.0, 5.0));
-        assert_eq!(decades([150.0, 900.0].into_iter()), (2.0, 3.0));
-        assert_eq!(decades([100.0].into_iter()), (2.0, 3.0));
-        assert_eq!(decades(std::iter::empty()), (0.0, 1.0));
-        assert_eq!(place(1_000.0, (2.0, 5.0), 300.0), 100.0);
+    fn the_grid_has_a_line_per_decade() {
+        let scale = Scale::log_decades([100.0, 100_000.0].into_iter());
+        assert_eq!(decade_values(scale), [100.0, 1_000.0, 10_000.0, 100_000.0]);
+        assert!(
+            decade_values(Scale::Linear {
+                low: 0.0,
+                high: 1.0
+            })
+            .is_empty()
+        );
     }
 }

@@ -40,6 +40,22 @@ impl Recorded {
         self.steps.iter().map(|&(value, _)| value)
     }
 
+    /// The mean of the recorded values (each counted at its bucket's highest equivalent
+    /// value); 0 when empty.
+    pub fn mean(&self) -> f64 {
+        let mut previous = 0;
+        let sum: f64 = self
+            .steps
+            .iter()
+            .map(|&(value, total)| {
+                let count = total - previous;
+                previous = total;
+                value as f64 * count as f64
+            })
+            .sum();
+        sum / self.count().max(1) as f64
+    }
+
     /// How many recorded values are at or below `value`.
     pub fn count_at_or_below(&self, value: u64) -> u64 {
         let index = self.steps.partition_point(|&(at, _)| at <= value);
@@ -106,5 +122,7 @@ mod tests {
         assert_eq!(recorded.value_at(0.75), 300.0);
         assert_eq!(recorded.value_at(1.0), 400.0);
         assert_eq!(Recorded::of(&new_latency_histogram()).value_at(0.5), 0.0);
+        assert_eq!(recorded.mean(), 250.0);
+        assert_eq!(Recorded::of(&new_latency_histogram()).mean(), 0.0);
     }
 }

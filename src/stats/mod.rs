@@ -9,6 +9,7 @@ use statrs::distribution::{ContinuousCDF, Normal};
 pub mod bootstrap;
 pub mod histogram;
 pub mod history;
+pub mod interval;
 pub mod paired;
 pub mod precision;
 

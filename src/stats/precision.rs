@@ -19,11 +19,23 @@ const CONFIDENCE: f64 = 0.95;
 /// The relative half-width of the p50's 95% interval over `windows` (0.05 = ±5%);
 /// `None` with fewer than two windows that recorded anything.
 pub fn p50_precision(windows: &[Recorded]) -> Option<f64> {
-    let logs: Vec<f64> = windows
+    quantile_precision(windows, 0.5)
+}
+
+/// The same for any percentile `quantile` (0..=1) of the windows.
+pub fn quantile_precision(windows: &[Recorded], quantile: f64) -> Option<f64> {
+    let values: Vec<f64> = windows
         .iter()
         .filter(|w| w.count() > 0)
-        .map(|w| w.value_at(0.5).max(1.0).ln())
+        .map(|w| w.value_at(quantile))
         .collect();
+    relative_precision(&values)
+}
+
+/// The relative half-width of the 95% interval of the geometric mean of `values` (one per
+/// window), Student's t over them; `None` with fewer than two.
+pub fn relative_precision(values: &[f64]) -> Option<f64> {
+    let logs: Vec<f64> = values.iter().map(|v| v.max(1.0).ln()).collect();
     let interval = log_ratio_estimate(&logs, CONFIDENCE)?.interval?;
     Some((interval.high / interval.low).sqrt() - 1.0)
 }

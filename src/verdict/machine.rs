@@ -194,6 +194,7 @@ mod tests {
                 z_score: None,
                 machine_factor: None,
                 verdict: Change::Unchanged,
+                judged: true,
             }],
             buffers: None,
             plan: None,

@@ -7,7 +7,10 @@
 //! change exceeds `max_percent` and the lower bound of its interval (at the limits'
 //! confidence: 95% shared by all the comparisons of a run) exceeds `min_us`;
 //! buffers regress when the plan reads more than `max_buffers_ratio` × the baseline.
-//! An improvement is reported, never failed. Pure: must not read files or render text.
+//! A tail percentile is judged only when each run recorded at least `TAIL_SAMPLES`
+//! latencies beyond it (p95: 400 iterations, p99: 2,000): below that its value is a
+//! handful of extremes, and it is reported as not judged. An improvement is reported,
+//! never failed. Pure: must not read files or render text.
 
 use serde::{Deserialize, Serialize};
 
@@ -93,6 +96,42 @@ pub struct PercentileChange {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub machine_factor: Option<f64>,
     pub verdict: Change,
+    /// False when a run recorded fewer than `TAIL_SAMPLES` latencies beyond this
+    /// percentile: the change is shown, its verdict is `unchanged`.
+    #[serde(default = "judged_by_default", skip_serializing_if = "is_judged")]
+    pub judged: bool,
+}
+
+fn judged_by_default() -> bool {
+    true
+}
+
+fn is_judged(judged: &bool) -> bool {
+    *judged
+}
+
+/// Fewest latencies beyond a tail percentile, in each run, for its change to be judged.
+pub const TAIL_SAMPLES: f64 = 20.0;
+
+/// True when runs of `then` and `now` successful iterations both hold `TAIL_SAMPLES`
+/// latencies beyond `quantile` (the median always counts as judged).
+pub fn tail_judgeable(quantile: f64, then: u64, now: u64) -> bool {
+    quantile <= 0.5 || then.min(now) as f64 * (1.0 - quantile) >= TAIL_SAMPLES
+}
+
+/// Marks the tail percentiles of `changes` that too few iterations support as not judged.
+fn unjudged_tails(changes: &mut [PercentileChange], then: u64, now: u64) {
+    for (change, &(_, quantile)) in changes.iter_mut().zip(PERCENTILES.iter()) {
+        if !tail_judgeable(quantile, then, now) {
+            change.judged = false;
+            change.verdict = Change::Unchanged;
+        }
+    }
+}
+
+/// Successful iterations of a result.
+fn successes(result: &ScenarioResult) -> u64 {
+    result.iterations.saturating_sub(result.errors)
 }
 
 /// Shared buffers (hit + read) per execution, then and now.
@@ -158,6 +197,9 @@ pub fn compare_scenario(
         ),
         many => (Method::History, history_changes(many, now, limits)),
     };
+    let mut percentiles = percentiles;
+    let fewest_then = then.iter().map(|(r, _)| successes(r)).min().unwrap_or(0);
+    unjudged_tails(&mut percentiles, fewest_then, successes(current));
     let results: Vec<&ScenarioResult> = then.iter().map(|(r, _)| *r).collect();
     let buffers = buffers_change(current, &results, limits.max_buffers_ratio);
     let verdicts = percentiles
@@ -184,7 +226,7 @@ pub fn compare_paired(
 ) -> Option<BaselineComparison> {
     let (now, then) = (target.latency_us.as_ref()?, base.latency_us.as_ref()?);
     let (new, old) = (recorded_windows(target)?, recorded_windows(base)?);
-    let percentiles: Vec<PercentileChange> = PERCENTILES
+    let mut percentiles: Vec<PercentileChange> = PERCENTILES
         .iter()
         .map(|&(name, quantile)| {
             let baseline = percentile_of(then, name);
@@ -216,9 +258,11 @@ pub fn compare_paired(
                 z_score: None,
                 machine_factor: None,
                 verdict: judge_latency(change_us, change_percent, interval_us, limits),
+                judged: true,
             }
         })
         .collect();
+    unjudged_tails(&mut percentiles, successes(base), successes(target));
     let buffers = buffers_change(target, &[base], limits.max_buffers_ratio);
     let plan = target
         .plan
@@ -395,6 +439,7 @@ fn percentile_change(
         z_score,
         machine_factor: None,
         verdict: judge_latency(change_us, change_percent, interval_us, limits),
+        judged: true,
     }
 }
 

@@ -290,7 +290,7 @@ fn a_missing_relation_skips_the_scenario_naming_it() {
 }
 
 #[test]
-fn an_empty_sample_skips_the_scenario() {
+fn an_empty_sample_is_an_environment_error_naming_the_scenario_query_and_seed() {
     let rt = runtime();
     let db = database_with_sessions(&rt, "bench_empty_sample", 0);
     let sql = "SELECT id FROM tech_spec_sessions";
@@ -301,11 +301,15 @@ fn an_empty_sample_skips_the_scenario() {
         )],
         LoadAmount::Iterations(1),
     );
-    match run_scenario(&target(&db), &by_id, &options(1)).unwrap() {
-        Outcome::Skip(reason) => {
-            assert_eq!(reason, format!("sample `{sql}` returned no rows"))
-        }
-        other => panic!("expected a skip, got {:?}", other.reason()),
+    let error = run_scenario(&target(&db), &by_id, &options(1)).unwrap_err();
+    assert_eq!(error.exit_code(), 3);
+    let text = error.to_string();
+    for part in [
+        "scenario `test_scenario`",
+        &format!("sample `{sql}` returned no rows"),
+        "techspec-bench seed",
+    ] {
+        assert!(text.contains(part), "{part}: {text}");
     }
 }
 

@@ -151,7 +151,7 @@ async fn samples_are_loaded_once_and_drawn_from() {
 }
 
 #[tokio::test]
-async fn a_sample_on_a_missing_relation_or_without_rows_is_a_skip() {
+async fn a_sample_on_a_missing_relation_is_a_skip_and_one_without_rows_an_environment_error() {
     let db = common::TestDb::create("params_skip").await;
     let client = db.client().await;
     let missing = scenario_with(vec![ParamGen::Sample(
@@ -165,9 +165,15 @@ async fn a_sample_on_a_missing_relation_or_without_rows_is_a_skip() {
     }
     let empty = scenario_with(vec![ParamGen::Sample("SELECT 1 WHERE false".into())]);
     match ParamDrawer::prepare(&client, &empty, 1).await {
-        Err(PrepareFailure::Skip(reason)) => {
-            assert_eq!(reason, "sample `SELECT 1 WHERE false` returned no rows")
+        Err(PrepareFailure::Error(error)) => {
+            assert_eq!(error.exit_code(), 3);
+            let text = error.to_string();
+            assert!(
+                text.contains("sample `SELECT 1 WHERE false` returned no rows")
+                    && text.contains("techspec-bench seed"),
+                "{text}"
+            );
         }
-        other => panic!("expected a skip, got {:?}", other.map(|_| ())),
+        other => panic!("expected an error, got {:?}", other.map(|_| ())),
     }
 }

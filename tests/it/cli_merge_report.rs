@@ -3,6 +3,7 @@
 //! saved results rendered without a database.
 
 use crate::cli_support;
+use crate::export_formats::{assert_bmf, assert_github_benchmark};
 use crate::results_schema::assert_matches_schema;
 
 use std::path::Path;
@@ -32,8 +33,10 @@ fn path_text(path: &Path) -> String {
 /// Two runs of small.toml into `a.json` and `b.json` in `directory`.
 async fn two_runs(label: &str, directory: &Path) {
     let db = seeded(label, 10).await;
-    for name in ["a.json", "b.json"] {
-        let out = path_text(&directory.join(name));
+    for name in ["a", "b"] {
+        let out = path_text(&directory.join(format!("{name}.json")));
+        let bmf = path_text(&directory.join(format!("{name}.bmf.json")));
+        let gab = path_text(&directory.join(format!("{name}.gab.json")));
         let outcome = run_tool(
             &db.url,
             &[
@@ -45,6 +48,10 @@ async fn two_runs(label: &str, directory: &Path) {
                 &fixture("small_thresholds.toml"),
                 "--json",
                 &out,
+                "--bmf",
+                &bmf,
+                "--github-benchmark",
+                &gab,
             ],
         );
         assert_exit(&outcome, 0);
@@ -58,9 +65,23 @@ async fn merge_adds_counts_and_takes_percentiles_from_the_merged_histogram() {
     let outcome = run_in(
         directory.path(),
         UNREACHABLE,
-        &["merge", "a.json", "b.json", "--json", "merged.json"],
+        &[
+            "merge",
+            "a.json",
+            "b.json",
+            "--json",
+            "merged.json",
+            "--bmf",
+            "merged.bmf.json",
+        ],
     );
     assert_exit(&outcome, 0);
+    for name in ["a.bmf.json", "b.bmf.json", "merged.bmf.json"] {
+        let bmf = read_json(&directory.path().join(name));
+        assert_bmf(&bmf);
+        assert!(bmf["small_session_by_id"]["latency-p99"]["value"].is_number());
+    }
+    assert_github_benchmark(&read_json(&directory.path().join("a.gab.json")));
     assert!(
         outcome.stdout.contains("small_session_by_id"),
         "{outcome:?}"
@@ -161,9 +182,20 @@ async fn report_renders_saved_results_without_a_database() {
             "out/r.md",
             "--junit",
             "out/r.xml",
+            "--bmf",
+            "out/r.bmf.json",
+            "--github-benchmark",
+            "out/r.gab.json",
         ],
     );
     assert_exit(&outcome, 0);
+    assert_bmf(&read_json(&directory.path().join("out/r.bmf.json")));
+    let entries = read_json(&directory.path().join("out/r.gab.json"));
+    assert_github_benchmark(&entries);
+    assert!(
+        entries.to_string().contains("small_eager_load p95"),
+        "{entries}"
+    );
     assert!(outcome.stdout.contains("small_eager_load"), "{outcome:?}");
     assert!(outcome.stdout.contains("3 passed"), "{outcome:?}");
     let html = std::fs::read_to_string(directory.path().join("out/r.html")).unwrap();

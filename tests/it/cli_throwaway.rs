@@ -232,3 +232,53 @@ fn the_second_throwaway_cluster_copies_the_cached_initdb_output() {
     assert_eq!(entries(cache.path()), templates);
     assert_nothing_left(tmp.path());
 }
+
+#[test]
+fn the_second_run_of_the_day_copies_the_cached_seeded_dataset() {
+    let (tmp, cache) = (common::shared_tempdir(), common::shared_tempdir());
+    let run = || {
+        common::tool()
+            .args(["run", "--filter", "session_by_id", "--budget", "20ms"])
+            .env("TMPDIR", tmp.path())
+            .env("TECHSPEC_BENCH_CACHE_DIR", cache.path())
+            .output()
+            .unwrap()
+    };
+    let first = run();
+    let first_err = String::from_utf8_lossy(&first.stderr);
+    assert_eq!(first.status.code(), Some(0), "{first:?}");
+    assert!(first_err.contains("seeding 10000 sessions"), "{first_err}");
+    let seeded: Vec<PathBuf> = entries(cache.path())
+        .into_iter()
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("seeded-")
+        })
+        .collect();
+    assert_eq!(seeded.len(), 1, "{:?}", entries(cache.path()));
+    assert!(seeded[0].join("PG_VERSION").is_file());
+    // The copy serves the next run: no seeding, the same scenario measured.
+    let second = run();
+    let second_err = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(0), "{second:?}");
+    assert!(
+        second_err.contains("using today's cached dataset"),
+        "{second_err}"
+    );
+    assert!(!second_err.contains("seeding"), "{second_err}");
+    assert!(String::from_utf8_lossy(&second.stdout).contains("session_by_id"));
+    assert_eq!(
+        entries(cache.path())
+            .into_iter()
+            .filter(|p| p
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("seeded-"))
+            .collect::<Vec<_>>(),
+        seeded
+    );
+    assert_nothing_left(tmp.path());
+}

@@ -110,7 +110,7 @@ pub async fn connect(url: &str) -> tokio_postgres::Client {
 /// reading the environment (no password file, no `PG*` variables).
 pub fn target(url: &str) -> DbTarget {
     let without_tls = |key: &str| (key == "PGSSLMODE").then(|| "disable".to_string());
-    match target::resolve(Some(url), &without_tls, Duration::from_secs(10)) {
+    match target::resolve(Some(url), &without_tls, None) {
         Ok(Resolved::Named(target, _)) => target,
         other => panic!(
             "cannot resolve the test database {}: {other:?}",

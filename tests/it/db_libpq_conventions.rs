@@ -6,7 +6,6 @@ use crate::common;
 
 use std::collections::HashMap;
 use std::os::unix::fs::PermissionsExt;
-use std::time::Duration;
 
 use techspec_bench::db::DbTarget;
 use techspec_bench::db::target::{self, Resolved};
@@ -18,7 +17,7 @@ fn resolve_with(url: Option<&str>, env: &[(&str, &str)]) -> DbTarget {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     let lookup = move |key: &str| env.get(key).cloned();
-    match target::resolve(url, &lookup, Duration::from_secs(10)).unwrap() {
+    match target::resolve(url, &lookup, None).unwrap() {
         Resolved::Named(target, _) => target,
         Resolved::Throwaway => panic!("a database must be named"),
     }

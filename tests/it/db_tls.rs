@@ -3,14 +3,12 @@
 
 use crate::common;
 
-use std::time::Duration;
-
 use techspec_bench::db::target::{self, Resolved};
 
 fn target_with(url: &str, params: &str) -> techspec_bench::db::DbTarget {
     let separator = if url.contains('?') { '&' } else { '?' };
     let full = format!("{url}{separator}{params}");
-    match target::resolve(Some(&full), &|_| None, Duration::from_secs(10)).unwrap() {
+    match target::resolve(Some(&full), &|_| None, None).unwrap() {
         Resolved::Named(target, _) => target,
         Resolved::Throwaway => unreachable!("a URL was given"),
     }
@@ -71,7 +69,7 @@ fn verifying_modes_without_a_root_certificate_are_refused_before_connecting() {
     for mode in ["verify-ca", "verify-full"] {
         let separator = if url.contains('?') { '&' } else { '?' };
         let full = format!("{url}{separator}sslmode={mode}");
-        let error = target::resolve(Some(&full), &|_| None, Duration::from_secs(10)).unwrap_err();
+        let error = target::resolve(Some(&full), &|_| None, None).unwrap_err();
         assert_eq!(error.exit_code(), 3, "{error}");
         assert!(error.to_string().contains("sslrootcert=system"), "{error}");
     }

@@ -4,15 +4,13 @@
 use crate::common;
 use crate::tls_support;
 
-use std::time::Duration;
-
 use techspec_bench::db::DbTarget;
 use techspec_bench::db::target::{self, Resolved};
 use tls_support::{CERT_HOST, TlsCluster};
 
 /// The target of `url`, resolved as `--database-url` is, with no environment.
 fn target(url: &str) -> DbTarget {
-    match target::resolve(Some(url), &|_| None, Duration::from_secs(10)).unwrap() {
+    match target::resolve(Some(url), &|_| None, None).unwrap() {
         Resolved::Named(target, _) => target,
         Resolved::Throwaway => unreachable!("a URL was given"),
     }

@@ -34,21 +34,27 @@ async fn ratio_gates_are_judged_on_pairs_measured_on_one_connection() {
     let results = read_json(&json);
     crate::results_schema::assert_matches_schema(&results, "run with paired ratio gates");
     let gate = |name: &str, index: usize| scenario(&results, name)["thresholds"][index].clone();
+    // 30× against 3×: the windows decide it (unless a very busy machine widened their
+    // interval down to 3×; then it is paired), and it holds either way.
     let held = gate("ratio_fast", 1);
     assert_eq!(held["ok"], true, "{held:#}");
-    let ratio = held["actual_us"].as_f64().unwrap();
-    assert!(ratio > 3.0, "{held:#}");
-    let (low, high) = (
-        held["interval"]["low"].as_f64().unwrap(),
-        held["interval"]["high"].as_f64().unwrap(),
-    );
-    assert!(low < ratio && ratio < high, "{held:#}");
-    // 80 iterations: 20 pairs over 4 draws (at least four per draw).
-    assert_eq!(held["paired"]["draws"], 4, "{held:#}");
-    assert_eq!(held["paired"]["pairs"], 20, "{held:#}");
+    assert!(held["actual_us"].as_f64().unwrap() > 3.0, "{held:#}");
+    let unpaired = held.get("paired").is_none_or(|p| p.is_null());
+    if unpaired {
+        assert!(held["interval"]["low"].as_f64().unwrap() >= 3.0, "{held:#}");
+    }
+    // Out of reach: measured in pairs. 80 iterations: 20 pairs over 4 draws.
     let broken = gate("ratio_fast_too", 0);
     assert_eq!(broken["ok"], false, "{broken:#}");
-    assert!(broken["interval"]["high"].as_f64().unwrap() < 1000.0);
+    let ratio = broken["actual_us"].as_f64().unwrap();
+    let (low, high) = (
+        broken["interval"]["low"].as_f64().unwrap(),
+        broken["interval"]["high"].as_f64().unwrap(),
+    );
+    assert!(low < ratio && ratio < high && high < 1000.0, "{broken:#}");
+    assert!(ratio > 3.0, "{broken:#}");
+    assert_eq!(broken["paired"]["draws"], 4, "{broken:#}");
+    assert_eq!(broken["paired"]["pairs"], 20, "{broken:#}");
     assert_eq!(scenario(&results, "ratio_fast_too")["status"], "fail");
     let reason = scenario(&results, "ratio_fast_too")["reason"]
         .as_str()
@@ -56,7 +62,7 @@ async fn ratio_gates_are_judged_on_pairs_measured_on_one_connection() {
     assert!(reason.contains("ratio_slow (< 1000x"), "{reason}");
     // The write partner ran on the same (read-write) connection, and rolled back.
     let with_writes = gate("ratio_fast_too", 1);
-    assert_eq!(with_writes["ok"], true, "{with_writes:#}");
+    assert_eq!(with_writes["ok"], false, "{with_writes:#}");
     assert_eq!(with_writes["paired"]["pairs"], 20, "{with_writes:#}");
     assert_eq!(scenario(&results, "ratio_slow_write")["errors"], 0);
 }

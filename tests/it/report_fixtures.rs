@@ -61,6 +61,7 @@ fn index_plan(index: &str) -> PlanVerdict {
         expect: format!("index {index}"),
         failures: Vec::new(),
         drift: None,
+        fingerprint: None,
         timed: Vec::new(),
     }
 }
@@ -101,6 +102,7 @@ pub fn failing() -> ScenarioResult {
                 .into(),
         ],
         drift: None,
+        fingerprint: None,
         timed: Vec::new(),
     });
     result
@@ -184,6 +186,7 @@ pub fn report_of(scenarios: Vec<ScenarioResult>) -> RunReport {
         rng_seed: None,
         seed: None,
         machine: None,
+        commit: None,
         against: None,
         reference: Vec::new(),
         run_change: None,

@@ -236,6 +236,7 @@ fn regressed_report() -> RunReport {
             z_score: None,
             machine_factor: None,
             verdict: Change::Regression,
+            judged: true,
         }],
         buffers: Some(BuffersChange {
             baseline: 4,

@@ -159,3 +159,29 @@ fn max_growth_is_read_and_a_typo_is_explained() {
         ],
     );
 }
+
+#[tokio::test]
+async fn a_sample_without_rows_at_a_size_stops_the_sweep_naming_the_size_and_query() {
+    let db = migrated("scale_empty_sample").await;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/scale/deep_sample.toml");
+    let outcome = run_tool(
+        &db.url,
+        &[
+            "scale",
+            "--yes",
+            "--sessions",
+            "10,40",
+            "--scenarios",
+            &path.to_string_lossy(),
+        ],
+    );
+    assert_exit(&outcome, 3);
+    for part in [
+        "scale at 10 sessions",
+        "scenario `deep_session_by_id`",
+        "OFFSET 20` returned no rows",
+    ] {
+        assert!(outcome.stderr.contains(part), "{part}: {outcome:?}");
+    }
+}

@@ -13,7 +13,7 @@ pub mod render;
 use std::path::PathBuf;
 
 use crate::app::database::{self, OpenDatabase};
-use crate::app::dataset::ensure_dataset;
+use crate::app::dataset::{self, ensure_dataset};
 use crate::app::ui::Ui;
 use crate::cli::{AblateArgs, Cli};
 use crate::config::{self, Scenario};
@@ -67,10 +67,11 @@ impl AblatePlan {
 pub async fn run(cli: &Cli, args: &AblateArgs) -> Result<i32> {
     let plan = AblatePlan::check(args)?;
     let ui = Ui::from_cli(cli);
-    let database = database::open(cli, true).await?;
+    let mut database =
+        database::open_seeded(cli, dataset::throwaway_dataset(THROWAWAY_SESSIONS)).await?;
     refuse_named_without_yes(&database, plan.yes)?;
     let mut client = database.connect().await?;
-    ensure_dataset(&database, &mut client, false, THROWAWAY_SESSIONS, &ui).await?;
+    ensure_dataset(&mut database, &mut client, false, THROWAWAY_SESSIONS, &ui).await?;
     explain::validate_expectations(&client, &plan.scenarios).await?;
     let mut report = new_report(&database, &client).await?;
     for scenario in &plan.scenarios {

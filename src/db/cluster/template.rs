@@ -10,7 +10,12 @@
 //! arguments: a new server version, a reinstalled package or other options never reuse
 //! an old template. A template is written to a temporary name and renamed when complete,
 //! so a crash never leaves half of one; a template that cannot be copied is ignored and
-//! `initdb` runs as before. Must not start or stop servers.
+//! `initdb` runs as before.
+//!
+//! A second kind, `seeded-<key>`, holds a migrated and seeded data directory (see
+//! `app::dataset`): its key adds to the initdb key what determines the dataset (the
+//! tool's own binary, the seed's size and day). Only the newest seeded template is kept,
+//! as each is the size of a dataset. Must not start or stop servers.
 
 use std::fs;
 use std::io;
@@ -22,8 +27,10 @@ use sha2::{Digest, Sha256};
 
 /// The environment variable that names the cache directory (or `off`).
 pub const CACHE_DIR_VARIABLE: &str = "TECHSPEC_BENCH_CACHE_DIR";
-/// The prefix of a template directory's name.
+/// The prefix of an initdb template directory's name.
 const TEMPLATE_PREFIX: &str = "initdb-";
+/// The prefix of a seeded template directory's name.
+const SEEDED_PREFIX: &str = "seeded-";
 
 /// The cache directory, from the environment (`env` reads a variable); `None` when it is
 /// turned off or no home is known.
@@ -57,35 +64,69 @@ pub fn key(bindir: &Path, args: &[&str]) -> Option<String> {
         hasher.update(arg.as_bytes());
         hasher.update([0]);
     }
-    let digest = hasher.finalize();
-    Some(digest[..8].iter().map(|b| format!("{b:02x}")).collect())
+    Some(hex_prefix(hasher))
 }
 
-/// The template directory of `key` under `root`, when one is complete.
-pub fn find(root: &Path, key: &str) -> Option<PathBuf> {
-    let dir = root.join(format!("{TEMPLATE_PREFIX}{key}"));
+/// The directory name of the initdb template of `key`.
+pub fn initdb_name(key: &str) -> String {
+    format!("{TEMPLATE_PREFIX}{key}")
+}
+
+/// The directory name of the seeded template of the installation `initdb_key` and the
+/// dataset described by `dataset` (every input that changes the seeded data).
+pub fn seeded_name(initdb_key: &str, dataset: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(initdb_key.as_bytes());
+    hasher.update([0]);
+    hasher.update(dataset.as_bytes());
+    format!("{SEEDED_PREFIX}{}", hex_prefix(hasher))
+}
+
+fn hex_prefix(hasher: Sha256) -> String {
+    let digest = hasher.finalize();
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The template directory `name` under `root`, when one is complete.
+pub fn find(root: &Path, name: &str) -> Option<PathBuf> {
+    let dir = root.join(name);
     dir.join("PG_VERSION").is_file().then_some(dir)
 }
 
-/// Copies a fresh data directory into the cache as the template of `key` (best effort:
-/// a failure leaves no template and is returned for the caller to ignore or report).
-pub fn store(root: &Path, key: &str, data_dir: &Path) -> io::Result<()> {
+/// Copies a data directory into the cache as the template `name` (best effort: a
+/// failure leaves no template and is returned for the caller to ignore or report).
+pub fn store(root: &Path, name: &str, data_dir: &Path) -> io::Result<()> {
     fs::create_dir_all(root)?;
-    let target = root.join(format!("{TEMPLATE_PREFIX}{key}"));
+    let target = root.join(name);
     if target.exists() {
         return Ok(());
     }
-    let partial = root.join(format!(".{TEMPLATE_PREFIX}{key}.{}", std::process::id()));
+    let partial = root.join(format!(".{name}.{}", std::process::id()));
     let _ = fs::remove_dir_all(&partial);
     let copied = copy_tree(data_dir, &partial, None).and_then(|()| fs::rename(&partial, &target));
     if copied.is_err() {
         let _ = fs::remove_dir_all(&partial);
         // Another process stored the same template first: that one serves.
-        if find(root, key).is_some() {
+        if find(root, name).is_some() {
             return Ok(());
         }
     }
     copied
+}
+
+/// Removes every seeded template under `root` but `keep` (best effort: one that another
+/// process is copying from at that moment makes that copy fail, and it seeds instead).
+pub fn prune_seeded(root: &Path, keep: &str) {
+    let Ok(entries) = fs::read_dir(root) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(SEEDED_PREFIX) && name != keep {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// Copies `from` into the new directory `to` (directories and regular files, with their
@@ -176,10 +217,11 @@ mod tests {
         fs::write(data.path().join("base/1"), "rows").unwrap();
         fs::set_permissions(data.path(), fs::Permissions::from_mode(0o700)).unwrap();
         let cache = tempfile::tempdir().unwrap();
-        assert_eq!(find(cache.path(), "k"), None);
-        store(cache.path(), "k", data.path()).unwrap();
-        let template = find(cache.path(), "k").expect("stored");
-        store(cache.path(), "k", data.path()).expect("a second store is a no-op");
+        let name = initdb_name("k");
+        assert_eq!(find(cache.path(), &name), None);
+        store(cache.path(), &name, data.path()).unwrap();
+        let template = find(cache.path(), &name).expect("stored");
+        store(cache.path(), &name, data.path()).expect("a second store is a no-op");
         let copy = tempfile::tempdir().unwrap();
         let target = copy.path().join("data");
         copy_tree(&template, &target, None).unwrap();
@@ -188,6 +230,38 @@ mod tests {
         assert_eq!(mode, 0o700);
         let leftovers: Vec<_> = fs::read_dir(cache.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "no partial copy left behind");
+    }
+
+    #[test]
+    fn a_seeded_name_changes_with_the_installation_and_the_dataset() {
+        let name = seeded_name("k1", "sessions 10000");
+        assert!(name.starts_with(SEEDED_PREFIX), "{name}");
+        assert_eq!(seeded_name("k1", "sessions 10000"), name);
+        assert_ne!(seeded_name("k2", "sessions 10000"), name);
+        assert_ne!(seeded_name("k1", "sessions 20000"), name);
+        assert_ne!(name, initdb_name("k1"));
+    }
+
+    #[test]
+    fn pruning_keeps_the_named_seeded_template_and_every_initdb_template() {
+        let cache = tempfile::tempdir().unwrap();
+        let names = [
+            seeded_name("k", "old"),
+            seeded_name("k", "new"),
+            initdb_name("k"),
+        ];
+        for name in &names {
+            fs::create_dir(cache.path().join(name)).unwrap();
+        }
+        prune_seeded(cache.path(), &names[1]);
+        let mut left: Vec<String> = fs::read_dir(cache.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        let mut expected = vec![names[1].clone(), names[2].clone()];
+        expected.sort();
+        assert_eq!(left, expected);
     }
 
     #[test]
