@@ -101,6 +101,12 @@ fn stored(table: &TableName, column: &TargetColumn, tables: &Tables) -> Result<G
     }
     .ok_or_else(|| format!("stored into an unknown column of {}", table.display()))?;
     let place = format!("{}.{}", table.display(), found.name);
+    if found.checked_with_others {
+        return Err(format!(
+            "stored into {place}, which a CHECK constraint ties to other columns: a sample drawn \
+             alone may break it; give values that satisfy it"
+        ));
+    }
     match (found.unique, found.type_name.as_str()) {
         (false, _) if !drawable(found) => Err(undrawable(&place, found)),
         (false, _) => Ok(Guess::Sample(Source {

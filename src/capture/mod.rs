@@ -6,6 +6,7 @@
 
 pub mod expect;
 pub mod infer;
+pub mod lex;
 pub mod parse;
 pub mod render;
 pub mod shape;

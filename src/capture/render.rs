@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 use super::expect::PlanEvidence;
 use super::infer::{Guess, Source};
-use super::parse::needs_quotes;
+use super::lex::needs_quotes;
 use super::shape::TableName;
 use super::statements::{Candidate, RankBy, Skipped};
 use crate::config::{Expectations, IntDist, ParamGen};
@@ -162,7 +162,7 @@ pub fn generator(guess: &Guess) -> String {
 /// The comment after a generator.
 fn why(param: usize, guess: &Guess) -> String {
     match guess {
-        Guess::Sample(s) => format!("${param}: compared with {}.{}", s.table.display(), s.column),
+        Guess::Sample(s) => format!("${param}: values of {}.{}", s.table.display(), s.column),
         Guess::ArraySample(s) => format!(
             "${param}: = ANY of {}.{} values (arrays of about {} values)",
             s.table.display(),

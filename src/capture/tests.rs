@@ -2,7 +2,8 @@
 //! statements, and rendering a file that the configuration loader reads back as written.
 
 use super::infer::{ColumnInfo, Guess, Source, TableInfo, Tables, infer};
-use super::parse::{needs_quotes, shape};
+use super::lex::needs_quotes;
+use super::parse::shape;
 use super::render::{self, Captured, Header, PlanNote};
 use super::shape::{Role, StatementKind, TableName};
 use super::statements::{RankBy, choose};
@@ -23,6 +24,7 @@ fn column(name: &str, type_name: &str, unique: bool) -> ColumnInfo {
         type_name: type_name.into(),
         type_oid,
         unique,
+        checked_with_others: name == "status",
     }
 }
 
@@ -168,13 +170,26 @@ fn stored_values_sample_their_column_unless_it_is_unique() {
             Guess::Sample(sample("tech_conversations", "content", false)),
         ]
     );
-    let update = "UPDATE tech_spec_sessions SET status = $1 WHERE id = $2";
+    let update = "UPDATE tech_spec_sessions SET created_at = $1 WHERE id = $2";
     assert_eq!(
         guesses(update),
         vec![
-            Guess::Sample(sample("tech_spec_sessions", "status", false)),
+            Guess::Sample(sample("tech_spec_sessions", "created_at", false)),
             Guess::Sample(sample("tech_spec_sessions", "id", true)),
         ]
+    );
+    // status is tied to other columns by a CHECK constraint (in these test tables).
+    let checked = guesses("UPDATE tech_spec_sessions SET status = $1 WHERE status = $2");
+    let Guess::Todo(why) = &checked[0] else {
+        panic!("{checked:?}")
+    };
+    assert!(
+        why.contains("a CHECK constraint ties to other columns"),
+        "{why}"
+    );
+    assert_eq!(
+        checked[1],
+        Guess::Sample(sample("tech_spec_sessions", "status", false))
     );
     assert_eq!(shape(update).unwrap().kind, StatementKind::Write);
 }
@@ -357,7 +372,7 @@ fn a_rendered_file_loads_as_the_generators_it_shows() {
         ),
         row(
             2,
-            "UPDATE tech_spec_sessions SET status = $1 WHERE id = ANY($2)",
+            "UPDATE tech_spec_sessions SET created_at = $1 WHERE id = ANY($2)",
             10,
             1.0,
         ),

@@ -47,6 +47,8 @@ pub struct ColumnInfo {
     pub type_oid: u32,
     /// True when a unique index (or primary key) covers this column alone.
     pub unique: bool,
+    /// True when a CHECK constraint ties this column to other columns of its table.
+    pub checked_with_others: bool,
 }
 
 /// The schema pg_stat_statements is installed in; an environment error saying how to
@@ -131,7 +133,9 @@ pub async fn columns(
         .query(
             "SELECT t.i::int, a.attname::text, format_type(a.atttypid, a.atttypmod), a.atttypid, \
              EXISTS (SELECT 1 FROM pg_index x WHERE x.indrelid = c.oid AND x.indisunique \
-                     AND x.indnkeyatts = 1 AND x.indkey[0] = a.attnum AND x.indpred IS NULL) \
+                     AND x.indnkeyatts = 1 AND x.indkey[0] = a.attnum AND x.indpred IS NULL), \
+             EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'c' \
+                     AND cardinality(k.conkey) > 1 AND a.attnum = ANY(k.conkey)) \
              FROM unnest($1::text[]) WITH ORDINALITY AS t(name, i) \
              JOIN pg_class c ON c.oid = to_regclass(t.name) \
              JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
@@ -153,6 +157,7 @@ pub async fn columns(
                 type_name: row.get(2),
                 type_oid: row.get(3),
                 unique: row.get(4),
+                checked_with_others: row.get(5),
             });
     }
     Ok(found)

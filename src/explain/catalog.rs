@@ -10,6 +10,7 @@ use crate::Error;
 use crate::config::{NoSeqScan, ParamGen, Scenario};
 use crate::db::catalog::{self as db_catalog, QualifiedName, UserRelations};
 use crate::db::missing;
+use crate::db::stat_statements::TOOL_MARKER;
 use crate::explain::check::IndexTables;
 use crate::explain::plan::Relation;
 
@@ -108,15 +109,17 @@ async fn relations_exist(client: &Client, scenario: &Scenario) -> crate::Result<
         .iter()
         .flat_map(|step| &step.params)
         .filter_map(|param| match param {
-            ParamGen::Sample(sql) => Some(sql.as_str()),
+            // Marked as the tool's own, as when they run (see `params`).
+            ParamGen::Sample(sql) => Some(format!("{TOOL_MARKER} {sql}")),
             _ => None,
         });
-    let statements = scenario
+    let statements: Vec<String> = scenario
         .steps
         .iter()
-        .map(|step| step.sql.as_str())
-        .chain(samples);
-    for sql in statements {
+        .map(|step| step.sql.clone())
+        .chain(samples)
+        .collect();
+    for sql in &statements {
         match client.prepare(sql).await {
             Ok(_) => {}
             Err(e) if missing::missing_relation(&e).is_some() => return Ok(false),

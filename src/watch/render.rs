@@ -84,6 +84,9 @@ pub fn verdict(statement: &Judged) -> String {
 
 /// The terminal table and a summary line.
 pub fn table(report: &WatchReport, rows: usize) -> String {
+    if report.statements.is_empty() {
+        return format!("{}\n", summary(report));
+    }
     let mut table = Table::new();
     table.load_style(comfy_table::presets::UTF8_HORIZONTAL_ONLY);
     table.set_header(HEADER);
@@ -95,6 +98,12 @@ pub fn table(report: &WatchReport, rows: usize) -> String {
 
 /// `2 of 14 statements broke a limit between 10:00:00Z and 10:00:05Z (5.0s)`.
 pub fn summary(report: &WatchReport) -> String {
+    if report.statements.is_empty() {
+        return format!(
+            "no statement was called between {} and {} ({:.1}s) on {}",
+            report.from, report.to, report.interval_s, report.database
+        );
+    }
     let verdict = if report.failed() {
         "broke a limit"
     } else {
@@ -118,6 +127,9 @@ pub fn summary(report: &WatchReport) -> String {
 /// A Markdown section: the summary and the same rows as the table.
 pub fn markdown(report: &WatchReport, rows: usize) -> String {
     let mut out = format!("## Slow statements\n\n{}\n\n", summary(report));
+    if report.statements.is_empty() {
+        return out;
+    }
     out.push_str(&format!("| {} |\n", HEADER.join(" | ")));
     out.push_str(&format!("|{}\n", "---|".repeat(HEADER.len())));
     for statement in shown(report, rows) {

@@ -234,3 +234,14 @@ fn outputs_show_breaches_first_and_json_has_every_statement() {
     assert_eq!(json["statements"][1]["breaches"][0]["broke"], "max_mean");
     assert_eq!(json["statements"][1]["queryid"], 2);
 }
+
+#[test]
+fn an_idle_interval_says_so() {
+    let idle = report(Vec::new());
+    assert!(!idle.failed());
+    let expected = "no statement was called between 2026-12-08T02:00:00Z and 2026-12-08T02:00:05Z (5.0s) on postgres://app@db/app\n";
+    assert_eq!(render::table(&idle, 10), expected);
+    let markdown = render::markdown(&idle, 10);
+    assert!(markdown.contains(expected.trim_end()), "{markdown}");
+    assert!(!markdown.contains('|'), "no empty table: {markdown}");
+}
