@@ -476,5 +476,6 @@ fn assemble(
         buffers,
         definition: None,
         baseline: None,
+        protocol: Some(scenario.protocol),
     }
 }
