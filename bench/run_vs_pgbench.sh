@@ -18,7 +18,8 @@
 # Environment: DATABASE_URL (admin URL of a server on 127.0.0.1 with ssl=on for the tls
 # mode, default postgres://postgres@127.0.0.1:5432/postgres), ROUNDS (default 3),
 # SECONDS_PER_RUN (default 5), CLIENTS (default "1 2 4"), MODES (default "plain tls"),
-# SCALE (default 10), PROTOCOL (default prepared), RSS (default 1: measure peak RSS).
+# SCALE (default 10), PROTOCOL (--protocol of the engine; unset: its default), RSS (default 1:
+# measure peak RSS), TOOL (another techspec-bench binary to compare, e.g. an older build).
 set -euo pipefail
 
 ADMIN_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
@@ -27,7 +28,7 @@ SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
 CLIENTS=${CLIENTS:-"1 2 4"}
 MODES=${MODES:-"plain tls"}
 SCALE=${SCALE:-10}
-PROTOCOL=${PROTOCOL:-prepared}
+PROTOCOL=${PROTOCOL:-}
 RSS=${RSS:-1}
 DB="tsb_vs_pgbench_$$"
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -45,7 +46,7 @@ trap cleanup EXIT
 
 echo "== building techspec-bench and examples/pk_lookup (release)"
 (cd "$ROOT" && cargo build --release --quiet --bin techspec-bench --example pk_lookup)
-TOOL="$ROOT/target/release/techspec-bench"
+TOOL=${TOOL:-"$ROOT/target/release/techspec-bench"}
 ENGINE="$ROOT/target/release/examples/pk_lookup"
 printf '[thresholds]\n' >"$WORK/thresholds.toml"
 
@@ -89,7 +90,7 @@ run_engine() { # mode clients -> "tps queries cpu_s latency_ms"  (the real CLI: 
     scenario_file "$n"
     /usr/bin/time -f "%U %S %M" -o "$WORK/time" \
         "$TOOL" -q --database-url "$DB_URL?sslmode=$(sslmode_of "$1")" run --rounds 1 --scenarios "$WORK/pk.toml" \
-        --protocol "$PROTOCOL" --thresholds "$WORK/thresholds.toml" --json "$WORK/engine.json" >"$WORK/engine.log" 2>&1 || true
+        ${PROTOCOL:+--protocol "$PROTOCOL"} --thresholds "$WORK/thresholds.toml" --json "$WORK/engine.json" >"$WORK/engine.log" 2>&1 || true
     python3 - "$WORK/engine.json" "$(cpu_seconds "$WORK/time")" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))["scenarios"][0]
@@ -134,7 +135,7 @@ for mode in $MODES; do
     done
 done
 echo
-echo "== summary (median ratio over $ROUNDS rounds, range in brackets; protocol $PROTOCOL)"
+echo "== summary (median ratio over $ROUNDS rounds, range in brackets; protocol ${PROTOCOL:-default}, $TOOL)"
 printf '%s' "$SUMMARY"
 echo "== load after: $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min)"
 
