@@ -68,6 +68,7 @@ fn pk_lookup(args: &Args) -> Scenario {
         expect: Expectations::default(),
         statement_timeout: Duration::from_secs(30),
         max_growth: None,
+        protocol: Default::default(),
     }
 }
 

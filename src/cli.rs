@@ -89,7 +89,8 @@ Examples:
   techspec-bench run --filter 'session_*' --json results.json --junit junit.xml
   techspec-bench --database-url postgres://ci@db/app run --strict --thresholds ci/thresholds.toml
   techspec-bench run --scenarios my.toml --clients 8 --duration 30s --json - | jq .summary
-  techspec-bench run --json results.json --bmf bmf.json --github-benchmark bench.json")]
+  techspec-bench run --json results.json --bmf bmf.json --github-benchmark bench.json
+  techspec-bench --database-url postgres://ci@pgbouncer:6432/app run --protocol extended")]
     Run(RunArgs),
 
     /// Compare two saved results files offline; exit 1 on a regression.
@@ -409,6 +410,11 @@ pub struct LoadFlags {
     /// Open-loop rate of every scenario, iterations per second across its clients (> 0).
     #[arg(long, value_name = "PER_SECOND", value_parser = select::rate_flag, allow_hyphen_values = true)]
     pub rate: Option<f64>,
+    /// How every scenario's statements are sent: prepared (named prepared statements, the
+    /// default), extended (unnamed statements: works behind a transaction-mode pooler such
+    /// as PgBouncer) or simple (simple query protocol, parameters inlined as literals).
+    #[arg(long, value_name = "PROTOCOL", value_parser = select::protocol_flag)]
+    pub protocol: Option<crate::config::Protocol>,
 }
 
 /// `migrate` options.

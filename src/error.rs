@@ -174,16 +174,7 @@ impl Error {
 /// Renders a tokio-postgres error with the server's message, detail and hint when present.
 pub fn describe_pg_error(error: &tokio_postgres::Error) -> String {
     match error.as_db_error() {
-        Some(db) => {
-            let mut text = format!("{} (SQLSTATE {})", db.message(), db.code().code());
-            if let Some(detail) = db.detail() {
-                text.push_str(&format!("; detail: {detail}"));
-            }
-            if let Some(hint) = db.hint() {
-                text.push_str(&format!("; hint: {hint}"));
-            }
-            text
-        }
+        Some(db) => format_server_error(db.message(), db.code().code(), db.detail(), db.hint()),
         None => {
             let mut text = error.to_string();
             let mut source = std::error::Error::source(error);
@@ -194,6 +185,24 @@ pub fn describe_pg_error(error: &tokio_postgres::Error) -> String {
             text
         }
     }
+}
+
+/// A server error in words: "<message> (SQLSTATE <code>); detail: ...; hint: ...". One
+/// format for errors read by tokio-postgres and by the lean connections of `db::wire`.
+pub fn format_server_error(
+    message: &str,
+    code: &str,
+    detail: Option<&str>,
+    hint: Option<&str>,
+) -> String {
+    let mut text = format!("{message} (SQLSTATE {code})");
+    if let Some(detail) = detail {
+        text.push_str(&format!("; detail: {detail}"));
+    }
+    if let Some(hint) = hint {
+        text.push_str(&format!("; hint: {hint}"));
+    }
+    text
 }
 
 /// Result with the tool's error type.

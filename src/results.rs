@@ -156,6 +156,10 @@ pub struct ScenarioResult {
     /// The comparison with `--baseline`, when one was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineComparison>,
+    /// How the timed statements were sent; `None` when nothing was measured (and in
+    /// results written before the protocol was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<crate::config::Protocol>,
 }
 
 impl ScenarioResult {
@@ -186,6 +190,7 @@ impl ScenarioResult {
             buffers: None,
             definition: None,
             baseline: None,
+            protocol: None,
         }
     }
 }

@@ -17,8 +17,8 @@ use crate::capture::statements::{self, Candidate, RankBy, Selection};
 use crate::cli::{CaptureArgs, CaptureRank, Cli};
 use crate::config::sql_scan::SqlScan;
 use crate::config::{
-    Expectations, LoadAmount, LoadShape, Origin, Scenario, Step, load_shape::DEFAULT_BUDGET,
-    scenario::DEFAULT_STATEMENT_TIMEOUT,
+    Expectations, LoadAmount, LoadShape, Origin, Protocol, Scenario, Step,
+    load_shape::DEFAULT_BUDGET, scenario::DEFAULT_STATEMENT_TIMEOUT,
 };
 use crate::db::stat_statements;
 use crate::explain::estimate::estimated_plans;
@@ -40,7 +40,7 @@ pub async fn run(cli: &Cli, args: &CaptureArgs) -> Result<i32> {
         ));
     }
     let database = database::open(cli, false).await?;
-    let mut client = crate::db::connect_read_only(&database.target).await?;
+    let mut client = crate::db::connect_read_only_session(&database.target).await?;
     let display = database.target.display.clone();
     let schema = stat_statements::locate(&client, &display).await?;
     let rows = stat_statements::read(&client, &schema, &display).await?;
@@ -180,6 +180,7 @@ fn scenario(
         expect: Expectations::default(),
         statement_timeout: DEFAULT_STATEMENT_TIMEOUT,
         max_growth: None,
+        protocol: Protocol::default(),
     }
 }
 

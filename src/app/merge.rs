@@ -136,6 +136,7 @@ fn stand_in(result: &ScenarioResult, path: &Path) -> Scenario {
         transaction: None,
         expect: config::Expectations::default(),
         max_growth: None,
+        protocol: Default::default(),
         statement_timeout: std::time::Duration::ZERO,
     }
 }

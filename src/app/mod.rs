@@ -38,8 +38,9 @@ use crate::cli::{Cli, Command};
 use crate::{Error, Result};
 
 /// Runs the command and returns the process exit code. Ctrl-C or SIGTERM cancels the
-/// command: its future is dropped (which stops and deletes a throwaway cluster) and
-/// the result is [`Error::Interrupted`] (exit 130).
+/// command: a cancel request goes to every open connection (so no query runs on), its
+/// future is dropped (which stops and deletes a throwaway cluster) and the result is
+/// [`Error::Interrupted`] (exit 130).
 pub async fn run(cli: Cli) -> Result<i32> {
     tokio::select! {
         // Biased, so the signal handlers are installed before the command starts.
@@ -63,6 +64,8 @@ async fn interrupted() {
         _ = terminate.recv() => {}
     }
     cancel_flag().store(true, Ordering::SeqCst);
+    // Queries in flight would otherwise run on until their statement_timeout.
+    crate::db::cancel::cancel_all(std::time::Duration::from_secs(1)).await;
 }
 
 /// Set on Ctrl-C or SIGTERM; the benchmark's client threads check it between iterations

@@ -207,7 +207,9 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<i32> {
     clock.lap("explain");
     if plan.reference {
         // Measured with the scenarios, so a baseline comparison can divide out the machine.
-        plan.scenarios.extend(crate::db::reference::probes());
+        let protocol = args.load.protocol.unwrap_or_default();
+        plan.scenarios
+            .extend(crate::db::reference::probes(protocol));
     }
     let mut report = new_report(&database, &client).await?;
     report.rng_seed = Some(plan.rng_seed);

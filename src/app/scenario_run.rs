@@ -491,5 +491,6 @@ fn assemble(
         buffers,
         definition: None,
         baseline: None,
+        protocol: Some(scenario.protocol),
     }
 }

@@ -54,6 +54,7 @@ pub fn load_override(flags: &LoadFlags) -> LoadOverride {
         amount,
         warmup: flags.warmup,
         rate: flags.rate,
+        protocol: flags.protocol,
     }
 }
 

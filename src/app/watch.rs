@@ -35,7 +35,7 @@ pub async fn run(cli: &Cli, args: &WatchArgs) -> Result<i32> {
         ));
     }
     let database = database::open(cli, false).await?;
-    let client = crate::db::connect_read_only(&database.target).await?;
+    let client = crate::db::connect_read_only_session(&database.target).await?;
     let target = database.target.display.clone();
     let schema = stat_statements::locate(&client, &target).await?;
     let flags = LimitSet {

@@ -42,6 +42,7 @@ pub(crate) fn scenario(amount: LoadAmount, clients: u32) -> Scenario {
         expect: Expectations::default(),
         statement_timeout: Duration::from_secs(30),
         max_growth: None,
+        protocol: Default::default(),
     }
 }
 

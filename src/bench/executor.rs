@@ -1,6 +1,7 @@
 //! The seam between the engine and the database. An `Executor` runs the preflight and
 //! opens one `Session` per client; a `Session` runs iterations. `PgExecutor` is the real
-//! one: tokio-postgres, one connection per client with its statements prepared once.
+//! one: the preflight on tokio-postgres, and per client one lean connection
+//! (`bench::wire_session`) with its statements described once.
 //! The engine is generic over these traits, so the per-iteration path has no boxing or
 //! dynamic dispatch; a scripted executor stands in for PostgreSQL in unit tests.
 //! Must not time or record anything, nor spawn threads or runtimes (the engine does).
@@ -12,6 +13,7 @@ use bytes::BytesMut;
 use tokio_postgres::types::ToSql;
 
 use crate::bench::session::ClientSession;
+use crate::bench::wire_session::WireSession;
 use crate::bench::write_guard;
 use crate::config::model::Scenario;
 use crate::db::DbTarget;
@@ -84,37 +86,37 @@ impl<'a> PgExecutor<'a> {
 }
 
 impl Executor for PgExecutor<'_> {
-    type Session = ClientSession;
+    type Session = WireSession;
 
-    /// Connects once: prepares every step (a missing relation skips the scenario), runs the
-    /// samples (read-only), checks that a drawn value of every parameter encodes for its
-    /// column type, and that a scenario on a read-only connection does not write.
+    /// Connects once and, in one read-only transaction that is rolled back: prepares every
+    /// step (a missing relation skips the scenario), runs the samples, checks that a
+    /// drawn value of every parameter encodes for its column type, and that a scenario
+    /// without `transaction` does not write.
     async fn preflight(
         &self,
         scenario: &Scenario,
         rng_seed: u64,
     ) -> Result<ParamDrawer, PrepareFailure> {
         let session = ClientSession::open(self.target, scenario).await?;
-        let drawer = write_guard::prepare_drawer(&session, scenario, rng_seed).await?;
+        let drawer = ParamDrawer::prepare(&session.client, scenario, rng_seed).await?;
         check_parameters(scenario, &session, &mut drawer.fork(u32::MAX))
             .map_err(PrepareFailure::Error)?;
         write_guard::refuse_undeclared_writes(&session, scenario, &mut drawer.fork(u32::MAX))
             .await?;
+        session.close().await;
         Ok(drawer)
     }
 
-    /// On a server on this machine, the client's thread and its backend then share a CPU
-    /// (`pinning`).
-    async fn open(
-        &self,
-        scenario: &Scenario,
-        client: u32,
-    ) -> Result<ClientSession, PrepareFailure> {
-        let session = ClientSession::open(self.target, scenario).await?;
+    /// A lean session (`WireSession`) whose reads wait at most the client's response
+    /// limit. On a server on this machine, the client's thread and its backend then share
+    /// a CPU (`pinning`).
+    async fn open(&self, scenario: &Scenario, client: u32) -> Result<WireSession, PrepareFailure> {
+        let limit = crate::bench::client::response_guard(scenario);
+        let session = WireSession::open(self.target, scenario, limit).await?;
         let env = |key: &str| std::env::var(key).ok();
         let local = self.target.throwaway || crate::bench::pinning::is_local(&self.target.config);
         if crate::bench::pinning::enabled(local, &env) {
-            session.pin(client).await;
+            session.pin(client);
         }
         Ok(session)
     }
@@ -129,30 +131,27 @@ impl Executor for PgExecutor<'_> {
     }
 }
 
-impl Session for ClientSession {
+impl Session for WireSession {
     fn run_iteration(
         &self,
         scenario: &Scenario,
         drawer: &mut ParamDrawer,
         step_times: Option<&mut [Duration]>,
     ) -> impl Future<Output = Result<(), String>> {
-        ClientSession::run_iteration(self, scenario, drawer, step_times)
+        // Blocking on the client's own thread: the future is ready when polled.
+        std::future::ready(self.iterate(scenario, drawer, step_times))
     }
 
     fn is_closed(&self) -> bool {
-        ClientSession::is_closed(self)
+        WireSession::is_closed(self)
     }
 
     fn sibling(&self, scenario: &Scenario) -> impl Future<Output = Result<Self, PrepareFailure>> {
-        ClientSession::sibling(self, scenario)
+        std::future::ready(WireSession::sibling(self, scenario))
     }
 
-    async fn plan_counts(&self, scenario: &Scenario) -> Vec<PlanCounts> {
-        // Unknown (empty) when the server keeps no counts (before PostgreSQL 14).
-        let sqls: Vec<&str> = scenario.steps.iter().map(|s| s.sql.as_str()).collect();
-        crate::db::prepared::plan_counts(&self.client, &sqls)
-            .await
-            .unwrap_or_default()
+    fn plan_counts(&self, _scenario: &Scenario) -> impl Future<Output = Vec<PlanCounts>> {
+        std::future::ready(WireSession::plan_counts(self))
     }
 }
 

@@ -16,6 +16,8 @@ pub mod ratio_pairs;
 pub mod reconnect;
 pub mod schedule;
 pub mod session;
+pub mod wire_session;
+pub mod wire_step;
 pub mod write_guard;
 
 pub use engine::{

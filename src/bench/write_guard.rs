@@ -1,7 +1,7 @@
-//! The preflight's write guard: parameter samples drawn in a read-only transaction, and one
-//! probe iteration (rolled back) of a scenario that runs on a read-only connection, so a
-//! statement that writes although it is not declared a write scenario makes the scenario an
-//! error with the server's message instead of a run of failed iterations. Must not time or
+//! The preflight's write guard: one probe iteration, in the preflight's read-only
+//! transaction (rolled back), of a scenario without `transaction`, so a statement that
+//! writes although it is not declared a write scenario makes the scenario an error with the
+//! server's message instead of a run of failed iterations. Must not time or
 //! record anything, nor judge errors other than read-only violations (the measured loop
 //! counts those).
 
@@ -13,38 +13,10 @@ use crate::config::model::Scenario;
 use crate::error::describe_pg_error;
 use crate::params::{Captures, ParamDrawer, PrepareFailure, value};
 
-/// `ParamDrawer::prepare` inside `BEGIN READ ONLY` ... `ROLLBACK`: samples only read,
-/// whatever connection they run on.
-pub async fn prepare_drawer(
-    session: &ClientSession,
-    scenario: &Scenario,
-    rng_seed: u64,
-) -> Result<ParamDrawer, PrepareFailure> {
-    let client = &session.client;
-    let failed = |doing: &str, e: tokio_postgres::Error| {
-        PrepareFailure::Error(crate::Error::database(
-            format!(
-                "scenario `{}`: {doing} for the parameter samples",
-                scenario.name
-            ),
-            &e,
-        ))
-    };
-    client
-        .batch_execute("BEGIN READ ONLY")
-        .await
-        .map_err(|e| failed("BEGIN READ ONLY", e))?;
-    let prepared = ParamDrawer::prepare(client, scenario, rng_seed).await;
-    client
-        .batch_execute("ROLLBACK")
-        .await
-        .map_err(|e| failed("ROLLBACK", e))?;
-    prepared
-}
-
-/// For a scenario on a read-only connection (no `transaction`): runs its steps once inside
-/// `BEGIN` ... `ROLLBACK`; a read-only violation (SQLSTATE 25006) is the scenario's error.
-/// Other failures are left to the measured iterations.
+/// For a scenario without `transaction`: runs its steps once in the preflight's
+/// read-only transaction (call it last: a failed step aborts that transaction); a
+/// read-only violation (SQLSTATE 25006) is the scenario's error. Other failures are left
+/// to the measured iterations.
 pub async fn refuse_undeclared_writes(
     session: &ClientSession,
     scenario: &Scenario,
@@ -53,14 +25,7 @@ pub async fn refuse_undeclared_writes(
     if scenario.transaction.is_some() {
         return Ok(());
     }
-    let client = &session.client;
-    let began = client.batch_execute("BEGIN").await;
-    let probed = match began {
-        Ok(()) => probe(session, scenario, drawer).await,
-        Err(e) => Err((0, e)),
-    };
-    let _ = client.batch_execute("ROLLBACK").await;
-    match probed {
+    match probe(session, scenario, drawer).await {
         Err((index, error)) if error.code() == Some(&SqlState::READ_ONLY_SQL_TRANSACTION) => {
             Err(PrepareFailure::Error(crate::Error::config(
                 undeclared_write(scenario, index, &error),

@@ -33,6 +33,40 @@ pub struct Scenario {
     pub statement_timeout: Duration,
     /// The fastest growth with the dataset `scale` accepts (`None`: not gated).
     pub max_growth: Option<crate::growth::GrowthClass>,
+    /// How the timed statements are sent (`protocol`, or `run --protocol`).
+    pub protocol: Protocol,
+}
+
+/// How the timed statements reach the server (pgbench's `-M` names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    /// Named prepared statements, prepared once per connection, then Bind/Execute/Sync.
+    #[default]
+    Prepared,
+    /// The unnamed statement of the extended protocol: Parse/Bind/Execute/Sync each time.
+    Extended,
+    /// The simple query protocol: parameters inlined as quoted literals.
+    Simple,
+}
+
+impl Protocol {
+    /// Every protocol, in the order the documentation lists them.
+    pub const ALL: [Protocol; 3] = [Protocol::Prepared, Protocol::Extended, Protocol::Simple];
+
+    /// The name used in files, flags and results.
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::Prepared => "prepared",
+            Protocol::Extended => "extended",
+            Protocol::Simple => "simple",
+        }
+    }
+
+    /// The protocol named `text`, if any.
+    pub fn from_name(text: &str) -> Option<Protocol> {
+        Protocol::ALL.into_iter().find(|p| p.name() == text)
+    }
 }
 
 impl Scenario {

@@ -52,6 +52,8 @@ pub struct RawScenario {
     pub expect: Option<RawExpect>,
     /// `max_growth = "constant" | "log" | "linear"`: the fastest growth `scale` accepts.
     pub max_growth: Option<Spanned<String>>,
+    /// `protocol = "prepared" | "extended" | "simple"`.
+    pub protocol: Option<Spanned<String>>,
 }
 
 /// One `[[scenario.step]]`.

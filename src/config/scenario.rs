@@ -12,7 +12,7 @@ use super::diagnostics::{SourceText, suggestion_suffix};
 use super::expect::build_expectations;
 pub use super::load_shape::DEFAULT_STATEMENT_TIMEOUT;
 use super::load_shape::{check_defaults, load_shape, statement_timeout};
-use super::model::{Origin, Scenario, TransactionMode};
+use super::model::{Origin, Protocol, Scenario, TransactionMode};
 use super::raw::{RawDefaults, RawScenario, RawScenarioFile};
 use super::sources::{ScenarioSource, built_in_scenarios, scenario_sources};
 use super::sql_scan::SqlScan;
@@ -132,6 +132,7 @@ fn build_scenario(
         expect: build_expectations(source, raw.expect.as_ref(), header)?,
         statement_timeout: statement_timeout(source, raw, defaults)?,
         max_growth: max_growth(source, raw)?,
+        protocol: protocol(source, raw)?,
     })
 }
 
@@ -152,6 +153,24 @@ fn max_growth(source: &SourceText, raw: &RawScenario) -> Result<Option<GrowthCla
             "write max_growth = \"constant\", \"log\" or \"linear\" (the fastest growth `scale` accepts)",
         )),
     }
+}
+
+/// `protocol = "prepared" | "extended" | "simple"` (default `prepared`).
+fn protocol(source: &SourceText, raw: &RawScenario) -> Result<Protocol> {
+    let Some(given) = &raw.protocol else {
+        return Ok(Protocol::default());
+    };
+    let text = given.get_ref().as_str();
+    let names = Protocol::ALL.map(Protocol::name);
+    Protocol::from_name(text).ok_or_else(|| {
+        source.error_at(
+            given.span(),
+            &format!("unknown protocol `{text}`{}", suggestion_suffix(text, names)),
+            "write protocol = \"prepared\" (named prepared statements, the default), \"extended\" \
+             (unnamed statements: works behind a transaction pooler) or \"simple\" (the simple query \
+             protocol, parameters inlined as literals)",
+        )
+    })
 }
 
 fn scenario_name(source: &SourceText, raw: &RawScenario, header: Range<usize>) -> Result<String> {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use glob::Pattern;
 
-use super::model::{LoadAmount, Scenario};
+use super::model::{LoadAmount, Protocol, Scenario};
 use crate::{Error, Result};
 
 /// Load-shape values given on the command line; each replaces the scenario's own value.
@@ -17,6 +17,8 @@ pub struct LoadOverride {
     pub amount: Option<LoadAmount>,
     pub warmup: Option<u64>,
     pub rate: Option<f64>,
+    /// `--protocol`: replaces every scenario's `protocol`.
+    pub protocol: Option<Protocol>,
 }
 
 impl LoadOverride {
@@ -34,6 +36,7 @@ pub fn override_load(mut scenarios: Vec<Scenario>, with: &LoadOverride) -> Vec<S
         load.amount = with.amount.unwrap_or(load.amount);
         load.warmup = with.warmup.unwrap_or(load.warmup);
         load.rate = with.rate.or(load.rate);
+        scenario.protocol = with.protocol.unwrap_or(scenario.protocol);
     }
     scenarios
 }
@@ -47,6 +50,17 @@ pub fn clients_flag(text: &str) -> std::result::Result<u32, String> {
         Ok(n) => u32::try_from(n).map_err(|_| format!("must be between 1 and {}", u32::MAX)),
         Err(_) => Err(format!("`{text}` is not a whole number; e.g. --clients 4")),
     }
+}
+
+/// `--protocol NAME`: checked like `protocol` in a scenario file.
+pub fn protocol_flag(text: &str) -> std::result::Result<Protocol, String> {
+    let names = Protocol::ALL.map(Protocol::name);
+    Protocol::from_name(text.trim()).ok_or_else(|| {
+        format!(
+            "unknown protocol `{text}`{}: use prepared, extended or simple",
+            super::diagnostics::suggestion_suffix(text.trim(), names)
+        )
+    })
 }
 
 /// `--iterations N`: checked like `iterations` in a scenario file.
@@ -156,6 +170,7 @@ mod tests {
             transaction: None,
             expect: Default::default(),
             max_growth: None,
+            protocol: Default::default(),
             statement_timeout: Duration::from_secs(30),
         }
     }

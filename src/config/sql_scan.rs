@@ -11,6 +11,8 @@ pub struct SqlScan {
     pub has_placeholder_zero: bool,
     /// Bare words, upper-cased, in order.
     pub keywords: Vec<String>,
+    /// Each `$n` outside literals and comments: its byte range in the statement and n.
+    pub placeholders: Vec<(std::ops::Range<usize>, usize)>,
 }
 
 /// Statements that change data.
@@ -49,7 +51,12 @@ impl SqlScan {
         let digits: String = chars[start..end].iter().collect();
         match digits.parse::<usize>() {
             Ok(0) => self.has_placeholder_zero = true,
-            Ok(n) => self.max_placeholder = self.max_placeholder.max(n),
+            Ok(n) => {
+                self.max_placeholder = self.max_placeholder.max(n);
+                let byte = |at: usize| chars[..at].iter().map(|c| c.len_utf8()).sum::<usize>();
+                let from = byte(start - 1);
+                self.placeholders.push((from..from + 1 + digits.len(), n));
+            }
             Err(_) => self.max_placeholder = usize::MAX,
         }
         end

@@ -6,19 +6,31 @@ use tokio_postgres::error::SqlState;
 /// The relation (SQLSTATE 42P01) or schema (3F000) named by a "does not exist" error.
 pub fn missing_relation(err: &tokio_postgres::Error) -> Option<String> {
     let db = err.as_db_error()?;
-    if *db.code() != SqlState::UNDEFINED_TABLE && *db.code() != SqlState::INVALID_SCHEMA_NAME {
+    missing_object(db.code().code(), db.message())
+}
+
+/// [`missing_relation`] from a SQLSTATE and the server's message.
+fn missing_object(code: &str, message: &str) -> Option<String> {
+    if code != SqlState::UNDEFINED_TABLE.code() && code != SqlState::INVALID_SCHEMA_NAME.code() {
         return None;
     }
-    Some(quoted_name(db.message()).unwrap_or_else(|| db.message().to_string()))
+    Some(quoted_name(message).unwrap_or_else(|| message.to_string()))
 }
 
 /// The skip reason for a missing relation or schema, e.g.
 /// "relation shared.design_jobs does not exist".
 pub fn skip_reason(err: &tokio_postgres::Error) -> Option<String> {
-    let name = missing_relation(err)?;
-    let kind = match err.code() {
-        Some(code) if *code == SqlState::INVALID_SCHEMA_NAME => "schema",
-        _ => "relation",
+    let db = err.as_db_error()?;
+    skip_reason_for(db.code().code(), db.message())
+}
+
+/// [`skip_reason`] from a SQLSTATE and the server's message (errors read by `db::wire`).
+pub fn skip_reason_for(code: &str, message: &str) -> Option<String> {
+    let name = missing_object(code, message)?;
+    let kind = if code == SqlState::INVALID_SCHEMA_NAME.code() {
+        "schema"
+    } else {
+        "relation"
     };
     Some(format!("{kind} {name} does not exist"))
 }

@@ -53,6 +53,38 @@ pub async fn plan_counts(
     Ok(in_order(sqls, listed))
 }
 
+/// The query that reads the counts of the statements named `names` on a connection of
+/// `db::wire` (simple protocol, text results; see [`counts_by_name`]).
+pub fn counts_by_name_sql(names: &[&str]) -> String {
+    let list: Vec<String> = names
+        .iter()
+        .map(|name| format!("'{}'", name.replace('\'', "''")))
+        .collect();
+    format!(
+        "SELECT name, generic_plans, custom_plans FROM pg_catalog.pg_prepared_statements \
+         WHERE name IN ({})",
+        list.join(", ")
+    )
+}
+
+/// The counts of `names`, in order, from the text rows of [`counts_by_name_sql`]; zero for
+/// a name not listed.
+pub fn counts_by_name(names: &[&str], rows: &[Vec<Option<String>>]) -> Vec<PlanCounts> {
+    let count = |cell: &Option<String>| cell.as_deref().and_then(|t| t.parse().ok()).unwrap_or(0);
+    names
+        .iter()
+        .map(|name| {
+            rows.iter()
+                .find(|row| row.first().and_then(Option::as_deref) == Some(*name))
+                .map(|row| PlanCounts {
+                    generic: row.get(1).map_or(0, count),
+                    custom: row.get(2).map_or(0, count),
+                })
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
 /// The counts of `sqls` in order, each listed statement used once, zero for a text not
 /// listed.
 fn in_order(sqls: &[&str], mut listed: Vec<(String, PlanCounts)>) -> Vec<PlanCounts> {
@@ -69,6 +101,29 @@ fn in_order(sqls: &[&str], mut listed: Vec<(String, PlanCounts)>) -> Vec<PlanCou
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_by_name_follow_the_names_and_default_to_zero() {
+        let rows = vec![
+            vec![Some("b".to_string()), Some("3".into()), Some("1".into())],
+            vec![Some("a".to_string()), Some("0".into()), Some("9".into())],
+        ];
+        assert_eq!(
+            counts_by_name(&["a", "b", "c"], &rows),
+            vec![
+                PlanCounts {
+                    custom: 9,
+                    generic: 0
+                },
+                PlanCounts {
+                    custom: 1,
+                    generic: 3
+                },
+                PlanCounts::default()
+            ]
+        );
+        assert!(counts_by_name_sql(&["a", "o'k"]).ends_with("IN ('a', 'o''k')"));
+    }
 
     #[test]
     fn counts_follow_the_statements_and_default_to_zero() {

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use crate::config::model::{Expectations, LoadAmount, LoadShape, Origin, Scenario, Step};
+use crate::config::model::{Expectations, LoadAmount, LoadShape, Origin, Protocol, Scenario, Step};
 
 /// The group of every probe's result; no scenario file can have it (file stems have no
 /// spaces or parentheses).
@@ -32,8 +32,9 @@ const PROBES: [(&str, &str); 3] = [
 /// Each probe's measuring budget: it stops sooner once its p50 is within ±5%.
 const PROBE_BUDGET: Duration = Duration::from_millis(150);
 
-/// The probes, as scenarios the engine measures like any other.
-pub fn probes() -> Vec<Scenario> {
+/// The probes, as scenarios the engine measures like any other, sent with `protocol`
+/// (the run's `--protocol`, so they work wherever its scenarios do).
+pub fn probes(protocol: Protocol) -> Vec<Scenario> {
     PROBES
         .iter()
         .enumerate()
@@ -60,6 +61,7 @@ pub fn probes() -> Vec<Scenario> {
             expect: Expectations::default(),
             statement_timeout: Duration::from_secs(30),
             max_growth: None,
+            protocol,
         })
         .collect()
 }
@@ -75,7 +77,7 @@ mod tests {
 
     #[test]
     fn probes_touch_no_schema_of_the_application_and_are_marked() {
-        for probe in probes() {
+        for probe in probes(Protocol::Prepared) {
             assert!(is_probe_group(&probe.group));
             let sql = &probe.steps[0].sql;
             assert!(!sql.contains("tech_") && !sql.contains("shared."), "{sql}");

@@ -1,4 +1,5 @@
-//! TLS settings (sslmode, sslrootcert) and the rustls connector. Must not resolve targets.
+//! TLS settings (sslmode, sslrootcert), the rustls client configuration and connector.
+//! Must not resolve targets.
 //!
 //! How each `sslmode` behaves (the same as libpq, except where noted):
 //!
@@ -161,6 +162,13 @@ fn no_root_certificate(mode: SslMode) -> crate::Error {
 pub fn connector(
     settings: &TlsSettings,
 ) -> crate::Result<Option<tokio_postgres_rustls::MakeRustlsConnect>> {
+    Ok(client_config(settings)?.map(tokio_postgres_rustls::MakeRustlsConnect::new))
+}
+
+/// The rustls client configuration for `settings` (`None` for `disable`): what
+/// [`connector`] hands tokio-postgres, and what the lean connections of `db::wire`
+/// handshake with themselves. Fails as [`connector`] does.
+pub fn client_config(settings: &TlsSettings) -> crate::Result<Option<rustls::ClientConfig>> {
     if settings.mode == SslMode::Disable {
         return Ok(None);
     }
@@ -190,7 +198,7 @@ pub fn connector(
                 .with_no_client_auth()
         }
     };
-    Ok(Some(tokio_postgres_rustls::MakeRustlsConnect::new(config)))
+    Ok(Some(config))
 }
 
 /// The root certificates: a PEM file, or the bundled Mozilla roots.

@@ -57,6 +57,7 @@ fn scenario(expect: Expectations) -> Scenario {
         expect,
         statement_timeout: Duration::from_secs(30),
         max_growth: None,
+        protocol: Default::default(),
     }
 }
 

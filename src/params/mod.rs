@@ -4,6 +4,7 @@
 //! statements, time anything or decide verdicts.
 
 pub mod drawer;
+pub mod literal;
 pub mod numeric;
 pub mod value;
 

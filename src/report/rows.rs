@@ -72,6 +72,29 @@ pub fn precision_text(report: &RunReport) -> Option<String> {
     ))
 }
 
+/// "protocol: prepared" (or each protocol with its count of scenarios when they differ):
+/// how the measured scenarios' statements were sent. `None` when nothing was measured.
+pub fn protocol_text(report: &RunReport) -> Option<String> {
+    let mut counts: Vec<(crate::config::Protocol, usize)> = Vec::new();
+    for protocol in report.scenarios.iter().filter_map(|s| s.protocol) {
+        match counts.iter_mut().find(|(p, _)| *p == protocol) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((protocol, 1)),
+        }
+    }
+    match counts.as_slice() {
+        [] => None,
+        [(one, _)] => Some(format!("protocol: {}", one.name())),
+        many => Some(format!(
+            "protocols: {}",
+            many.iter()
+                .map(|(p, n)| format!("{} ({n} scenarios)", p.name()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
 /// `throwaway cluster` or `named database`.
 pub fn target_kind(database: &DatabaseInfo) -> &'static str {
     if database.throwaway {

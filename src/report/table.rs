@@ -19,7 +19,7 @@ use super::cells::{
     NONE, format_signed_percent, plan_glance, plan_text, status_label, threshold_glance,
     thresholds_text, truncate_chars,
 };
-use super::rows::{not_passed, percentile_texts, precision_text};
+use super::rows::{not_passed, percentile_texts, precision_text, protocol_text};
 use super::units::format_latency_us;
 use crate::results::{RunReport, ScenarioResult, Status, Summary};
 
@@ -132,6 +132,9 @@ pub fn render_table_with(
     text.push_str(&summary_line(&report.summary));
     text.push('\n');
     if let Some(line) = precision_text(report) {
+        text.push_str(&format!("{line}\n"));
+    }
+    if let Some(line) = protocol_text(report) {
         text.push_str(&format!("{line}\n"));
     }
     if !report.database.notes.is_empty() {

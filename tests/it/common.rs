@@ -212,6 +212,7 @@ pub fn scenario(name: &str, steps: Vec<Step>, amount: LoadAmount) -> Scenario {
         expect: Expectations::default(),
         statement_timeout: Duration::from_secs(30),
         max_growth: None,
+        protocol: Default::default(),
     }
 }
 

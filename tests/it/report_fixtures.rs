@@ -50,6 +50,7 @@ fn measured(name: &str, group: &str, status: Status, p50: u64) -> ScenarioResult
         buffers: None,
         definition: None,
         baseline: None,
+        protocol: None,
     }
 }
 

@@ -15,7 +15,7 @@ const PROBE_OBJECTS: &str = "CREATE SEQUENCE tsb_probe_seq; \
      CREATE FUNCTION tsb_probe_insert() RETURNS int LANGUAGE sql \
      AS $$ INSERT INTO tsb_probe_rows (note) VALUES ('from a function') RETURNING 1 $$";
 
-async fn with_probe_objects(label: &str) -> TestDb {
+pub async fn with_probe_objects(label: &str) -> TestDb {
     let db = migrated(label).await;
     db.client()
         .await
@@ -26,7 +26,7 @@ async fn with_probe_objects(label: &str) -> TestDb {
 }
 
 /// (last_value, is_called) of the probe sequence: (1, false) until nextval() ran once.
-async fn sequence_state(client: &tokio_postgres::Client) -> (i64, bool) {
+pub async fn sequence_state(client: &tokio_postgres::Client) -> (i64, bool) {
     let row = client
         .query_one("SELECT last_value, is_called FROM tsb_probe_seq", &[])
         .await
@@ -34,7 +34,7 @@ async fn sequence_state(client: &tokio_postgres::Client) -> (i64, bool) {
     (row.get(0), row.get(1))
 }
 
-fn assert_error_with(results: &serde_json::Value, name: &str, server_message: &str) {
+pub fn assert_error_with(results: &serde_json::Value, name: &str, server_message: &str) {
     let entry = scenario(results, name);
     assert_eq!(entry["status"], "error", "{entry:#}");
     let reason = entry["reason"].as_str().unwrap_or_default();
