@@ -39,6 +39,7 @@ mod explain_generic;
 mod explain_runner;
 mod faults;
 mod faults_auth;
+mod faults_cancel;
 mod faults_cluster;
 mod faults_signals;
 mod guide;
