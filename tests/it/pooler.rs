@@ -50,10 +50,16 @@ async fn hidden_writes_write_nothing(mode: Mode, extra: &[&str], label: &str) {
     ] {
         assert_error_with(&results, name, message);
     }
+    let declared = scenario(&results, "declared_rollback");
     assert_eq!(
-        scenario(&results, "declared_rollback")["status"],
-        "pass",
+        declared["status"], "pass",
         "{mode:?} {extra:?}: {results:#}"
+    );
+    let protocol = extra.get(1).copied().unwrap_or("prepared");
+    assert_eq!(declared["protocol"], protocol, "{declared:#}");
+    assert!(
+        outcome.stdout.contains(&format!("protocol: {protocol}")),
+        "{outcome:?}"
     );
     let client = db.client().await;
     assert_eq!(
