@@ -197,6 +197,22 @@ mod tests {
     }
 
     #[test]
+    fn the_protocol_flag_takes_pgbench_names_and_suggests_the_nearest() {
+        assert_eq!(protocol_flag("extended"), Ok(Protocol::Extended));
+        assert_eq!(protocol_flag(" simple "), Ok(Protocol::Simple));
+        let error = protocol_flag("prepard").unwrap_err();
+        assert!(error.contains("did you mean `prepared`?"), "{error}");
+        let scenarios = override_load(
+            vec![scenario(LoadAmount::Iterations(7))],
+            &LoadOverride {
+                protocol: Some(Protocol::Simple),
+                ..LoadOverride::default()
+            },
+        );
+        assert_eq!(scenarios[0].protocol, Protocol::Simple);
+    }
+
+    #[test]
     fn flags_are_checked_like_the_toml_values() {
         assert_eq!(clients_flag("4"), Ok(4));
         assert!(clients_flag("0").unwrap_err().contains(">= 1"));

@@ -44,6 +44,7 @@ mod explain_runner;
 mod export_formats;
 mod faults;
 mod faults_auth;
+mod faults_cancel;
 mod faults_cluster;
 mod faults_signals;
 mod guide;
