@@ -74,33 +74,43 @@ async fn prepare_steps(
     Ok(statements)
 }
 
-/// Classifies a failed PREPARE: a missing relation skips the scenario, a SQL error
-/// (SQLSTATE class 42) is the scenario file's fault, anything else the environment's
-/// (with the pooler's way out when the error means one).
+/// Classifies a failed PREPARE of the driver's.
 fn prepare_failure(
     scenario: &Scenario,
     index: usize,
     error: &tokio_postgres::Error,
 ) -> PrepareFailure {
-    if let Some(reason) = missing::skip_reason(error) {
+    let (code, message) = error
+        .as_db_error()
+        .map_or(("", ""), |db| (db.code().code(), db.message()));
+    classify_prepare_failure(scenario, index, code, message, describe_pg_error(error))
+}
+
+/// Classifies a step that does not prepare, from its SQLSTATE, the server's message and
+/// the error in words: a missing relation skips the scenario, a SQL error (class 42) is
+/// the scenario file's fault, anything else the environment's (with the pooler's way out
+/// when the error means one). Shared with the lean sessions.
+pub(crate) fn classify_prepare_failure(
+    scenario: &Scenario,
+    index: usize,
+    code: &str,
+    server_message: &str,
+    described: String,
+) -> PrepareFailure {
+    if let Some(reason) = missing::skip_reason_for(code, server_message) {
         return PrepareFailure::Skip(reason);
     }
     let message = format!(
-        "scenario `{}` ({}:{}): step {} does not prepare: {}",
+        "scenario `{}` ({}:{}): step {} does not prepare: {described}",
         scenario.name,
         scenario.origin.file.display(),
         scenario.origin.line,
         index + 1,
-        describe_pg_error(error)
     );
-    let (code, server_message) = error
-        .as_db_error()
-        .map_or(("", ""), |db| (db.code().code(), db.message()));
     let message = pooler::explain(message, code, server_message);
-    match code {
-        code if code.starts_with("42") && !pooler::is_lost_statement(code) => {
-            PrepareFailure::Error(crate::Error::config(message))
-        }
-        _ => PrepareFailure::Error(crate::Error::environment(message)),
+    if code.starts_with("42") && !pooler::is_lost_statement(code) {
+        PrepareFailure::Error(crate::Error::config(message))
+    } else {
+        PrepareFailure::Error(crate::Error::environment(message))
     }
 }

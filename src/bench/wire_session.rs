@@ -20,8 +20,8 @@ use postgres_protocol::message::frontend;
 use crate::bench::wire_step::{StepFailure, WireStep, describe_server_error};
 use crate::config::model::{Protocol, Scenario, TransactionMode};
 use crate::db::DbTarget;
+use crate::db::prepared::PlanCounts;
 use crate::db::wire::{WireConnection, WireError, is_timeout};
-use crate::db::{missing, pooler, prepared::PlanCounts};
 use crate::params::{Captures, ParamDrawer, PrepareFailure};
 
 /// What a connection's sessions share.
@@ -322,29 +322,19 @@ fn prepare_steps(shared: &Shared, scenario: &Scenario) -> Result<Vec<WireStep>, 
     Ok(steps)
 }
 
-/// A step that does not prepare: a missing relation skips the scenario, a SQL error
-/// (class 42) is the scenario file's fault, anything else the environment's.
+/// A step that does not prepare (see `session::classify_prepare_failure`).
 fn prepare_failure(scenario: &Scenario, index: usize, error: &WireError) -> PrepareFailure {
     let (code, message) = match error {
         WireError::Server(e) => (e.code.as_str(), e.message.as_str()),
         WireError::Io(_) => ("", ""),
     };
-    if let Some(reason) = missing::skip_reason_for(code, message) {
-        return PrepareFailure::Skip(reason);
-    }
-    let text = format!(
-        "scenario `{}` ({}:{}): step {} does not prepare: {}",
-        scenario.name,
-        scenario.origin.file.display(),
-        scenario.origin.line,
-        index + 1,
-        error.describe()
-    );
-    let text = pooler::explain(text, code, message);
-    match code.starts_with("42") && !pooler::is_lost_statement(code) {
-        true => PrepareFailure::Error(crate::Error::config(text)),
-        false => PrepareFailure::Error(crate::Error::environment(text)),
-    }
+    crate::bench::session::classify_prepare_failure(
+        scenario,
+        index,
+        code,
+        message,
+        error.describe(),
+    )
 }
 
 #[cfg(test)]

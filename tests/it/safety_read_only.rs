@@ -80,12 +80,17 @@ async fn hidden_writes_error_with_the_servers_message_and_change_nothing() {
         "pass",
         "{results:#}"
     );
+    assert_nothing_written(&client).await;
+}
+
+/// The probe sequence has not moved, its table is empty, and no table was created.
+pub async fn assert_nothing_written(client: &tokio_postgres::Client) {
     assert_eq!(
-        sequence_state(&client).await,
+        sequence_state(client).await,
         (1, false),
         "the sequence moved"
     );
-    assert_eq!(count(&client, "tsb_probe_rows").await, 0);
+    assert_eq!(count(client, "tsb_probe_rows").await, 0);
     let made: Option<String> = client
         .query_one("SELECT to_regclass('tsb_probe_made')::text", &[])
         .await
