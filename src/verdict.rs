@@ -5,6 +5,7 @@
 
 pub mod definition;
 pub mod machine;
+pub mod plan_change;
 pub mod ratio;
 pub mod regression;
 

@@ -24,8 +24,8 @@ use crate::bench::engine::{
 };
 use crate::bench::executor::{Executor, Session};
 use crate::bench::reconnect::reconnect;
-use crate::bench::schedule::{ClientPlan, StopAt, Window, window_plans};
-use crate::config::model::{LoadAmount, LoadShape, Scenario};
+use crate::bench::schedule::{ClientPlan, StopAt, Window, paired_load, window_plans};
+use crate::config::model::Scenario;
 use crate::outcome::Outcome;
 use crate::params::ParamDrawer;
 
@@ -174,22 +174,6 @@ fn run_pair_client<E: Executor>(
     outcomes.0.plan_counts = runtime.block_on(read_plan_counts(&a, scenario));
     outcomes.1.plan_counts = runtime.block_on(read_plan_counts(&b, scenario));
     Ok(outcomes)
-}
-
-/// How many times its budget a budgeted scenario spends on pairs: each pair runs both
-/// sides, so each side then gets what a plain run gives it.
-pub const PAIRED_BUDGET_FACTOR: u32 = 2;
-
-/// The load of a paired window: a budget `PAIRED_BUDGET_FACTOR` times as long; fixed
-/// iterations or a fixed duration as they are.
-fn paired_load(load: &LoadShape) -> LoadShape {
-    match load.amount {
-        LoadAmount::Budget(limit) => LoadShape {
-            amount: LoadAmount::Budget(limit * PAIRED_BUDGET_FACTOR),
-            ..load.clone()
-        },
-        _ => load.clone(),
-    }
 }
 
 /// Most connection draws per window and client: each draw opens new sessions on both

@@ -114,6 +114,22 @@ impl ClientPlan {
     }
 }
 
+/// How many times its budget a budgeted scenario spends on pairs: each pair runs both
+/// sides, so each side then gets what a plain run gives it.
+pub const PAIRED_BUDGET_FACTOR: u32 = 2;
+
+/// The load of a paired window: a budget `PAIRED_BUDGET_FACTOR` times as long; fixed
+/// iterations or a fixed duration as they are.
+pub fn paired_load(load: &LoadShape) -> LoadShape {
+    match load.amount {
+        LoadAmount::Budget(limit) => LoadShape {
+            amount: LoadAmount::Budget(limit * PAIRED_BUDGET_FACTOR),
+            ..load.clone()
+        },
+        _ => load.clone(),
+    }
+}
+
 /// One plan per client (`clients` at least 1). Iterations are split so the shares add up
 /// to the total; with `rate`, clients are evenly interleaved.
 pub fn client_plans(load: &LoadShape) -> Vec<ClientPlan> {

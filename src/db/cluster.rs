@@ -25,14 +25,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use nix::sys::signal::{Signal, kill};
-use nix::unistd::{Pid, User};
+use nix::unistd::User;
 
 use crate::db::tls::{SslMode, TlsSettings};
 use crate::db::{DbTarget, pg_install};
 
 pub mod leftovers;
+mod shutdown;
 mod spawner;
+use shutdown::{shut_down_cleanly, stop};
 pub mod template;
 
 /// The port number in the socket file name (`.s.PGSQL.5432`); no TCP port is opened.
@@ -41,11 +42,6 @@ const SOCKET_PORT: u16 = 5432;
 const SUPERUSER: &str = "postgres";
 /// How long the server may take to accept connections after it was started.
 const STARTUP_LIMIT: Duration = Duration::from_secs(90);
-/// How long a clean shutdown (its checkpoint) may take before the seeded template is
-/// given up.
-const CLEAN_SHUTDOWN_LIMIT: Duration = Duration::from_secs(60);
-/// How long the shutdown signal gets before the server is killed.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// How often initdb and the server start are checked on: short, as a cold `run` waits on both.
 const POLL_INTERVAL: Duration = Duration::from_millis(10);
 /// initdb's arguments after `-D DIR`.
@@ -446,49 +442,6 @@ fn server_owner() -> crate::Result<Option<User>> {
              normal user, or pass --database-url to use your own database",
         )),
     }
-}
-
-/// A fast shutdown (SIGINT: open sessions end, a checkpoint is written), waited for;
-/// the data directory is then consistent and can be copied.
-fn shut_down_cleanly(child: &mut Child) -> Result<(), String> {
-    let pid = Pid::from_raw(child.id() as i32);
-    kill(pid, Signal::SIGINT).map_err(|e| e.to_string())?;
-    let deadline = Instant::now() + CLEAN_SHUTDOWN_LIMIT;
-    while Instant::now() < deadline {
-        match child.try_wait() {
-            Ok(Some(status)) if status.success() => return Ok(()),
-            Ok(Some(status)) => return Err(format!("it exited with {status}")),
-            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
-            Err(e) => return Err(e.to_string()),
-        }
-    }
-    stop(child);
-    Err(format!(
-        "no clean shutdown within {}s",
-        CLEAN_SHUTDOWN_LIMIT.as_secs()
-    ))
-}
-
-/// Stops a child: SIGQUIT (PostgreSQL's immediate shutdown: the data directory is
-/// deleted next, so the shutdown checkpoint of a fast shutdown would only write pages
-/// nobody reads), then SIGKILL after a grace period; always reaps it.
-fn stop(child: &mut Child) {
-    let pid = Pid::from_raw(child.id() as i32);
-    for signal in [Signal::SIGQUIT] {
-        if matches!(child.try_wait(), Ok(Some(_)) | Err(_)) {
-            return;
-        }
-        let _ = kill(pid, signal);
-        let deadline = Instant::now() + SHUTDOWN_GRACE;
-        while Instant::now() < deadline {
-            if !matches!(child.try_wait(), Ok(None)) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 impl Drop for ThrowawayCluster {

@@ -94,12 +94,7 @@ fn fit_plot(curves: &[&Spectrum], limits: &[f64]) -> Plot {
         .filter_map(|curve| curve.points.last().map(|p| p.x()))
         .fold(x_limit(1), f64::max);
     Plot {
-        area: Area {
-            left: LEFT,
-            top: TOP,
-            right: WIDTH - RIGHT,
-            bottom: HEIGHT - BOTTOM,
-        },
+        area: Area::inside(WIDTH, HEIGHT, [LEFT, TOP, RIGHT, BOTTOM]),
         x: Scale::Percentile {
             x_max: (last_x - 1e-6).ceil(),
         },

@@ -77,6 +77,16 @@ pub struct Area {
 }
 
 impl Area {
+    /// The plotting area of a `width` × `height` chart with these margins.
+    pub fn inside(width: f64, height: f64, [left, top, right, bottom]: [f64; 4]) -> Area {
+        Area {
+            left,
+            top,
+            right: width - right,
+            bottom: height - bottom,
+        }
+    }
+
     pub fn width(&self) -> f64 {
         self.right - self.left
     }

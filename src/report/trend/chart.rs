@@ -56,12 +56,7 @@ fn fit_plot(history: &History, scenario: &ScenarioTrend) -> Plot {
         point.values.into_iter().chain(bounds)
     });
     Plot {
-        area: Area {
-            left: LEFT,
-            top: TOP,
-            right: WIDTH - RIGHT,
-            bottom: HEIGHT - BOTTOM,
-        },
+        area: Area::inside(WIDTH, HEIGHT, [LEFT, TOP, RIGHT, BOTTOM]),
         x: Scale::Linear {
             low: 0.5,
             high: history.runs.len() as f64 + 0.5,
